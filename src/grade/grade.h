@@ -1,0 +1,18 @@
+/* grade.h: turn the facts in a report into findings. Pure: reads the model
+ * and the registries, adds findings from the catalog (src/data/findings.csv)
+ * with a message specific to this run. */
+#ifndef TP_GRADE_H
+#define TP_GRADE_H
+
+#include "cli/config.h"
+#include "report/model.h"
+#include "util/err.h"
+
+/* Findings about the negotiated handshake (version, suite, group, signature,
+ * renegotiation, EMS, OCSP) and the certificate chain (trust, name, validity,
+ * keys, signatures, order, completeness, --warn-days). `now` is the wall
+ * clock in seconds, passed in so tests are deterministic. Sorts findings. */
+TP_MUST_CHECK tp_status grade_handshake(struct tp_report *report, const struct tp_config *cfg,
+                                        int64_t now);
+
+#endif

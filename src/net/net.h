@@ -1,0 +1,54 @@
+/* net.h: resolve and connect with deadlines. getaddrinfo() has no timeout,
+ * so resolution runs through getaddrinfo_a() and is abandoned when the
+ * deadline passes; connect() is non-blocking and polled. */
+#ifndef TP_NET_H
+#define TP_NET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cli/config.h"
+#include "report/model.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#define TP_ADDR_TEXT_MAX 64
+
+struct tp_addr {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int family;
+    char text[TP_ADDR_TEXT_MAX]; /* numeric form, no brackets, no port */
+};
+
+struct tp_addrlist {
+    struct tp_addr *items;
+    size_t count;
+};
+
+/* Resolve host (name or literal) to addresses in the resolver's order,
+ * duplicates removed. TP_E_RESOLVE if none; TP_E_TIMEOUT at the deadline. */
+TP_MUST_CHECK tp_status net_resolve(const char *host, uint16_t port, enum tp_family family,
+                                    tp_deadline deadline, struct tp_addrlist *out,
+                                    tp_error *err);
+void net_addrlist_finish(struct tp_addrlist *list);
+
+/* Connect to one address within min(timeout_ms, deadline). On success *fd_out
+ * is a connected, non-blocking, close-on-exec TCP socket. */
+TP_MUST_CHECK tp_status net_connect_addr(const struct tp_addr *addr, uint32_t timeout_ms,
+                                         tp_deadline deadline, int *fd_out, tp_error *err);
+
+/* Try every address in order until one connects; each try is recorded in
+ * report->attempts. *index_out is the address that answered. */
+TP_MUST_CHECK tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,
+                                          tp_deadline deadline, struct tp_report *report,
+                                          int *fd_out, size_t *index_out, tp_error *err);
+
+/* True if host is an IPv4 or IPv6 literal (such a host is never sent as SNI,
+ * RFC 6066 Sec. 3). */
+bool net_is_ip_literal(const char *host);
+
+#endif

@@ -1,0 +1,249 @@
+#include "report/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grade/catalog.h"
+#include "util/banned.h"
+
+void tp_report_init(struct tp_report *report)
+{
+    memset(report, 0, sizeof *report);
+    report->schema = TP_JSON_SCHEMA_VERSION;
+    report->failure.alert = -1;
+}
+
+void tp_strlist_finish(struct tp_strlist *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+static void cert_finish(struct tp_cert *cert)
+{
+    free(cert->subject);
+    free(cert->issuer);
+    tp_strlist_finish(&cert->san);
+    free(cert->serial);
+    free(cert->key_type);
+    free(cert->curve);
+    free(cert->sig_alg);
+    tp_strlist_finish(&cert->key_usage);
+    tp_strlist_finish(&cert->ext_key_usage);
+}
+
+static void handshake_finish(struct tp_handshake *hs)
+{
+    free(hs->cipher_name);
+    free(hs->group);
+    free(hs->sig_scheme);
+    free(hs->alpn);
+    free(hs->ocsp_status);
+    tp_strlist_finish(&hs->client_ca_names);
+}
+
+void tp_report_finish(struct tp_report *report)
+{
+    if (report == NULL)
+        return;
+    free(report->target.host);
+    free(report->target.sni);
+    free(report->target.address);
+    for (size_t i = 0; i < report->n_attempts; i++) {
+        free(report->attempts[i].address);
+        free(report->attempts[i].error);
+    }
+    free(report->attempts);
+    handshake_finish(&report->handshake);
+    for (size_t i = 0; i < report->n_certs; i++)
+        cert_finish(&report->certs[i]);
+    free(report->certs);
+    free(report->verification.trust_store);
+    for (size_t i = 0; i < report->verification.n_errors; i++) {
+        free(report->verification.errors[i].code);
+        free(report->verification.errors[i].message);
+    }
+    free(report->verification.errors);
+    for (size_t i = 0; i < report->n_findings; i++) {
+        free(report->findings[i].id);
+        free(report->findings[i].message);
+        free(report->findings[i].reference);
+    }
+    free(report->findings);
+    free(report->failure.message);
+    free(report->failure.alert_name);
+    tp_report_init(report);
+}
+
+/* Grow *array (of *count elements of size elem) by one zeroed element. */
+static void *grow_one(void **array, size_t *count, size_t elem)
+{
+    if (*count >= ((size_t)-1) / elem - 1)
+        return NULL;
+    void *bigger = realloc(*array, (*count + 1) * elem);
+    if (bigger == NULL)
+        return NULL;
+    *array = bigger;
+    void *slot = (char *)bigger + *count * elem;
+    memset(slot, 0, elem);
+    (*count)++;
+    return slot;
+}
+
+tp_status tp_set_str(char **slot, const char *value)
+{
+    char *copy = NULL;
+    if (value != NULL && (copy = strdup(value)) == NULL)
+        return TP_E_NOMEM;
+    free(*slot);
+    *slot = copy;
+    return TP_OK;
+}
+
+static tp_status set_vstrf(char **slot, const char *fmt, va_list ap)
+{
+    char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0)
+        return TP_E_NOMEM;
+    free(*slot);
+    *slot = text;
+    return TP_OK;
+}
+
+tp_status tp_set_strf(char **slot, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tp_status status = set_vstrf(slot, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+tp_status tp_strlist_push(struct tp_strlist *list, const char *item)
+{
+    char *copy = strdup(item != NULL ? item : "");
+    if (copy == NULL)
+        return TP_E_NOMEM;
+    char **slot = grow_one((void **)&list->items, &list->count, sizeof *list->items);
+    if (slot == NULL) {
+        free(copy);
+        return TP_E_NOMEM;
+    }
+    *slot = copy;
+    return TP_OK;
+}
+
+tp_status tp_report_add_attempt(struct tp_report *report, const char *address, int family,
+                                tp_status result, const char *error, uint32_t elapsed_ms)
+{
+    struct tp_attempt *a =
+        grow_one((void **)&report->attempts, &report->n_attempts, sizeof *a);
+    if (a == NULL)
+        return TP_E_NOMEM;
+    a->family = family;
+    a->result = result;
+    a->elapsed_ms = elapsed_ms;
+    TP_TRY(tp_set_str(&a->address, address));
+    return tp_set_str(&a->error, error);
+}
+
+struct tp_cert *tp_report_add_cert(struct tp_report *report)
+{
+    return grow_one((void **)&report->certs, &report->n_certs, sizeof(struct tp_cert));
+}
+
+tp_status tp_report_add_verify_error(struct tp_report *report, const char *code,
+                                     const char *message)
+{
+    struct tp_verification *v = &report->verification;
+    struct tp_verify_error *e = grow_one((void **)&v->errors, &v->n_errors, sizeof *e);
+    if (e == NULL)
+        return TP_E_NOMEM;
+    TP_TRY(tp_set_str(&e->code, code));
+    return tp_set_str(&e->message, message);
+}
+
+tp_status tp_report_add_finding(struct tp_report *report, const char *id, const char *fmt, ...)
+{
+    const struct tp_finding_info *info = tp_finding_lookup(id);
+    if (info == NULL)
+        return TP_E_INTERNAL;
+    struct tp_finding *f =
+        grow_one((void **)&report->findings, &report->n_findings, sizeof *f);
+    if (f == NULL)
+        return TP_E_NOMEM;
+    f->severity = info->severity;
+    TP_TRY(tp_set_str(&f->id, info->id));
+    TP_TRY(tp_set_str(&f->reference, info->reference));
+    va_list ap;
+    va_start(ap, fmt);
+    tp_status status = set_vstrf(&f->message, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+tp_status tp_report_set_failure(struct tp_report *report, enum tp_stage stage,
+                                tp_status status, const char *message)
+{
+    if (report->failure.stage != TP_STAGE_NONE)
+        return TP_OK;
+    report->failure.stage = stage;
+    report->failure.status = status;
+    return tp_set_str(&report->failure.message, message);
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+    const struct tp_finding *fa = a, *fb = b;
+    if (fa->severity != fb->severity)
+        return fa->severity > fb->severity ? -1 : 1;
+    return strcmp(fa->id, fb->id);
+}
+
+void tp_report_sort_findings(struct tp_report *report)
+{
+    if (report->n_findings > 1)
+        qsort(report->findings, report->n_findings, sizeof *report->findings, finding_cmp);
+}
+
+int tp_report_worst_severity(const struct tp_report *report)
+{
+    int worst = -1;
+    for (size_t i = 0; i < report->n_findings; i++)
+        if ((int)report->findings[i].severity > worst)
+            worst = (int)report->findings[i].severity;
+    return worst;
+}
+
+const char *tp_tri_name(enum tp_tri value)
+{
+    switch (value) {
+    case TP_TRI_YES:
+        return "yes";
+    case TP_TRI_NO:
+        return "no";
+    default:
+        return "unknown";
+    }
+}
+
+const char *tp_stage_name(enum tp_stage stage)
+{
+    switch (stage) {
+    case TP_STAGE_RESOLVE:
+        return "resolve";
+    case TP_STAGE_CONNECT:
+        return "connect";
+    case TP_STAGE_TLS:
+        return "tls";
+    case TP_STAGE_INTERNAL:
+        return "internal";
+    default:
+        return "none";
+    }
+}

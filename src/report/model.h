@@ -1,0 +1,176 @@
+/* model.h: plain data describing one tlsprobe run.
+ *
+ * net/ and tls/ fill in facts, grade/ adds findings, report/text.c and
+ * report/json.c render it. Nothing here does I/O or knows about GnuTLS.
+ *
+ * Ownership: every char * and array in a tp_report is owned by the report
+ * (heap-allocated) and freed by tp_report_finish(). NULL means absent or
+ * unknown. Strings that came from a peer (names, SANs, ALPN) are stored as
+ * received; renderers escape them for the terminal and JSON. */
+#ifndef TP_MODEL_H
+#define TP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report/severity.h"
+#include "util/err.h"
+
+/* yes / no / unknown: a probe that could not tell says unknown, never no. */
+enum tp_tri { TP_TRI_UNKNOWN = 0, TP_TRI_NO, TP_TRI_YES };
+
+struct tp_strlist {
+    char **items;
+    size_t count;
+};
+
+/* Where a run stopped, if it did. */
+enum tp_stage {
+    TP_STAGE_NONE = 0, /* completed */
+    TP_STAGE_RESOLVE,
+    TP_STAGE_CONNECT,
+    TP_STAGE_TLS,
+    TP_STAGE_INTERNAL,
+};
+
+struct tp_failure {
+    enum tp_stage stage;
+    tp_status status;     /* TP_E_RESOLVE, TP_E_CONNECT, TP_E_TIMEOUT, TP_E_TLS, ... */
+    char *message;        /* one line, no newline */
+    int alert;            /* TLS alert number received, or -1 */
+    char *alert_name;     /* e.g. "handshake_failure" (RFC 8446 Sec. 6), or NULL */
+};
+
+struct tp_target {
+    char *host;           /* host as given, without brackets */
+    uint16_t port;
+    char *sni;            /* server_name sent, NULL if none */
+    char *address;        /* numeric address that answered, NULL if none did */
+    int family;           /* AF_INET / AF_INET6 of address, 0 if none */
+};
+
+/* One address tried while connecting, in the order tried. */
+struct tp_attempt {
+    char *address;
+    int family;
+    tp_status result;     /* TP_OK, TP_E_CONNECT, TP_E_TIMEOUT */
+    char *error;          /* strerror-style reason, NULL on success */
+    uint32_t elapsed_ms;
+};
+
+struct tp_handshake {
+    bool completed;
+    uint16_t version;              /* TP_VER_*, 0 if unknown */
+    uint16_t cipher_code;          /* 2-byte code point */
+    char *cipher_name;             /* IANA name (registry), else library name */
+    char *group;                   /* IANA group name, e.g. "x25519"; NULL if none */
+    uint16_t group_code;           /* 0 if not a named group */
+    unsigned dh_bits;              /* prime size of a (FF)DHE exchange, 0 if none */
+    char *sig_scheme;              /* IANA scheme name the server signed with */
+    uint16_t sig_scheme_code;      /* 0 if unknown */
+    char *alpn;                    /* selected protocol */
+    enum tp_tri session_id;        /* server issued a resumable session ID */
+    enum tp_tri session_ticket;    /* server sent a ticket (RFC 5077 / RFC 8446 PSK) */
+    enum tp_tri secure_renegotiation;  /* RFC 5746 */
+    enum tp_tri extended_master_secret; /* RFC 7627 (always yes in TLS 1.3) */
+    enum tp_tri encrypt_then_mac;  /* RFC 7366 (n/a = no for AEAD/TLS 1.3) */
+    enum tp_tri ocsp_stapled;
+    char *ocsp_status;             /* "good", "revoked", "unknown", "invalid", NULL */
+    enum tp_tri client_cert_requested;
+    struct tp_strlist client_ca_names; /* acceptable CA DNs from CertificateRequest */
+    uint64_t handshake_us;         /* ClientHello sent to handshake done */
+};
+
+struct tp_cert {
+    char *subject;                 /* RFC 4514 DN */
+    char *issuer;
+    struct tp_strlist san;         /* "DNS:x", "IP:1.2.3.4", "email:..", "URI:.." */
+    char *serial;                  /* lowercase hex, colon-separated */
+    int64_t not_before, not_after; /* seconds since the epoch */
+    int64_t days_left;             /* negative once expired */
+    char *key_type;                /* "RSA", "RSA-PSS", "EC", "Ed25519", "Ed448", "DSA" */
+    unsigned key_bits;
+    char *curve;                   /* "secp256r1", ..., NULL when not EC */
+    char *sig_alg;                 /* e.g. "RSA-SHA256", "ECDSA-SHA256" */
+    char sha256[65];               /* lowercase hex fingerprint of the DER */
+    enum tp_tri is_ca;
+    struct tp_strlist key_usage;   /* "digitalSignature", "keyEncipherment", ... */
+    struct tp_strlist ext_key_usage; /* "serverAuth", "clientAuth", or an OID */
+    bool self_issued;              /* subject == issuer */
+    bool self_signed;              /* self-issued and its signature verifies with its own key */
+};
+
+struct tp_verify_error {
+    char *code;                    /* stable: "expired", "signer-not-found", ... */
+    char *message;
+};
+
+struct tp_verification {
+    enum tp_tri trusted;           /* chain verifies to a trust anchor */
+    enum tp_tri hostname_match;    /* leaf matches host (RFC 6125) */
+    char *trust_store;             /* "system" or the --ca-file path */
+    enum tp_tri chain_complete;    /* unknown when the chain is empty */
+    enum tp_tri chain_ordered;     /* each cert issued by the next */
+    struct tp_verify_error *errors;
+    size_t n_errors;
+};
+
+struct tp_finding {
+    char *id;                      /* catalog id, e.g. "cert-expired" */
+    enum tp_severity severity;
+    char *message;                 /* one line, specific to this run */
+    char *reference;               /* standard or guidance behind it */
+};
+
+struct tp_report {
+    const char *schema;            /* static, TP_JSON_SCHEMA_VERSION */
+    struct tp_target target;
+    struct tp_attempt *attempts;
+    size_t n_attempts;
+    struct tp_handshake handshake;
+    struct tp_cert *certs;         /* in the order the server sent them */
+    size_t n_certs;
+    struct tp_verification verification;
+    struct tp_finding *findings;   /* sorted worst first by tp_report_sort_findings */
+    size_t n_findings;
+    struct tp_failure failure;
+    uint64_t elapsed_us;           /* whole run */
+};
+
+#define TP_JSON_SCHEMA_VERSION "1.0"
+
+void tp_report_init(struct tp_report *report);
+void tp_report_finish(struct tp_report *report);
+
+/* Append helpers: each copies its string arguments. */
+TP_MUST_CHECK tp_status tp_strlist_push(struct tp_strlist *list, const char *item);
+void tp_strlist_finish(struct tp_strlist *list);
+
+TP_MUST_CHECK tp_status tp_report_add_attempt(struct tp_report *report, const char *address,
+                                              int family, tp_status result, const char *error,
+                                              uint32_t elapsed_ms);
+/* Returns a zeroed cert owned by the report, or NULL on allocation failure. */
+struct tp_cert *tp_report_add_cert(struct tp_report *report);
+TP_MUST_CHECK tp_status tp_report_add_verify_error(struct tp_report *report, const char *code,
+                                                   const char *message);
+/* Adds a finding from the catalog (severity and reference from there); the
+ * message is formatted. Unknown ids are a bug and return TP_E_INTERNAL. */
+TP_MUST_CHECK tp_status tp_report_add_finding(struct tp_report *report, const char *id,
+                                              const char *fmt, ...) TP_PRINTF(3, 4);
+/* Record where and why the run stopped (first call wins). */
+TP_MUST_CHECK tp_status tp_report_set_failure(struct tp_report *report, enum tp_stage stage,
+                                              tp_status status, const char *message);
+void tp_report_sort_findings(struct tp_report *report);
+/* Worst severity among findings, or -1 when there are none. */
+int tp_report_worst_severity(const struct tp_report *report);
+
+/* Replace *slot (freeing the old value) with a copy of value (NULL allowed). */
+TP_MUST_CHECK tp_status tp_set_str(char **slot, const char *value);
+/* Replace *slot with a formatted string. */
+TP_MUST_CHECK tp_status tp_set_strf(char **slot, const char *fmt, ...) TP_PRINTF(2, 3);
+
+const char *tp_tri_name(enum tp_tri value); /* "yes", "no", "unknown" */
+const char *tp_stage_name(enum tp_stage stage); /* "resolve", "connect", "tls", ... */
+
+#endif

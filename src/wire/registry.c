@@ -1,0 +1,144 @@
+/* registry.c: lookups over the generated tables (registry_data.c). Linear
+ * scans: the tables hold a few hundred rows and lookups are not hot. */
+#include "wire/registry.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/banned.h"
+
+static const struct {
+    uint16_t version;
+    const char *name;
+} version_names[] = {
+    {TP_VER_SSL2, "SSLv2"},   {TP_VER_SSL3, "SSLv3"},   {TP_VER_TLS10, "TLSv1.0"},
+    {TP_VER_TLS11, "TLSv1.1"}, {TP_VER_TLS12, "TLSv1.2"}, {TP_VER_TLS13, "TLSv1.3"},
+};
+
+const char *tp_version_name(uint16_t version)
+{
+    for (size_t i = 0; i < sizeof version_names / sizeof version_names[0]; i++)
+        if (version_names[i].version == version)
+            return version_names[i].name;
+    return NULL;
+}
+
+uint16_t tp_version_parse(const char *text)
+{
+    static const struct {
+        const char *spelling;
+        uint16_t version;
+    } spellings[] = {
+        {"ssl2", TP_VER_SSL2},    {"sslv2", TP_VER_SSL2},    {"ssl3", TP_VER_SSL3},
+        {"sslv3", TP_VER_SSL3},   {"1.0", TP_VER_TLS10},     {"tls1.0", TP_VER_TLS10},
+        {"tlsv1.0", TP_VER_TLS10}, {"1.1", TP_VER_TLS11},    {"tls1.1", TP_VER_TLS11},
+        {"tlsv1.1", TP_VER_TLS11}, {"1.2", TP_VER_TLS12},    {"tls1.2", TP_VER_TLS12},
+        {"tlsv1.2", TP_VER_TLS12}, {"1.3", TP_VER_TLS13},    {"tls1.3", TP_VER_TLS13},
+        {"tlsv1.3", TP_VER_TLS13},
+    };
+    if (text == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++)
+        if (strcasecmp(text, spellings[i].spelling) == 0)
+            return spellings[i].version;
+    return 0;
+}
+
+const struct tp_suite_info *tp_suite_by_code(uint16_t code)
+{
+    for (size_t i = 0; i < tp_suites_count; i++)
+        if (tp_suites[i].wire_len == 2 && tp_suites[i].code == code)
+            return &tp_suites[i];
+    return NULL;
+}
+
+const struct tp_suite_info *tp_ssl2_kind_by_code(uint32_t code)
+{
+    for (size_t i = 0; i < tp_suites_count; i++)
+        if (tp_suites[i].wire_len == 3 && tp_suites[i].code == code)
+            return &tp_suites[i];
+    return NULL;
+}
+
+const char *tp_suite_name(const struct tp_suite_info *suite)
+{
+    if (suite == NULL)
+        return NULL;
+    return suite->iana_name != NULL ? suite->iana_name : suite->alt_name;
+}
+
+const struct tp_group_info *tp_group_by_code(uint16_t code)
+{
+    for (size_t i = 0; i < tp_groups_count; i++)
+        if (tp_groups[i].code == code)
+            return &tp_groups[i];
+    return NULL;
+}
+
+const struct tp_group_info *tp_group_by_gnutls_name(const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < tp_groups_count; i++) {
+        const char *kw = tp_groups[i].gnutls_name;
+        if (kw == NULL || strncmp(kw, "GROUP-", 6) != 0)
+            continue;
+        if (strcasecmp(kw + 6, name) == 0)
+            return &tp_groups[i];
+    }
+    return NULL;
+}
+
+const struct tp_sigscheme_info *tp_sigscheme_by_code(uint16_t code)
+{
+    for (size_t i = 0; i < tp_sigschemes_count; i++)
+        if (tp_sigschemes[i].code == code)
+            return &tp_sigschemes[i];
+    return NULL;
+}
+
+/* Does the space-separated keyword list contain "SIGN-" + name? */
+static bool keyword_list_has(const char *list, const char *name)
+{
+    size_t name_len = strlen(name);
+    const char *p = list;
+    while (p != NULL && *p != '\0') {
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == name_len + 5 && strncmp(p, "SIGN-", 5) == 0 &&
+            strncasecmp(p + 5, name, name_len) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+const struct tp_sigscheme_info *tp_sigscheme_by_gnutls_name(const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < tp_sigschemes_count; i++)
+        if (tp_sigschemes[i].gnutls_names != NULL &&
+            keyword_list_has(tp_sigschemes[i].gnutls_names, name))
+            return &tp_sigschemes[i];
+    return NULL;
+}
+
+const struct tp_extension_info *tp_extension_by_code(uint16_t code)
+{
+    for (size_t i = 0; i < tp_extensions_count; i++)
+        if (tp_extensions[i].code == code)
+            return &tp_extensions[i];
+    return NULL;
+}
+
+const struct tp_link_info *tp_link_by_name(const char *preset)
+{
+    if (preset == NULL)
+        return NULL;
+    for (size_t i = 0; i < tp_links_count; i++)
+        if (strcasecmp(tp_links[i].preset, preset) == 0)
+            return &tp_links[i];
+    return NULL;
+}
