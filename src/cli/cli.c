@@ -26,6 +26,13 @@ static const char *const category_titles[TP_CAT_COUNT] = {
     [TP_CAT_VERIFY] = "Certificate verification",
     [TP_CAT_OUTPUT] = "Output and exit status",
     [TP_CAT_GENERAL] = "General",
+    [TP_CAT_ENUM] = "Enumeration (--enum)",
+    [TP_CAT_TIMING] = "Timing and capture",
+};
+
+/* Grading rule sets for --policy (grade/ implements them). */
+static const char *const policy_names[] = {
+    "rfc9325", "mozilla-intermediate", "mozilla-modern", "nist-800-52r2", "iot-rfc7925",
 };
 
 tp_status cli_parse_uint(const char *text, uint32_t min, uint32_t max, uint32_t *out)
@@ -107,6 +114,19 @@ static tp_status parse_color(const char *text, enum tp_color_mode *out, tp_error
     return tp_fail(err, TP_E_USAGE, "--color: expected auto, always or never, not '%s'", text);
 }
 
+static tp_status parse_policy(const char *text, const char **out, tp_error *err)
+{
+    for (size_t i = 0; i < sizeof policy_names / sizeof policy_names[0]; i++)
+        if (strcmp(text, policy_names[i]) == 0) {
+            *out = policy_names[i];
+            return TP_OK;
+        }
+    return tp_fail(err, TP_E_USAGE,
+                   "--policy: expected rfc9325, mozilla-intermediate, mozilla-modern, "
+                   "nist-800-52r2 or iot-rfc7925, not '%s'",
+                   text);
+}
+
 static tp_status check_alpn(const char *text, tp_error *err)
 {
     size_t len = strlen(text);
@@ -168,7 +188,28 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
         if (cli_parse_duration_ms(arg, &cfg->timeout_ms) != TP_OK)
             return tp_fail(err, TP_E_USAGE,
                            "--timeout: invalid duration '%s' (e.g. 20s, 1m; max 1h)", arg);
+        cfg->timeout_given = true;
         return TP_OK;
+    case OPT_ENUM:
+        cfg->enumerate = true;
+        return TP_OK;
+    case OPT_PARALLEL:
+        if (cli_parse_uint(arg, 1, TP_MAX_PARALLEL, &cfg->parallel) != TP_OK)
+            return tp_fail(err, TP_E_USAGE, "--parallel: expected 1-%u, not '%s'",
+                           TP_MAX_PARALLEL, arg);
+        return TP_OK;
+    case OPT_MAX_CONNECTIONS:
+        if (cli_parse_uint(arg, 1, 1000000u, &cfg->max_connections) != TP_OK)
+            return tp_fail(err, TP_E_USAGE, "--max-connections: expected 1-1000000, not '%s'",
+                           arg);
+        return TP_OK;
+    case OPT_DELAY:
+        if (cli_parse_duration_ms(arg, &cfg->delay_ms) != TP_OK)
+            return tp_fail(err, TP_E_USAGE,
+                           "--delay: invalid duration '%s' (e.g. 100ms, 1s; max 1h)", arg);
+        return TP_OK;
+    case OPT_POLICY:
+        return parse_policy(arg, &cfg->policy, err);
     case OPT_FAIL_ON:
         sev = tp_severity_parse(arg);
         if (sev < 0)
@@ -193,6 +234,45 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
         return parse_tls_version("tls-max", arg, &cfg->tls_max, err);
     case OPT_TLS_MIN:
         return parse_tls_version("tls-min", arg, &cfg->tls_min, err);
+    case OPT_TIMING:
+        cfg->timing = true;
+        return TP_OK;
+    case OPT_REPEAT:
+        if (cli_parse_uint(arg, 1, TP_MAX_REPEAT, &cfg->repeat) != TP_OK)
+            return tp_fail(err, TP_E_USAGE, "--repeat: expected 1-%u, not '%s'", TP_MAX_REPEAT,
+                           arg);
+        return TP_OK;
+    case OPT_RESUME:
+        cfg->resume = true;
+        return TP_OK;
+    case OPT_LINK:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--link: expected a preset name or a spec");
+        cfg->link = arg;
+        return TP_OK;
+    case OPT_CAPTURE:
+        cfg->capture = true;
+        return TP_OK;
+    case OPT_INTERFACE:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "-i: empty interface name");
+        cfg->interface = arg;
+        return TP_OK;
+    case OPT_WRITE:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "-w: empty file name");
+        cfg->write_file = arg;
+        return TP_OK;
+    case OPT_USER:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--user: empty user name");
+        cfg->capture_user = arg;
+        return TP_OK;
+    case OPT_READ:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--read: empty file name");
+        cfg->read_file = arg;
+        return TP_OK;
     case OPT_WARN_DAYS:
         if (cli_parse_uint(arg, 0, MAX_WARN_DAYS, &cfg->warn_days) != TP_OK)
             return tp_fail(err, TP_E_USAGE, "--warn-days: expected 0-%u, not '%s'",
@@ -217,7 +297,68 @@ static tp_status check_conflicts(const struct tp_config *cfg, tp_error *err)
                        "versions in the priority string)");
     if (cfg->connect_timeout_ms > cfg->timeout_ms)
         return tp_fail(err, TP_E_USAGE, "--connect-timeout is longer than --timeout");
+    /* The scan's knobs mean nothing without a scan: say so rather than
+     * silently ignore them. */
+    if (!cfg->enumerate) {
+        if (cfg->parallel != 0)
+            return tp_fail(err, TP_E_USAGE, "--parallel needs --enum");
+        if (cfg->max_connections != 0)
+            return tp_fail(err, TP_E_USAGE, "--max-connections needs --enum");
+        if (cfg->delay_ms != 0)
+            return tp_fail(err, TP_E_USAGE, "--delay needs --enum");
+        if (cfg->policy != NULL)
+            return tp_fail(err, TP_E_USAGE, "--policy needs --enum");
+    }
+    /* Probes are hand-built hellos; GnuTLS options shape only the report's
+     * own handshake, and limiting the versions would hide what the scan is
+     * for. */
+    if (cfg->enumerate && (cfg->tls_min != 0 || cfg->tls_max != 0))
+        return tp_fail(err, TP_E_USAGE,
+                       "--enum cannot be combined with --tls-min/--tls-max (the scan tries "
+                       "every version)");
     return TP_OK;
+}
+
+/* --timing's knobs need --timing, the capture's need --capture, and
+ * --read replaces the target: say so rather than silently ignore them. */
+static tp_status check_timing_conflicts(const struct tp_config *cfg, tp_error *err)
+{
+    if (!cfg->timing) {
+        if (cfg->repeat != 0)
+            return tp_fail(err, TP_E_USAGE, "--repeat needs --timing");
+        if (cfg->resume)
+            return tp_fail(err, TP_E_USAGE, "--resume needs --timing");
+        if (cfg->link != NULL)
+            return tp_fail(err, TP_E_USAGE, "--link needs --timing");
+        if (cfg->capture)
+            return tp_fail(err, TP_E_USAGE, "--capture needs --timing");
+    }
+    if (!cfg->capture) {
+        if (cfg->interface != NULL)
+            return tp_fail(err, TP_E_USAGE, "-i needs --capture");
+        if (cfg->write_file != NULL)
+            return tp_fail(err, TP_E_USAGE, "-w needs --capture");
+        if (cfg->capture_user != NULL)
+            return tp_fail(err, TP_E_USAGE, "--user needs --capture");
+    }
+    if (cfg->timing && cfg->enumerate)
+        return tp_fail(err, TP_E_USAGE, "--timing and --enum cannot be used together");
+    return TP_OK;
+}
+
+/* --enum runs many probes: unless --timeout was given, it gets its own,
+ * longer whole-run bound (TP_DEFAULT_ENUM_TIMEOUT_MS), and the defaults of
+ * its knobs. */
+static void apply_enum_defaults(struct tp_config *cfg)
+{
+    if (!cfg->enumerate)
+        return;
+    if (!cfg->timeout_given)
+        cfg->timeout_ms = TP_DEFAULT_ENUM_TIMEOUT_MS;
+    if (cfg->parallel == 0)
+        cfg->parallel = TP_DEFAULT_PARALLEL;
+    if (cfg->policy == NULL)
+        cfg->policy = TP_DEFAULT_POLICY;
 }
 
 /* Build getopt_long's tables from tp_options. */
@@ -248,7 +389,32 @@ static tp_status build_getopt(struct option **longopts_out, char **shortopts_out
     return TP_OK;
 }
 
-static tp_status parse_options(int argc, char **argv, struct tp_config *cfg, tp_error *err)
+static bool is_option_id(int id)
+{
+    for (size_t i = 0; i < tp_options_count; i++)
+        if (tp_options[i].id == id)
+            return true;
+    return false;
+}
+
+/* getopt_long sets optopt to the letter of an unknown short option (and then
+ * argv[optind - 1] may be an earlier word: "-x4" leaves optind on "-x4"), to
+ * the id of a long option given a value it does not take ("--json=1"), and
+ * to 0 for an unknown or ambiguous long option. */
+static tp_status bad_option(int id, char **argv, tp_error *err)
+{
+    const char *word = argv[optind - 1];
+    if (id == ':')
+        return tp_fail(err, TP_E_USAGE, "option '%s' needs an argument", word);
+    if (optopt != 0 && !is_option_id(optopt))
+        return tp_fail(err, TP_E_USAGE, "unknown option '-%c'", optopt);
+    if (optopt != 0)
+        return tp_fail(err, TP_E_USAGE, "option '%s' takes no argument", word);
+    return tp_fail(err, TP_E_USAGE, "unknown option '%s'", word);
+}
+
+static tp_status parse_options(int argc, char **argv, struct tp_config *cfg,
+                               bool *connect_timeout_set, tp_error *err)
 {
     struct option *longopts = NULL;
     char *shortopts = NULL;
@@ -256,16 +422,18 @@ static tp_status parse_options(int argc, char **argv, struct tp_config *cfg, tp_
         return tp_fail(err, TP_E_NOMEM, "out of memory");
     tp_status status = TP_OK;
     opterr = 0;
-    optind = 1;
+    /* 0, not 1: glibc then also forgets a half-read "-ab" cluster and its
+     * permutation bookkeeping from an earlier parse. */
+    optind = 0;
     int id;
     while (status == TP_OK && (id = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        const char *bad = argv[optind - 1];
-        if (id == '?')
-            status = tp_fail(err, TP_E_USAGE, "unknown option '%s'", bad);
-        else if (id == ':')
-            status = tp_fail(err, TP_E_USAGE, "option '%s' needs an argument", bad);
-        else
-            status = apply_option(id, optarg, cfg, err);
+        if (id == '?' || id == ':') {
+            status = bad_option(id, argv, err);
+            continue;
+        }
+        if (id == OPT_CONNECT_TIMEOUT)
+            *connect_timeout_set = true;
+        status = apply_option(id, optarg, cfg, err);
     }
     free(longopts);
     free(shortopts);
@@ -275,16 +443,34 @@ static tp_status parse_options(int argc, char **argv, struct tp_config *cfg, tp_
 tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
 {
     config_defaults(cfg);
-    TP_TRY(parse_options(argc, argv, cfg, err));
+    bool connect_timeout_set = false;
+    TP_TRY(parse_options(argc, argv, cfg, &connect_timeout_set, err));
     if (cfg->action != TP_ACTION_REPORT)
         return TP_OK;
+    if (cfg->read_file != NULL) {
+        /* --read audits a file: no target, and nothing that shapes a probe. */
+        if (optind < argc)
+            return tp_fail(err, TP_E_USAGE, "--read takes no HOST (unexpected '%s')",
+                           argv[optind]);
+        if (cfg->timing || cfg->enumerate)
+            return tp_fail(err, TP_E_USAGE, "--read cannot be combined with --%s",
+                           cfg->timing ? "timing" : "enum");
+        return check_timing_conflicts(cfg, err);
+    }
     if (optind >= argc)
         return tp_fail(err, TP_E_USAGE, "missing HOST[:PORT] (usage: %s)", tp_usage_line);
     if (argc - optind > 1)
         return tp_fail(err, TP_E_USAGE, "one target at a time; unexpected '%s'",
                        argv[optind + 1]);
     TP_TRY(cli_parse_target(argv[optind], TP_DEFAULT_PORT, &cfg->host, &cfg->port, err));
-    return check_conflicts(cfg, err);
+    /* A short --timeout alone also shortens the default connect timeout,
+     * which the user did not choose, rather than conflict with it. */
+    if (!connect_timeout_set && cfg->connect_timeout_ms > cfg->timeout_ms)
+        cfg->connect_timeout_ms = cfg->timeout_ms;
+    TP_TRY(check_conflicts(cfg, err));
+    TP_TRY(check_timing_conflicts(cfg, err));
+    apply_enum_defaults(cfg);
+    return TP_OK;
 }
 
 void cli_print_help(FILE *out)

@@ -19,6 +19,8 @@ enum tp_opt_category {
     TP_CAT_VERIFY,
     TP_CAT_OUTPUT,
     TP_CAT_GENERAL,
+    TP_CAT_ENUM,      /* --enum and its knobs */
+    TP_CAT_TIMING,    /* --timing, --capture, --read and their knobs */
     TP_CAT_COUNT,
 };
 

@@ -16,6 +16,12 @@ enum tp_action { TP_ACTION_REPORT = 0, TP_ACTION_HELP, TP_ACTION_VERSION };
 #define TP_DEFAULT_CONNECT_TIMEOUT_MS 5000u
 #define TP_DEFAULT_TIMEOUT_MS 20000u
 #define TP_DEFAULT_WARN_DAYS 30u
+/* --enum runs hundreds of probes: its own whole-run bound unless --timeout. */
+#define TP_DEFAULT_ENUM_TIMEOUT_MS 120000u
+#define TP_DEFAULT_PARALLEL 8u
+#define TP_MAX_PARALLEL 64u
+#define TP_DEFAULT_POLICY "rfc9325"
+#define TP_MAX_REPEAT 1000u
 
 struct tp_config {
     enum tp_action action;
@@ -39,6 +45,25 @@ struct tp_config {
     /* Deadlines. */
     uint32_t connect_timeout_ms;
     uint32_t timeout_ms;     /* the whole run, DNS included */
+
+    /* Enumeration (--enum; scan/scan.h). */
+    bool enumerate;
+    uint32_t parallel;        /* probes in flight at once, 1..64 */
+    uint32_t max_connections; /* TCP connections for the scan, 0 = unlimited */
+    uint32_t delay_ms;        /* between connection starts, 0 = none */
+    const char *policy;       /* grading policy name (argv-owned or static) */
+    bool timeout_given;       /* --timeout was on the command line */
+
+    /* Timing and capture (--timing, --read; timing/measure.h, capture/). */
+    bool timing;
+    uint32_t repeat;          /* handshakes to time, 1..1000 (0 = not given) */
+    bool resume;              /* also time a resumed handshake after each full one */
+    const char *link;         /* --link preset or spec, argv-owned */
+    bool capture;             /* --capture the probe's packets with libpcap */
+    const char *interface;    /* -i, NULL = the route's interface */
+    const char *write_file;   /* -w FILE */
+    const char *capture_user; /* --user, NULL = nobody */
+    const char *read_file;    /* --read FILE: audit a capture instead of probing */
 
     /* Output and exit. */
     bool json;

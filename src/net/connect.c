@@ -66,7 +66,9 @@ tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,
 {
     tp_status last = TP_E_CONNECT;
     tp_error first_err = {0};
+    size_t tried = 0;
     for (size_t i = 0; i < list->count; i++) {
+        tried++;
         tp_error one = {0};
         uint64_t started = tp_now_ns();
         tp_status status = net_connect_addr(&list->items[i], timeout_ms, deadline, fd_out, &one);
@@ -89,8 +91,9 @@ tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,
         if (tp_deadline_passed(deadline))
             break;
     }
-    if (list->count > 1 && first_err.status != TP_OK)
+    /* Count only the addresses tried: the deadline may have cut the list. */
+    if (tried > 1 && first_err.status != TP_OK)
         return tp_fail(err, last, "%s (and %zu more address%s tried)", first_err.msg,
-                       list->count - 1, list->count == 2 ? "" : "es");
+                       tried - 1, tried == 2 ? "" : "es");
     return tp_fail(err, last, "%s", first_err.status != TP_OK ? first_err.msg : "no address");
 }

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "grade/catalog.h"
+#include "report/scan_model.h"
+#include "report/timing_model.h"
+#include "util/array.h"
 #include "util/banned.h"
 
 void tp_report_init(struct tp_report *report)
@@ -77,24 +80,23 @@ void tp_report_finish(struct tp_report *report)
     free(report->findings);
     free(report->failure.message);
     free(report->failure.alert_name);
+    if (report->scan != NULL) {
+        tp_scan_finish(report->scan);
+        free(report->scan);
+    }
+    tp_timing_finish(report->timing);
+    free(report->timing);
+    tp_audit_finish(report->audit);
+    free(report->audit);
     tp_report_init(report);
 }
 
-/* Grow *array (of *count elements of size elem) by one zeroed element. */
-static void *grow_one(void **array, size_t *count, size_t elem)
+void tp_cert_finish(struct tp_cert *cert)
 {
-    if (*count >= ((size_t)-1) / elem - 1)
-        return NULL;
-    void *bigger = realloc(*array, (*count + 1) * elem);
-    if (bigger == NULL)
-        return NULL;
-    *array = bigger;
-    void *slot = (char *)bigger + *count * elem;
-    memset(slot, 0, elem);
-    (*count)++;
-    return slot;
+    cert_finish(cert);
 }
 
+/* Grow *array (of *count elements of size elem) by one zeroed element. */
 tp_status tp_set_str(char **slot, const char *value)
 {
     char *copy = NULL;
@@ -104,6 +106,8 @@ tp_status tp_set_str(char **slot, const char *value)
     *slot = copy;
     return TP_OK;
 }
+
+static tp_status set_vstrf(char **slot, const char *fmt, va_list ap) TP_PRINTF(2, 0);
 
 static tp_status set_vstrf(char **slot, const char *fmt, va_list ap)
 {
@@ -129,7 +133,7 @@ tp_status tp_strlist_push(struct tp_strlist *list, const char *item)
     char *copy = strdup(item != NULL ? item : "");
     if (copy == NULL)
         return TP_E_NOMEM;
-    char **slot = grow_one((void **)&list->items, &list->count, sizeof *list->items);
+    char **slot = tp_array_grow_one((void **)&list->items, &list->count, sizeof *list->items);
     if (slot == NULL) {
         free(copy);
         return TP_E_NOMEM;
@@ -142,7 +146,7 @@ tp_status tp_report_add_attempt(struct tp_report *report, const char *address, i
                                 tp_status result, const char *error, uint32_t elapsed_ms)
 {
     struct tp_attempt *a =
-        grow_one((void **)&report->attempts, &report->n_attempts, sizeof *a);
+        tp_array_grow_one((void **)&report->attempts, &report->n_attempts, sizeof *a);
     if (a == NULL)
         return TP_E_NOMEM;
     a->family = family;
@@ -154,14 +158,14 @@ tp_status tp_report_add_attempt(struct tp_report *report, const char *address, i
 
 struct tp_cert *tp_report_add_cert(struct tp_report *report)
 {
-    return grow_one((void **)&report->certs, &report->n_certs, sizeof(struct tp_cert));
+    return tp_array_grow_one((void **)&report->certs, &report->n_certs, sizeof(struct tp_cert));
 }
 
 tp_status tp_report_add_verify_error(struct tp_report *report, const char *code,
                                      const char *message)
 {
     struct tp_verification *v = &report->verification;
-    struct tp_verify_error *e = grow_one((void **)&v->errors, &v->n_errors, sizeof *e);
+    struct tp_verify_error *e = tp_array_grow_one((void **)&v->errors, &v->n_errors, sizeof *e);
     if (e == NULL)
         return TP_E_NOMEM;
     TP_TRY(tp_set_str(&e->code, code));
@@ -174,7 +178,7 @@ tp_status tp_report_add_finding(struct tp_report *report, const char *id, const 
     if (info == NULL)
         return TP_E_INTERNAL;
     struct tp_finding *f =
-        grow_one((void **)&report->findings, &report->n_findings, sizeof *f);
+        tp_array_grow_one((void **)&report->findings, &report->n_findings, sizeof *f);
     if (f == NULL)
         return TP_E_NOMEM;
     f->severity = info->severity;

@@ -94,6 +94,7 @@ struct tp_cert {
     char *curve;                   /* "secp256r1", ..., NULL when not EC */
     char *sig_alg;                 /* e.g. "RSA-SHA256", "ECDSA-SHA256" */
     char sha256[65];               /* lowercase hex fingerprint of the DER */
+    uint32_t der_bytes;            /* size of the DER as sent */
     enum tp_tri is_ca;
     struct tp_strlist key_usage;   /* "digitalSignature", "keyEncipherment", ... */
     struct tp_strlist ext_key_usage; /* "serverAuth", "clientAuth", or an OID */
@@ -136,6 +137,9 @@ struct tp_report {
     size_t n_findings;
     struct tp_failure failure;
     uint64_t elapsed_us;           /* whole run */
+    struct tp_scan *scan;          /* --enum results (report/scan_model.h), NULL if not run */
+    struct tp_timing *timing;      /* --timing results (report/timing_model.h), NULL if not run */
+    struct tp_audit *audit;        /* --read results (report/timing_model.h), NULL if not run */
 };
 
 #define TP_JSON_SCHEMA_VERSION "1.0"
@@ -150,6 +154,8 @@ void tp_strlist_finish(struct tp_strlist *list);
 TP_MUST_CHECK tp_status tp_report_add_attempt(struct tp_report *report, const char *address,
                                               int family, tp_status result, const char *error,
                                               uint32_t elapsed_ms);
+/* Release what one cert holds (as tp_report_finish does for its own). */
+void tp_cert_finish(struct tp_cert *cert);
 /* Returns a zeroed cert owned by the report, or NULL on allocation failure. */
 struct tp_cert *tp_report_add_cert(struct tp_report *report);
 TP_MUST_CHECK tp_status tp_report_add_verify_error(struct tp_report *report, const char *code,

@@ -1,10 +1,480 @@
-/* PLACEHOLDER: replaced by the real implementation (helper task). */
-#include "tls/tls.h"
-tp_status tls_global_init(tp_error *err) { (void)err; return TP_OK; }
-void tls_global_finish(void) {}
+/* session.c: one client handshake with GnuTLS, reported.
+ *
+ * The offer is a broad one on purpose: a modern client's suites and groups
+ * plus TLS 1.0/1.1, and Diffie-Hellman primes down to 512 bits, so that a
+ * legacy server completes the handshake and can be diagnosed instead of
+ * merely failing. Certificates are not verified during the handshake; a
+ * bad chain is a finding, verified afterwards (verify.c). */
+#include "tls/tls_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/abstract.h>
+
+#include "wire/registry.h"
+#include "util/banned.h"
+
+/* The default offer (GnuTLS priority syntax). NORMAL already carries TLS
+ * 1.3 and 1.2; 1.1 and 1.0 are added back so old servers are reachable. */
+#define DEFAULT_PRIORITY "NORMAL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0"
+/* Smallest DH prime accepted: Logjam-era 512-bit groups still complete, so
+ * the grader can flag them (RFC 7919 Sec. 1 on weak groups). */
+#define MIN_DH_PRIME_BITS 512u
+/* TLS 1.3 NewSessionTicket follows the handshake (RFC 8446 Sec. 4.6.1);
+ * servers send it at once, so a short wait suffices. */
+#define TICKET_WAIT_MS 300u
+/* Bound on sending close_notify after a completed handshake. */
+#define BYE_WAIT_MS 100u
+#define ALPN_MAX 32u
+
+struct hs_ctx {
+    struct tp_report *report;
+    tp_status cb_status; /* an allocation failure inside a GnuTLS callback */
+};
+
+tp_status tls_global_init(tp_error *err)
+{
+    if (gnutls_check_version("3.7.0") == NULL)
+        return tp_fail(err, TP_E_INTERNAL, "GnuTLS %s is older than 3.7.0",
+                       gnutls_check_version(NULL));
+    int rc = gnutls_global_init();
+    if (rc < 0)
+        return tp_fail(err, TP_E_INTERNAL, "cannot initialise GnuTLS: %s", gnutls_strerror(rc));
+    return TP_OK;
+}
+
+void tls_global_finish(void)
+{
+    gnutls_global_deinit();
+}
+
+/* ---- the offer ------------------------------------------------------ */
+
+static const struct {
+    uint16_t version;
+    const char *keyword;
+} version_keywords[] = {
+    {TP_VER_SSL3, "VERS-SSL3.0"},  {TP_VER_TLS10, "VERS-TLS1.0"},
+    {TP_VER_TLS11, "VERS-TLS1.1"}, {TP_VER_TLS12, "VERS-TLS1.2"},
+    {TP_VER_TLS13, "VERS-TLS1.3"},
+};
+
+/* "NORMAL:-VERS-ALL:+VERS-..." for the --tls-min..--tls-max range. */
+static tp_status version_priority(const struct tp_config *cfg, char *out, size_t size,
+                                  tp_error *err)
+{
+    uint16_t lo = cfg->tls_min != 0 ? cfg->tls_min : TP_VER_TLS10;
+    uint16_t hi = cfg->tls_max != 0 ? cfg->tls_max : TP_VER_TLS13;
+    size_t used = (size_t)snprintf(out, size, "NORMAL:-VERS-ALL");
+    size_t added = 0;
+    for (size_t i = 0; i < sizeof version_keywords / sizeof version_keywords[0]; i++) {
+        uint16_t v = version_keywords[i].version;
+        if (v < lo || v > hi)
+            continue;
+        if (v == TP_VER_SSL3) {
+            /* This GnuTLS may be built without SSL 3.0 (RFC 7568 deprecates it). */
+            if (gnutls_protocol_get_id("SSL3.0") == GNUTLS_VERSION_UNKNOWN)
+                return tp_fail(err, TP_E_USAGE,
+                               "this GnuTLS build cannot offer SSLv3; use --tls-min 1.0 or "
+                               "higher");
+        }
+        used += (size_t)snprintf(out + used, size - used, ":+%s", version_keywords[i].keyword);
+        added++;
+    }
+    if (added == 0 || used >= size)
+        return tp_fail(err, TP_E_USAGE, "no protocol version between %s and %s can be offered",
+                       tp_version_name(lo) ? tp_version_name(lo) : "?",
+                       tp_version_name(hi) ? tp_version_name(hi) : "?");
+    return TP_OK;
+}
+
+static tp_status make_priority(const struct tp_config *cfg, gnutls_priority_t *prio,
+                               tp_error *err)
+{
+    char buf[256];
+    const char *text = DEFAULT_PRIORITY;
+    if (cfg->priority != NULL) {
+        text = cfg->priority;
+    } else if (cfg->tls_min != 0 || cfg->tls_max != 0) {
+        TP_TRY(version_priority(cfg, buf, sizeof buf, err));
+        text = buf;
+    }
+    const char *err_pos = NULL;
+    int rc = gnutls_priority_init(prio, text, &err_pos);
+    if (rc >= 0)
+        return TP_OK;
+    *prio = NULL;
+    if (rc == GNUTLS_E_INVALID_REQUEST && err_pos != NULL && err_pos >= text &&
+        err_pos <= text + strlen(text))
+        return tp_fail(err, TP_E_USAGE, "%s: invalid priority string at offset %zu ('%.40s')",
+                       cfg->priority != NULL ? "--priority" : "the TLS offer",
+                       (size_t)(err_pos - text), err_pos);
+    return tp_fail(err, TP_E_USAGE, "%s '%s' rejected: %s",
+                   cfg->priority != NULL ? "--priority" : "the TLS offer", text,
+                   gnutls_strerror(rc));
+}
+
+/* RFC 7301 Sec. 3.1: a list of non-empty protocol names of at most 255
+ * bytes each. The cli checked the syntax; this only splits it. */
+static tp_status set_alpn(gnutls_session_t session, const char *list, tp_error *err)
+{
+    if (list == NULL || list[0] == '\0')
+        return TP_OK;
+    gnutls_datum_t protos[ALPN_MAX];
+    unsigned n = 0;
+    const char *p = list;
+    while (*p != '\0') {
+        const char *end = strchr(p, ',');
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        if (len == 0 || len > 255 || n == ALPN_MAX)
+            return tp_fail(err, TP_E_USAGE, "--alpn: invalid list '%s'", list);
+        protos[n].data = (unsigned char *)(uintptr_t)p;
+        protos[n].size = (unsigned)len;
+        n++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    int rc = gnutls_alpn_set_protocols(session, protos, n, 0);
+    if (rc < 0)
+        return tp_fail(err, TP_E_USAGE, "--alpn '%s': %s", list, gnutls_strerror(rc));
+    return TP_OK;
+}
+
+/* A DER Name from a CertificateRequest (RFC 5246 Sec. 7.4.4,
+ * RFC 8446 Sec. 4.2.4) as an RFC 4514 string. */
+static tp_status push_ca_name(struct tp_strlist *list, const gnutls_datum_t *der)
+{
+    gnutls_x509_dn_t dn = NULL;
+    gnutls_datum_t str = {NULL, 0};
+    tp_status status;
+    if (gnutls_x509_dn_init(&dn) < 0)
+        return TP_E_NOMEM;
+    if (gnutls_x509_dn_import(dn, der) >= 0 && gnutls_x509_dn_get_str2(dn, &str, 0) >= 0) {
+        char *text = strndup((const char *)str.data, str.size);
+        status = text != NULL ? tp_strlist_push(list, text) : TP_E_NOMEM;
+        free(text);
+    } else {
+        status = tp_strlist_push(list, "(unparsable name)");
+    }
+    gnutls_free(str.data);
+    gnutls_x509_dn_deinit(dn);
+    return status;
+}
+
+/* GnuTLS calls this when the server sends a CertificateRequest. We record
+ * the request and the acceptable CA names, and present no certificate:
+ * the server then decides whether to continue (RFC 8446 Sec. 4.4.2.4). */
+static int on_cert_request(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
+                           int nreqs, const gnutls_pk_algorithm_t *algos, int n_algos,
+                           gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                           gnutls_privkey_t *key)
+{
+    struct hs_ctx *ctx = gnutls_session_get_ptr(session);
+    struct tp_handshake *hs = &ctx->report->handshake;
+    *pcert = NULL;
+    *pcert_length = 0;
+    *key = NULL;
+    hs->client_cert_requested = TP_TRI_YES;
+    tp_strlist_finish(&hs->client_ca_names);
+    for (int i = 0; i < nreqs && ctx->cb_status == TP_OK; i++)
+        ctx->cb_status = push_ca_name(&hs->client_ca_names, &req_ca_dn[i]);
+    return 0;
+}
+
+static tp_status make_session(const struct tp_config *cfg, const char *sni,
+                              gnutls_priority_t prio, gnutls_certificate_credentials_t cred,
+                              struct hs_ctx *ctx, gnutls_session_t *out, tp_error *err)
+{
+    gnutls_session_t session = NULL;
+    tp_status status = TP_OK;
+    int rc;
+    if (gnutls_init(&session, GNUTLS_CLIENT) < 0)
+        return tp_fail(err, TP_E_NOMEM, "cannot create a TLS session");
+    gnutls_session_set_ptr(session, ctx);
+    if ((rc = gnutls_priority_set(session, prio)) < 0 ||
+        (rc = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred)) < 0) {
+        status = tp_fail(err, TP_E_INTERNAL, "cannot configure the TLS session: %s",
+                         gnutls_strerror(rc));
+        goto out;
+    }
+    /* After the priority: it would reset the minimum (GnuTLS manual). */
+    gnutls_dh_set_prime_bits(session, MIN_DH_PRIME_BITS);
+    /* Our transport enforces the overall deadline; GnuTLS's own default
+     * handshake timeout would cut a long --timeout short. */
+    gnutls_handshake_set_timeout(session, 0);
+    if (sni != NULL && (rc = gnutls_server_name_set(session, GNUTLS_NAME_DNS, sni,
+                                                    strlen(sni))) < 0) {
+        status = tp_fail(err, TP_E_USAGE, "server name '%s' cannot be sent: %s", sni,
+                         gnutls_strerror(rc));
+        goto out;
+    }
+    status = set_alpn(session, cfg->alpn, err);
+out:
+    if (status != TP_OK) {
+        gnutls_deinit(session);
+        session = NULL;
+    }
+    *out = session;
+    return status;
+}
+
+/* ---- the exchange --------------------------------------------------- */
+
+/* Run the handshake to completion or failure. Non-fatal returns (a warning
+ * alert such as unrecognized_name, RFC 6066 Sec. 3) just continue. */
+static int run_handshake(gnutls_session_t session, const struct tls_transport *t)
+{
+    int rc;
+    do {
+        rc = gnutls_handshake(session);
+    } while (rc < 0 && !gnutls_error_is_fatal(rc) && !t->timed_out &&
+             !tp_deadline_passed(t->deadline));
+    return rc;
+}
+
+/* Before the ServerHello, GnuTLS's version is only its own default; it
+ * means something once a server handshake message has arrived. */
+static bool server_hello_seen(gnutls_session_t session)
+{
+    int last = (int)gnutls_handshake_get_last_in(session);
+    return last > (int)GNUTLS_HANDSHAKE_HELLO_REQUEST;
+}
+
+/* In TLS 1.3 tickets arrive after the handshake. Read for a short while:
+ * a ticket sets the flag; a fatal alert here means the server rejected the
+ * handshake after all (e.g. certificate_required, RFC 8446 Sec. 4.4.2.4,
+ * which only arrives after our Finished). Returns that alert's error code,
+ * or 0. */
+static int await_tls13_ticket(gnutls_session_t session, struct tls_transport *t,
+                              struct tp_handshake *hs)
+{
+    tp_deadline overall = t->deadline;
+    t->deadline = tp_deadline_min_ms(overall, TICKET_WAIT_MS);
+    bool full_window = overall.at_ns == 0 || t->deadline.at_ns < overall.at_ns;
+    bool closed = false;
+    int alert_rc = 0;
+    while (!(gnutls_session_get_flags(session) & GNUTLS_SFLAGS_SESSION_TICKET)) {
+        unsigned char buf[512];
+        ssize_t n = gnutls_record_recv(session, buf, sizeof buf);
+        if (n > 0)
+            continue; /* application data we did not ask for */
+        if (n == 0) {
+            closed = true;
+            break;
+        }
+        if (n == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+            alert_rc = (int)n;
+            break;
+        }
+        if (gnutls_error_is_fatal((int)n) || t->timed_out || tp_deadline_passed(t->deadline))
+            break;
+    }
+    if (gnutls_session_get_flags(session) & GNUTLS_SFLAGS_SESSION_TICKET)
+        hs->session_ticket = TP_TRI_YES;
+    else if (closed || (t->timed_out && full_window))
+        hs->session_ticket = TP_TRI_NO;
+    else
+        hs->session_ticket = TP_TRI_UNKNOWN;
+    t->deadline = overall;
+    t->timed_out = false;
+    return alert_rc;
+}
+
+static tp_status record_failure(struct tp_report *report, const struct tls_failure *f,
+                                tp_error *err)
+{
+    TP_TRY(tp_report_set_failure(report, TP_STAGE_TLS, f->status, f->message));
+    if (f->alert >= 0) {
+        report->failure.alert = f->alert;
+        TP_TRY(tp_set_str(&report->failure.alert_name, f->alert_name));
+    }
+    return tp_fail(err, f->status, "%s", f->message);
+}
+
+/* The name the certificate must match: an explicit --sni is the identity
+ * the user asked about; otherwise the host as given (RFC 6125 Sec. 6). */
+static const char *reference_name(const struct tp_config *cfg)
+{
+    return cfg->sni != NULL && !cfg->no_sni ? cfg->sni : cfg->host;
+}
+
+/* Describe and verify whatever certificates the server sent, also after a
+ * failed handshake (e.g. a server that then demanded a client
+ * certificate). */
+static tp_status report_chain(gnutls_session_t session, gnutls_x509_trust_list_t trust,
+                              size_t anchors, const struct tp_config *cfg, bool completed,
+                              struct tls_chain *chain, struct tp_report *report)
+{
+    unsigned n = 0;
+    const gnutls_datum_t *peers = gnutls_certificate_get_peers(session, &n);
+    if (peers == NULL)
+        n = 0;
+    if (n == 0 && !completed)
+        return TP_OK; /* failed before the Certificate message: nothing known */
+    int64_t now = tp_wall_seconds();
+    TP_TRY(tls_chain_load(peers, n, now, chain, report));
+    return tls_verify_report(chain, trust, anchors, cfg, reference_name(cfg), now, report);
+}
+
+/* Everything one handshake holds; released by run_finish(). */
+struct tls_run {
+    const struct tp_config *cfg;
+    struct tp_report *report;
+    struct hs_ctx ctx;
+    gnutls_x509_trust_list_t trust;
+    size_t anchors;
+    gnutls_priority_t prio;
+    gnutls_certificate_credentials_t cred;
+    gnutls_session_t session;
+    struct tls_chain chain;
+    struct tls_transport t;
+    struct tls_resume *resume;    /* NULL: no resumption asked for */
+};
+
+static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
+{
+    TP_TRY(tls_trust_load(run->cfg, &run->trust, &run->anchors, err));
+    TP_TRY(make_priority(run->cfg, &run->prio, err));
+    if (gnutls_certificate_allocate_credentials(&run->cred) < 0)
+        return tp_fail(err, TP_E_NOMEM, "cannot allocate TLS credentials");
+    gnutls_certificate_set_retrieve_function2(run->cred, on_cert_request);
+    TP_TRY(make_session(run->cfg, sni, run->prio, run->cred, &run->ctx, &run->session, err));
+    tls_transport_attach(&run->t, run->session);
+    if (run->resume != NULL && run->resume->in != NULL) {
+        /* A stale or foreign state is not an error: the server then simply
+         * runs a full handshake, which is what resumed = false reports. */
+        int rc = gnutls_session_set_data(run->session, run->resume->in, run->resume->in_len);
+        if (rc == GNUTLS_E_MEMORY_ERROR)
+            return tp_fail(err, TP_E_NOMEM, "out of memory");
+    }
+    return TP_OK;
+}
+
+/* After the handshake (and the TLS 1.3 ticket read, which is what makes a
+ * TLS 1.3 session resumable: RFC 8446 Sec. 4.6.1): keep this session's
+ * state for a later resumption. */
+static tp_status save_resumption(struct tls_run *run)
+{
+    struct tls_resume *r = run->resume;
+    r->resumed = gnutls_session_is_resumed(run->session) != 0;
+    gnutls_datum_t data = {NULL, 0};
+    if (gnutls_session_get_data2(run->session, &data) < 0 || data.size == 0) {
+        gnutls_free(data.data);
+        return TP_OK;
+    }
+    r->out = malloc(data.size);
+    if (r->out == NULL) {
+        gnutls_free(data.data);
+        return TP_E_NOMEM;
+    }
+    memcpy(r->out, data.data, data.size);
+    r->out_len = data.size;
+    gnutls_free(data.data);
+    return TP_OK;
+}
+
+/* The handshake and, in TLS 1.3, the ticket read after it. Returns 0 or
+ * the GnuTLS error that ended it; *status is set on local failures. */
+static int run_exchange(struct tls_run *run, tp_status *status)
+{
+    struct tp_handshake *hs = &run->report->handshake;
+    hs->client_cert_requested = TP_TRI_NO;
+    int rc = run_handshake(run->session, &run->t);
+    uint64_t done_ns = tp_now_ns();
+    hs->completed = rc >= 0;
+    if (hs->completed || server_hello_seen(run->session))
+        hs->version = tls_facts_version(run->session);
+    if (!hs->completed)
+        return rc;
+    if (run->t.first_send_ns != 0)
+        hs->handshake_us = (done_ns - run->t.first_send_ns) / 1000u;
+    if ((*status = tls_facts_fill(run->session, hs)) != TP_OK)
+        return 0;
+    if (hs->version == TP_VER_TLS13) {
+        rc = await_tls13_ticket(run->session, &run->t, hs);
+        hs->completed = rc == 0;
+    }
+    return rc;
+}
+
+/* Certificates, verification and the OCSP staple, whatever the outcome. */
+static tp_status run_collect(struct tls_run *run, int rc)
+{
+    struct tp_handshake *hs = &run->report->handshake;
+    TP_TRY(run->ctx.cb_status);
+    TP_TRY(report_chain(run->session, run->trust, run->anchors, run->cfg, rc >= 0, &run->chain,
+                        run->report));
+    if (!hs->completed)
+        return TP_OK;
+    gnutls_x509_crt_t leaf = run->chain.count > 0 ? run->chain.crts[0] : NULL;
+    TP_TRY(tls_facts_ocsp(run->session, leaf, tls_leaf_issuer(&run->chain, run->trust), hs));
+    if (hs->ocsp_status != NULL && strcmp(hs->ocsp_status, "revoked") == 0)
+        TP_TRY(tls_verify_note_revoked(run->report));
+    return TP_OK;
+}
+
+static void run_finish(struct tls_run *run)
+{
+    tls_chain_finish(&run->chain);
+    if (run->session != NULL)
+        gnutls_deinit(run->session);
+    if (run->cred != NULL)
+        gnutls_certificate_free_credentials(run->cred);
+    if (run->prio != NULL)
+        gnutls_priority_deinit(run->prio);
+    if (run->trust != NULL)
+        gnutls_x509_trust_list_deinit(run->trust, 1);
+}
+
+tp_status tls_handshake_report_hooked(int fd, const struct tp_config *cfg, const char *sni,
+                                      tp_deadline deadline, const struct tls_io_hook *hook,
+                                      struct tp_report *report, tp_error *err)
+{
+    return tls_handshake_report_resumable(fd, cfg, sni, deadline, hook, NULL, report, err);
+}
+
+tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg, const char *sni,
+                                         tp_deadline deadline, const struct tls_io_hook *hook,
+                                         struct tls_resume *resume, struct tp_report *report,
+                                         tp_error *err)
+{
+    struct tls_run run = {.cfg = cfg, .report = report, .ctx = {.report = report},
+                          .resume = resume};
+    if (resume != NULL) {
+        resume->out = NULL;
+        resume->out_len = 0;
+        resume->resumed = false;
+    }
+    tls_transport_init(&run.t, fd, deadline, hook);
+    tp_status status = run_setup(&run, sni, err);
+    if (status != TP_OK)
+        goto out;
+    int rc = run_exchange(&run, &status);
+    if (status != TP_OK || (status = run_collect(&run, rc)) != TP_OK)
+        goto out;
+    if (!report->handshake.completed) {
+        struct tls_failure failure;
+        tls_failure_classify(rc, run.session, &run.t, &failure);
+        status = record_failure(report, &failure, err); /* failure.status, or NOMEM */
+        goto out;
+    }
+    if (resume != NULL && (status = save_resumption(&run)) != TP_OK)
+        goto out;
+    /* close_notify (RFC 8446 Sec. 6.1), briefly: the peer may be gone. */
+    run.t.deadline = tp_deadline_min_ms(deadline, BYE_WAIT_MS);
+    (void)gnutls_bye(run.session, GNUTLS_SHUT_WR);
+out:
+    if (status == TP_E_NOMEM)
+        tp_fail(err, TP_E_NOMEM, "out of memory");
+    run_finish(&run);
+    return status;
+}
+
 tp_status tls_handshake_report(int fd, const struct tp_config *cfg, const char *sni,
                                tp_deadline deadline, struct tp_report *report, tp_error *err)
 {
-    (void)fd; (void)cfg; (void)sni; (void)deadline; (void)report;
-    return tp_fail(err, TP_E_UNSUPPORTED, "not implemented yet");
+    return tls_handshake_report_hooked(fd, cfg, sni, deadline, NULL, report, err);
 }

@@ -15,10 +15,46 @@
 #ifndef TP_TLS_H
 #define TP_TLS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
 #include "cli/config.h"
 #include "report/model.h"
 #include "util/clock.h"
 #include "util/err.h"
+
+/* One transfer on the handshake socket, reported as it happens: every
+ * successful send() of a flight (or part of one) and every successful
+ * recv(), timestamped with tp_now_ns(). A timing model can group these into
+ * flights (direction changes) and sum bytes per flight without touching
+ * GnuTLS. data/data_len show the start of what moved (all of it for a
+ * receive; the first buffer of a gathered send), valid only during the
+ * call. The TLS 1.3 ticket read and the close_notify after the handshake
+ * are reported too; bytes read only to describe a non-TLS peer are not. */
+enum tls_io_dir { TLS_IO_SEND = 0, TLS_IO_RECV = 1 };
+
+struct tls_io_event {
+    uint64_t t_ns;          /* monotonic, after the transfer returned */
+    enum tls_io_dir dir;
+    size_t bytes;
+    const uint8_t *data;
+    size_t data_len;        /* <= bytes */
+    /* A send's whole vector (the bytes moved are the first `bytes` of the
+     * buffers' concatenation), so a timing model can parse every record
+     * header of a gathered flight; NULL and 0 for a receive. */
+    const struct iovec *iov;
+    int iovcnt;
+};
+
+/* The hook must not do I/O on the socket or block. */
+typedef void (*tls_io_hook_fn)(void *ctx, const struct tls_io_event *event);
+
+struct tls_io_hook {
+    tls_io_hook_fn fn;      /* NULL: no hook */
+    void *ctx;
+};
 
 /* Returns TP_OK when the handshake completed; TP_E_TLS or TP_E_TIMEOUT (with
  * report->failure filled and err describing it in one line) when it did not;
@@ -26,6 +62,46 @@
 TP_MUST_CHECK tp_status tls_handshake_report(int fd, const struct tp_config *cfg,
                                              const char *sni, tp_deadline deadline,
                                              struct tp_report *report, tp_error *err);
+
+/* The same, calling hook (may be NULL) for every transfer on fd. */
+TP_MUST_CHECK tp_status tls_handshake_report_hooked(int fd, const struct tp_config *cfg,
+                                                    const char *sni, tp_deadline deadline,
+                                                    const struct tls_io_hook *hook,
+                                                    struct tp_report *report, tp_error *err);
+
+/* Session resumption (RFC 5077 tickets and TLS 1.2 session IDs, RFC 8446
+ * Sec. 2.2 PSK). in/in_len: the state saved by an earlier handshake with
+ * the same server, offered for resumption (NULL: a full handshake). After
+ * a completed handshake (and, in TLS 1.3, the ticket read) out/out_len hold
+ * this session's state for a later resumption (heap, free() it; NULL when
+ * the server gave nothing to resume), and resumed says whether the server
+ * accepted the offered state. */
+struct tls_resume {
+    const uint8_t *in;
+    size_t in_len;
+    uint8_t *out;
+    size_t out_len;
+    bool resumed;
+};
+
+/* tls_handshake_report_hooked() with resumption; resume may be NULL. */
+TP_MUST_CHECK tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg,
+                                                       const char *sni, tp_deadline deadline,
+                                                       const struct tls_io_hook *hook,
+                                                       struct tls_resume *resume,
+                                                       struct tp_report *report, tp_error *err);
+
+/* Describe one DER certificate taken from elsewhere (a capture file) as
+ * tls_handshake_report() describes the peer's: subject, issuer, key,
+ * validity against now, fingerprint. A certificate GnuTLS cannot parse
+ * keeps its fingerprint and size only (not a failure). TP_E_NOMEM only. */
+TP_MUST_CHECK tp_status tls_describe_der(const uint8_t *der, size_t len, int64_t now,
+                                         struct tp_cert *cert);
+
+/* Check --ca-file before any network work, so that a bad file is a usage
+ * error (exit 2) whatever the network does: TP_E_USAGE naming the file when
+ * it cannot be read or holds no certificate; TP_OK when unset. */
+TP_MUST_CHECK tp_status tls_check_ca_file(const struct tp_config *cfg, tp_error *err);
 
 /* Library-wide set-up and tear-down (gnutls_global_init/deinit). */
 TP_MUST_CHECK tp_status tls_global_init(tp_error *err);

@@ -88,7 +88,8 @@ tp_status tp_rd_u32le(tp_reader *rd, const char *field, uint32_t *out)
 tp_status tp_rd_bytes(tp_reader *rd, const char *field, size_t n, const uint8_t **out)
 {
     TP_TRY(need(rd, field, n));
-    *out = rd->base + rd->pos;
+    /* A reader over NULL (allowed by tp_rd_init) has no offset to apply. */
+    *out = rd->base != NULL ? rd->base + rd->pos : NULL;
     rd->pos += n;
     return TP_OK;
 }

@@ -1,0 +1,101 @@
+/* plan.h: the pure part of enumeration (no sockets, no clock): which code
+ * points to offer, how to split them into disjoint chunks, the bookkeeping of
+ * "offer the rest, remove the server's pick, repeat" (elimination), what two
+ * picks say about server-enforced order, and how long a probe may wait.
+ *
+ * Everything here is deterministic and unit-tested in tests/unit/scan. */
+#ifndef TP_SCAN_PLAN_H
+#define TP_SCAN_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report/model.h"
+
+/* Room for every 2-byte code point of one axis: the registry has ~390
+ * TLS <= 1.2 suites; 512 keeps the arrays on the stack and fixed. */
+#define PLAN_MAX_CODES 512
+/* Largest offer in one hello by default: long ClientHellos make some servers
+ * fail (RFC 7685 Sec. 1 tells the story of one); 128 suites = 256 bytes. */
+#define PLAN_MAX_CHUNK 128
+#define PLAN_MIN_SUITE_CHUNK 16
+
+/* Candidate cipher suites for a version: TLS 1.3 suites for TLS 1.3; for
+ * SSL 3.0 .. TLS 1.2 every 2-byte suite that is not TLS 1.3-only, SCSV or
+ * GREASE, whatever version range the registry gives it (a server accepting a
+ * suite outside its range is a finding, not something to hide). Registry
+ * order. Returns the count (at most cap). */
+size_t plan_suite_candidates(uint16_t version, uint16_t *out, size_t cap);
+/* Every SSL 2.0 cipher kind in the registry. */
+size_t plan_ssl2_kinds(uint32_t *out, size_t cap);
+
+enum plan_group_use {
+    PLAN_GROUPS_TLS13,   /* named groups for TLS 1.3 key_share / HRR */
+    PLAN_GROUPS_ECDHE,   /* elliptic curves for TLS <= 1.2 ECDHE */
+    PLAN_GROUPS_OFFER,   /* broad list for ordinary probes, common first */
+};
+/* Candidate named groups (GREASE and explicit-curve markers excluded). */
+size_t plan_group_candidates(enum plan_group_use use, uint16_t *out, size_t cap);
+/* Candidate signature schemes for TLS 1.2 signature_algorithms. */
+size_t plan_sigscheme_candidates(uint16_t *out, size_t cap);
+/* Key size in bits a group stands for (ffdhe2048 -> 2048, secp384r1 -> 384,
+ * x25519 -> 255), 0 if unknown. */
+unsigned plan_group_bits(uint16_t group);
+
+/* How many disjoint chunks to split n codes into so that each has at most
+ * max_chunk codes, and, when spreading helps (parallel > 1), up to `parallel`
+ * chunks of at least min_chunk codes each. Always >= 1 for n >= 1. */
+size_t plan_chunk_count(size_t n, size_t max_chunk, size_t min_chunk, size_t parallel);
+/* Chunk `index` of `chunks`: codes in[index], in[index + chunks], ...
+ * (striding spreads the commonly accepted suites, which cluster in registry
+ * order, over all chunks, which evens out elimination depth). */
+size_t plan_chunk(const uint16_t *in, size_t n, size_t chunks, size_t index, uint16_t *out);
+void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
+
+/* Elimination over one disjoint set of code points. */
+enum plan_elim_state {
+    PLAN_ELIM_RUNNING,    /* offer elim.remaining next */
+    PLAN_ELIM_DONE,       /* the server refused the rest: the picks are complete */
+    PLAN_ELIM_INCOMPLETE, /* a probe could not tell: picks are certain, the rest unknown */
+};
+
+struct plan_elim {
+    uint16_t remaining[PLAN_MAX_CODES];
+    size_t n_remaining;
+    uint16_t picked[PLAN_MAX_CODES]; /* in the order the server picked them */
+    size_t n_picked;
+    enum plan_elim_state state;
+    bool stop_at_one;   /* the set is known to be accepted: the last one needs no probe */
+    char why[160];      /* for INCOMPLETE, or an odd DONE (pick not offered) */
+};
+
+enum plan_answer { PLAN_ANSWER_PICK, PLAN_ANSWER_REFUSED, PLAN_ANSWER_UNKNOWN };
+
+void plan_elim_init(struct plan_elim *e, const uint16_t *codes, size_t n);
+/* Record the answer to offering e->remaining. For a pick, code is what the
+ * server chose. A pick that was not offered ends the elimination (the server
+ * ignores the offer, so further probes would only repeat it) with a why. */
+void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t code,
+                      const char *why);
+bool plan_elim_contains(const uint16_t *codes, size_t n, uint16_t code);
+
+/* Server-enforced order from the picks of the same set offered in two
+ * different orders (forward and reversed), n_accepted suites accepted in all:
+ * same pick with >= 2 accepted: YES; different picks: NO; otherwise UNKNOWN. */
+enum tp_tri plan_server_order(bool have_forward, uint16_t forward, bool have_reverse,
+                              uint16_t reverse, size_t n_accepted);
+
+/* Per-probe time-out from what the scan measured so far (measured false:
+ * nothing yet): rtt_ms is the smallest "ClientHello sent -> first byte back" seen, service_ms
+ * the longest "ClientHello sent -> decisive reply". Before any measurement
+ * PLAN_INITIAL_TIMEOUT_MS; after: clamp(4 * rtt + 500 ms, 1 s, 10 s), raised
+ * to 2 * service_ms (still at most 10 s) for servers slow to compute their
+ * key exchange. Connect time is not used: behind a relay or a proxy it
+ * measures only the first hop. */
+#define PLAN_INITIAL_TIMEOUT_MS 10000u
+#define PLAN_MIN_TIMEOUT_MS 1000u
+#define PLAN_MAX_TIMEOUT_MS 10000u
+uint32_t plan_probe_timeout_ms(bool measured, uint32_t rtt_ms, uint32_t service_ms);
+
+#endif

@@ -1,0 +1,423 @@
+/* probe.c: build one raw hello, send it, classify the reply with the flight
+ * helper (wire/flight.h). The outcome rules are in probe.h. */
+#include "scan/probe.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wire/clienthello.h"
+#include "wire/flight.h"
+#include "wire/registry.h"
+
+#include "util/banned.h"
+
+/* RFC 7507 Sec. 6 and RFC 5746 Sec. 3.3. */
+#define SUITE_FALLBACK_SCSV 0x5600
+#define SUITE_RENEGOTIATION_SCSV 0x00ff
+/* RFC 6520 Sec. 2: HeartbeatMode peer_allowed_to_send(1). */
+#define EXT_HEARTBEAT 15
+
+void probe_spec_defaults(struct probe_spec *spec, uint16_t version, const char *sni)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->kind = version == TP_VER_SSL2 ? PROBE_SSL2 : PROBE_TLS;
+    spec->version = version;
+    spec->sni = sni;
+    spec->want_flight = version <= TP_VER_TLS12;
+    spec->n_groups = plan_group_candidates(PLAN_GROUPS_OFFER, spec->groups, PROBE_MAX_GROUPS);
+    spec->n_sigalgs = plan_sigscheme_candidates(spec->sigalgs, PROBE_MAX_SIGALGS);
+}
+
+static tp_status build_ssl2(const uint8_t rnd[64], tp_writer *wr, tp_error *err)
+{
+    uint32_t kinds[64];
+    size_t n = plan_ssl2_kinds(kinds, sizeof kinds / sizeof kinds[0]);
+    /* draft-hickman-netscape-ssl-00: CLIENT-VERSION 2, a 16-byte challenge. */
+    tp_ssl2_ch_spec s = {
+        .version = 0x0002, .kinds = kinds, .n_kinds = n, .challenge = rnd + 32,
+        .challenge_len = 16,
+    };
+    return tp_ssl2_ch_build(&s, wr, err);
+}
+
+static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64], tp_writer *wr,
+                           tp_error *err)
+{
+    static const uint8_t deflate_null[] = {1, 0};
+    static const uint8_t point_formats[] = {0};
+    static const uint8_t heartbeat_mode[] = {1};
+    static const uint16_t tls13_only[] = {TP_VER_TLS13};
+    static const tp_ch_key_share shares[] = {{.group = TP_GROUP_X25519},
+                                             {.group = TP_GROUP_SECP256R1}};
+    uint16_t suites[PLAN_MAX_CODES + 2];
+    size_t n = spec->n_suites <= PLAN_MAX_CODES ? spec->n_suites : PLAN_MAX_CODES;
+    bool ssl3 = spec->version == TP_VER_SSL3;
+    bool tls13 = spec->version >= TP_VER_TLS13;
+    tp_ch_raw_ext hb = {.type = EXT_HEARTBEAT, .data = heartbeat_mode, .len = 1};
+
+    memcpy(suites, spec->suites, n * sizeof suites[0]);
+    if (spec->fallback_scsv)
+        suites[n++] = SUITE_FALLBACK_SCSV;
+    /* SSL 3.0 has no extensions: RFC 5746 Sec. 3.3 lets the SCSV stand in
+     * for renegotiation_info. */
+    if (ssl3)
+        suites[n++] = SUITE_RENEGOTIATION_SCSV;
+
+    tp_ch_spec cs = {
+        /* RFC 8446 App. D.1 / RFC 5246 App. E.1: 0x0301 in the record layer
+         * of the first hello is what interoperates; SSL 3.0 servers want
+         * 0x0300. */
+        .record_version = ssl3 ? TP_VER_SSL3 : TP_VER_TLS10,
+        .legacy_version = tls13 ? TP_VER_TLS12 : spec->version,
+        .random = rnd,
+        .suites = suites,
+        .n_suites = n,
+        .compression = spec->deflate ? deflate_null : NULL,
+        .n_compression = spec->deflate ? 2 : 0,
+        .no_extensions = ssl3,
+    };
+    if (!ssl3) {
+        cs.sni = spec->sni;
+        cs.groups = spec->groups;
+        cs.n_groups = spec->n_groups;
+        cs.ec_point_formats = point_formats;
+        cs.n_ec_point_formats = 1;
+        /* RFC 5246 Sec. 7.4.1.4.1: signature_algorithms is TLS 1.2 and up;
+         * older servers may choke on it. */
+        if (spec->version >= TP_VER_TLS12) {
+            cs.sigalgs = spec->sigalgs;
+            cs.n_sigalgs = spec->n_sigalgs;
+        }
+        cs.max_fragment_length = spec->max_fragment_length;
+        cs.record_size_limit = spec->record_size_limit;
+        cs.extra = spec->heartbeat ? &hb : NULL;
+        cs.n_extra = spec->heartbeat ? 1 : 0;
+        cs.padding = true;
+    }
+    if (!ssl3 && !tls13) {
+        cs.renegotiation_info = true;
+        cs.extended_master_secret = true;
+        cs.encrypt_then_mac = true;
+        cs.session_ticket = true;
+        cs.status_request = true;
+    }
+    if (tls13) {
+        cs.versions = tls13_only;
+        cs.n_versions = 1;
+        cs.key_share_ext = true;
+        cs.key_shares = spec->empty_key_share ? NULL : shares;
+        cs.n_key_shares = spec->empty_key_share ? 0 : 2;
+        cs.x25519_public = rnd + 32;
+    }
+    return tp_ch_build(&cs, wr, err);
+}
+
+tp_status probe_build(const struct probe_spec *spec, const uint8_t rnd[64], tp_writer *wr,
+                      tp_error *err)
+{
+    if (spec->kind == PROBE_SSL2)
+        return build_ssl2(rnd, wr, err);
+    if (spec->n_suites == 0 && !spec->fallback_scsv)
+        return tp_fail(err, TP_E_INTERNAL, "probe with no cipher suite");
+    return build_tls(spec, rnd, wr, err);
+}
+
+/* ---- interpreting the reply ---- */
+
+static void set_why(struct probe_result *out, const char *fmt, ...) TP_PRINTF(2, 3);
+static void set_why(struct probe_result *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->why, sizeof out->why, fmt, ap);
+    va_end(ap);
+}
+
+static void take_ske(const tp_flight *f, struct probe_result *out)
+{
+    if (!f->has_ske || !f->ske_parsed)
+        return;
+    switch (f->ske.params) {
+    case TP_SKE_ECDHE:
+        out->has_group = true;
+        out->group = f->ske.group;
+        out->kx_bits = plan_group_bits(f->ske.group);
+        break;
+    case TP_SKE_DHE:
+        out->kx_bits = f->ske.dh_p_bits;
+        break;
+    case TP_SKE_RSA:
+        out->kx_bits = f->ske.rsa_modulus_bits;
+        break;
+    default:
+        break;
+    }
+    out->has_sigalg = f->ske.has_sigalg;
+    out->sigalg = f->ske.sigalg;
+}
+
+static void take_server_hello(const tp_flight *f, struct probe_result *out)
+{
+    const tp_server_hello *sh = &f->sh;
+    out->outcome = PROBE_ACCEPTED;
+    out->hrr = sh->is_hrr;
+    out->version = sh->version;
+    out->suite = sh->cipher_suite;
+    out->compression = sh->compression;
+    if (sh->has_key_share) {
+        out->has_group = true;
+        out->group = sh->key_share_group;
+        out->kx_bits = plan_group_bits(sh->key_share_group);
+    }
+    out->renegotiation_info = sh->has_renegotiation_info;
+    out->extended_master_secret = sh->extended_master_secret;
+    out->encrypt_then_mac = sh->encrypt_then_mac;
+    out->session_ticket = sh->session_ticket;
+    out->status_request = sh->status_request;
+    out->max_fragment_length = sh->max_fragment_length;
+    out->record_size_limit = sh->record_size_limit;
+    out->heartbeat = tp_ext_find(&sh->exts, EXT_HEARTBEAT) != NULL;
+    if (f->has_certificate)
+        out->n_certs = f->certificate.n_total;
+    take_ske(f, out);
+    const char *vname = tp_version_name(sh->version);
+    const struct tp_suite_info *info = tp_suite_by_code(sh->cipher_suite);
+    const char *sname = info != NULL ? tp_suite_name(info) : NULL;
+    set_why(out, "%s %s, cipher suite 0x%04X%s%s", sh->is_hrr ? "HelloRetryRequest" : "ServerHello",
+            vname != NULL ? vname : "(unknown version)", sh->cipher_suite,
+            sname != NULL ? " " : "", sname != NULL ? sname : "");
+}
+
+static void take_ssl2(const tp_flight *f, struct probe_result *out)
+{
+    out->outcome = PROBE_ACCEPTED;
+    out->version = TP_VER_SSL2;
+    out->n_ssl2_kinds_total = f->ssl2.n_kinds;
+    for (size_t i = 0; i < f->ssl2.n_kinds && out->n_ssl2_kinds < PROBE_MAX_SSL2_KINDS; i++)
+        out->ssl2_kinds[out->n_ssl2_kinds++] = tp_ssl2_kind_at(f->ssl2.kinds, i);
+    out->n_certs = f->ssl2.certificate_len > 0 ? 1 : 0;
+    set_why(out, "SSLv2 SERVER-HELLO with %zu cipher kinds", f->ssl2.n_kinds);
+}
+
+static bool interpret_need_more(size_t len, bool closed, bool reset, struct probe_result *out)
+{
+    if (closed) {
+        if (len == 0 && !reset) {
+            out->outcome = PROBE_REFUSED;
+            set_why(out, "connection closed without an alert");
+        } else if (len == 0) {
+            out->outcome = PROBE_UNKNOWN;
+            out->transport_failure = true;
+            set_why(out, "connection reset without a reply");
+        } else {
+            out->outcome = PROBE_UNKNOWN;
+            set_why(out, "connection %s after %zu bytes, inside a record (truncated reply)",
+                    reset ? "reset" : "closed", len);
+        }
+        return true;
+    }
+    if (len >= PROBE_MAX_BYTES) {
+        out->outcome = PROBE_UNKNOWN;
+        set_why(out, "server sent more than %zu bytes without a decisive message",
+                PROBE_MAX_BYTES);
+        return true;
+    }
+    return false;
+}
+
+bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t len, bool closed,
+                     bool reset, struct probe_result *out)
+{
+    tp_flight f;
+    bool decisive = true;
+    tp_flight_init(&f);
+    /* Each call reads everything received so far afresh; only the
+     * transport facts carry over. */
+    bool connected = out->connected, got_bytes = out->got_bytes;
+    uint32_t first_byte_ms = out->first_byte_ms;
+    memset(out, 0, sizeof *out);
+    out->connected = connected;
+    out->got_bytes = got_bytes;
+    out->first_byte_ms = first_byte_ms;
+    out->alert = -1;
+    if (tp_flight_classify(&f, buf, len) != TP_OK) {
+        set_why(out, "out of memory classifying the reply");
+        goto done;
+    }
+    switch (f.kind) {
+    case TP_FLIGHT_NEED_MORE:
+        decisive = interpret_need_more(len, closed, reset, out);
+        break;
+    case TP_FLIGHT_SERVER_HELLO:
+    case TP_FLIGHT_HELLO_RETRY:
+        take_server_hello(&f, out);
+        /* TLS <= 1.2: wait for ServerHelloDone when the caller wants the
+         * ServerKeyExchange (RFC 5246 Sec. 7.3), unless the peer is gone or
+         * the byte cap is reached. */
+        decisive = !spec->want_flight || f.flight_complete || closed || len >= PROBE_MAX_BYTES ||
+                   f.sh.is_hrr || f.sh.version >= TP_VER_TLS13;
+        break;
+    case TP_FLIGHT_ALERT:
+        out->outcome = PROBE_REFUSED;
+        out->alert = f.alert.description;
+        {
+            const char *name = tp_alert_name(f.alert.description);
+            set_why(out, "alert %s (%u)", name != NULL ? name : "unassigned",
+                    f.alert.description);
+        }
+        break;
+    case TP_FLIGHT_SSL2_SERVER_HELLO:
+        take_ssl2(&f, out);
+        break;
+    case TP_FLIGHT_SSL2_ERROR:
+        out->outcome = PROBE_REFUSED;
+        {
+            const char *name = tp_ssl2_error_name(f.ssl2_error);
+            set_why(out, "SSLv2 ERROR %s (0x%04x)", name != NULL ? name : "unassigned",
+                    f.ssl2_error);
+        }
+        break;
+    case TP_FLIGHT_NOT_TLS:
+        set_why(out, "reply is not TLS (first bytes %02x %02x %02x)", buf[0],
+                len > 1 ? buf[1] : 0, len > 2 ? buf[2] : 0);
+        break;
+    case TP_FLIGHT_MALFORMED:
+    default:
+        set_why(out, "malformed reply: %s", f.error.msg[0] ? f.error.msg : "unparsable");
+        break;
+    }
+done:
+    tp_flight_finish(&f);
+    return decisive;
+}
+
+/* ---- the socket part ---- */
+
+static uint32_t ms_since(uint64_t t0)
+{
+    uint64_t d = (tp_now_ns() - t0) / 1000000u;
+    return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+static bool send_all(int fd, const uint8_t *p, size_t n, tp_deadline until, int *err_no)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            int r = poll(&pfd, 1, (int)tp_deadline_left_ms(until));
+            if (r > 0 || (r < 0 && errno == EINTR))
+                continue;
+            *err_no = r == 0 ? ETIMEDOUT : errno;
+            return false;
+        }
+        *err_no = w < 0 ? errno : EPIPE;
+        return false;
+    }
+    return true;
+}
+
+/* Read until decisive, closed, reset or the time-out. */
+static void read_reply(int fd, const struct probe_spec *spec, uint8_t *buf, uint64_t sent_at,
+                       tp_deadline until, uint32_t timeout_ms, struct probe_result *out)
+{
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, (int)tp_deadline_left_ms(until));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0 || r < 0) {
+            if (out->outcome == PROBE_ACCEPTED) {
+                /* The ServerHello decided; only the rest of the flight is late. */
+                size_t n = strlen(out->why);
+                snprintf(out->why + n, sizeof out->why - n, " (flight incomplete)");
+            } else {
+                out->outcome = PROBE_UNKNOWN;
+                out->transport_failure = true;
+                if (len == 0)
+                    set_why(out, "no reply within %u ms", timeout_ms);
+                else
+                    set_why(out, "no decisive reply within %u ms (%zu bytes received)",
+                            timeout_ms, len);
+            }
+            break;
+        }
+        ssize_t n = recv(fd, buf + len, PROBE_MAX_BYTES - len, 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+            continue;
+        bool closed = n <= 0;
+        bool reset = n < 0;
+        if (n > 0) {
+            if (len == 0) {
+                out->got_bytes = true;
+                out->first_byte_ms = ms_since(sent_at);
+            }
+            len += (size_t)n;
+        }
+        if (probe_interpret(spec, buf, len, closed, reset, out) || closed)
+            break;
+    }
+    out->decisive_ms = ms_since(sent_at);
+}
+
+void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32_t connect_ms,
+               uint32_t timeout_ms, tp_deadline deadline, struct probe_result *out)
+{
+    uint8_t rnd[64];
+    tp_writer wr;
+    tp_error err = {0};
+    uint8_t *buf = NULL;
+    int fd = -1;
+    int err_no = 0;
+
+    memset(out, 0, sizeof *out);
+    out->alert = -1;
+    tp_wr_init(&wr, 0, &err);
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        set_why(out, "getrandom: %s", strerror(errno));
+        goto out;
+    }
+    if (probe_build(spec, rnd, &wr, &err) != TP_OK) {
+        set_why(out, "cannot build the hello: %s", err.msg);
+        goto out;
+    }
+    buf = malloc(PROBE_MAX_BYTES);
+    if (buf == NULL) {
+        set_why(out, "out of memory");
+        goto out;
+    }
+    if (net_connect_addr(addr, connect_ms, deadline, &fd, &err) != TP_OK) {
+        out->transport_failure = true;
+        set_why(out, "%s", err.msg);
+        goto out;
+    }
+    out->connected = true;
+    uint64_t sent_at = tp_now_ns();
+    tp_deadline until = tp_deadline_min_ms(deadline, timeout_ms);
+    if (!send_all(fd, tp_wr_data(&wr), tp_wr_len(&wr), until, &err_no)) {
+        out->transport_failure = true;
+        set_why(out, "sending the hello failed: %s", strerror(err_no));
+        goto out;
+    }
+    read_reply(fd, spec, buf, sent_at, until, timeout_ms, out);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    tp_wr_finish(&wr);
+}

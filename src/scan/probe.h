@@ -1,0 +1,107 @@
+/* probe.h: one raw probe: connect, send one hand-built ClientHello (or SSL
+ * 2.0 CLIENT-HELLO), read until the server's first flight is decisive, close.
+ *
+ * How a reply becomes an outcome (the decision is here, in one place):
+ *   ACCEPTED  a ServerHello, HelloRetryRequest or SSL 2.0 SERVER-HELLO;
+ *   REFUSED   an alert, an SSL 2.0 ERROR, or a TCP close (FIN) with no byte
+ *             after the ClientHello: many stacks (and sslscan, nmap and
+ *             testssl.sh with them) close silently instead of alerting;
+ *   UNKNOWN   everything that says nothing about the offer: connect failure,
+ *             time-out, reset (RST), bytes that are not TLS, a malformed or
+ *             truncated reply, more than PROBE_MAX_BYTES without a decisive
+ *             message. A reset is not taken as a refusal: middleboxes and
+ *             overloaded servers reset too, and a false "no" is worse than an
+ *             honest "unknown". The why says which. */
+#ifndef TP_SCAN_PROBE_H
+#define TP_SCAN_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net.h"
+#include "scan/plan.h"
+#include "util/clock.h"
+#include "wire/writer.h"
+
+/* Bytes read per probe at most: a first flight with a long chain is tens
+ * of KiB; more than this without a decisive message is a hostile peer. */
+#define PROBE_MAX_BYTES ((size_t)64 * 1024)
+#define PROBE_MAX_GROUPS 128
+#define PROBE_MAX_SIGALGS 96
+#define PROBE_MAX_SSL2_KINDS 32
+
+enum probe_kind { PROBE_TLS = 0, PROBE_SSL2 };
+
+struct probe_spec {
+    enum probe_kind kind;
+    uint16_t version;            /* TP_VER_*: the highest version offered */
+    uint16_t suites[PLAN_MAX_CODES];
+    size_t n_suites;
+    uint16_t groups[PROBE_MAX_GROUPS];
+    size_t n_groups;
+    uint16_t sigalgs[PROBE_MAX_SIGALGS];
+    size_t n_sigalgs;
+    bool empty_key_share;        /* TLS 1.3: key_share with no entry (forces HRR) */
+    bool fallback_scsv;          /* append TLS_FALLBACK_SCSV (RFC 7507) */
+    bool deflate;                /* offer DEFLATE(1) before null (RFC 3749) */
+    uint8_t max_fragment_length; /* RFC 6066 Sec. 4, 0 = omit */
+    uint16_t record_size_limit;  /* RFC 8449, 0 = omit */
+    bool heartbeat;              /* RFC 6520 peer_allowed_to_send */
+    bool want_flight;            /* TLS <= 1.2: read up to ServerHelloDone */
+    const char *sni;
+};
+
+enum probe_outcome { PROBE_UNKNOWN = 0, PROBE_ACCEPTED, PROBE_REFUSED };
+
+struct probe_result {
+    enum probe_outcome outcome;
+    char why[200];               /* one line: what was seen */
+    bool transport_failure;      /* UNKNOWN from connect, reset or time-out: worth a retry */
+    bool connected;
+    bool got_bytes;
+    uint32_t first_byte_ms;      /* ClientHello sent -> first byte (0 if none) */
+    uint32_t decisive_ms;        /* ClientHello sent -> decisive reply */
+    int alert;                   /* description, -1 if none */
+    bool hrr;
+    uint16_t version;            /* negotiated (ServerHello) */
+    uint16_t suite;
+    uint8_t compression;
+    bool has_group;              /* key_share / HRR group / ECDHE SKE curve */
+    uint16_t group;
+    unsigned kx_bits;            /* DHE prime, RSA_EXPORT modulus or EC size */
+    bool has_sigalg;             /* TLS 1.2 ServerKeyExchange signature scheme */
+    uint16_t sigalg;
+    bool renegotiation_info, extended_master_secret, encrypt_then_mac, session_ticket,
+        status_request, heartbeat;
+    uint8_t max_fragment_length;
+    uint16_t record_size_limit;
+    size_t n_certs;
+    uint32_t ssl2_kinds[PROBE_MAX_SSL2_KINDS];
+    size_t n_ssl2_kinds;
+    size_t n_ssl2_kinds_total;
+};
+
+/* Fill a spec with the defaults for an ordinary probe of version: broad
+ * supported_groups and signature_algorithms, no suites yet. */
+void probe_spec_defaults(struct probe_spec *spec, uint16_t version, const char *sni);
+
+/* Build the bytes to send for spec into wr. rnd supplies the 32-byte random,
+ * the x25519 share and the SSL 2.0 challenge (caller's randomness keeps the
+ * builder testable). */
+TP_MUST_CHECK tp_status probe_build(const struct probe_spec *spec, const uint8_t rnd[64],
+                                    tp_writer *wr, tp_error *err);
+
+/* Run one probe against addr. Never fails: every problem is an UNKNOWN
+ * outcome with a why. timeout_ms bounds the wait for the reply (after the
+ * ClientHello is sent); connect_ms the TCP connect; both end at deadline. */
+void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32_t connect_ms,
+               uint32_t timeout_ms, tp_deadline deadline, struct probe_result *out);
+
+/* Interpret what the server sent (buf[0..len), closed says whether the
+ * peer closed or reset, reset whether it was a reset). Sets outcome and
+ * facts; returns true when the reply is decisive. Pure: unit-tested. */
+bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t len, bool closed,
+                     bool reset, struct probe_result *out);
+
+#endif

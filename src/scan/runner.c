@@ -1,0 +1,245 @@
+/* runner.c: the worker pool of runner.h. */
+#include "scan/runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "util/banned.h"
+
+#define RUNNER_MAX_THREADS 64
+
+tp_status runner_init(struct runner *r, const struct runner_limits *limits,
+                      const struct tp_addr *addr, void *ctx, tp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->limits = *limits;
+    if (r->limits.parallel == 0)
+        r->limits.parallel = 1;
+    if (r->limits.parallel > RUNNER_MAX_THREADS)
+        r->limits.parallel = RUNNER_MAX_THREADS;
+    r->addr = addr;
+    r->ctx = ctx;
+    if (pthread_mutex_init(&r->mu, NULL) != 0)
+        return tp_fail(err, TP_E_INTERNAL, "pthread_mutex_init failed");
+    if (pthread_cond_init(&r->cv, NULL) != 0) {
+        pthread_mutex_destroy(&r->mu);
+        return tp_fail(err, TP_E_INTERNAL, "pthread_cond_init failed");
+    }
+    return TP_OK;
+}
+
+void runner_finish(struct runner *r)
+{
+    if (r == NULL)
+        return;
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+}
+
+static void sleep_until_ns(uint64_t at)
+{
+    uint64_t now = tp_now_ns();
+    if (at <= now)
+        return;
+    uint64_t d = at - now;
+    struct timespec ts = {.tv_sec = (time_t)(d / 1000000000u), .tv_nsec = (long)(d % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Planned probes: what is done, what is running, and at least one more for
+ * every job not yet finished. */
+static void report_progress(struct runner *r)
+{
+    if (r->progress == NULL)
+        return;
+    uint32_t planned = r->probes + r->in_flight;
+    for (size_t i = 0; i < r->n_jobs; i++)
+        if (!r->jobs[i]->finished && !r->jobs[i]->busy)
+            planned++;
+    r->progress(r->progress_arg, r->probes, planned);
+}
+
+static struct scan_job *idle_job(struct runner *r)
+{
+    for (size_t i = 0; i < r->n_jobs; i++)
+        if (!r->jobs[i]->busy && !r->jobs[i]->finished)
+            return r->jobs[i];
+    return NULL;
+}
+
+static size_t idle_jobs(const struct runner *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_jobs; i++)
+        n += !r->jobs[i]->busy && !r->jobs[i]->finished;
+    return n;
+}
+
+/* With the lock held, after job got an answer: while workers would find
+ * nothing to do, let the job give part of its work away. */
+static void share_work(struct runner *r, struct scan_job *job)
+{
+    if (job->ops->split == NULL || job->finished)
+        return;
+    while (r->in_flight + idle_jobs(r) < r->workers) {
+        if (r->n_jobs == r->cap_jobs) {
+            size_t cap = r->cap_jobs * 2;
+            struct scan_job **p = realloc(r->jobs, cap * sizeof *p);
+            if (p == NULL)
+                return;
+            r->jobs = p;
+            r->cap_jobs = cap;
+        }
+        struct scan_job *part = job->ops->split(job, r->ctx);
+        if (part == NULL)
+            return;
+        r->jobs[r->n_jobs++] = part;
+    }
+}
+
+static void fail_without_probe(struct probe_result *res, const char *why)
+{
+    memset(res, 0, sizeof *res);
+    res->alert = -1;
+    res->outcome = PROBE_UNKNOWN;
+    snprintf(res->why, sizeof res->why, "%s", why);
+}
+
+/* With the lock held: may another connection start? Reserves it and the
+ * start time (--delay) when it may. */
+static bool reserve_connection(struct runner *r, uint64_t *start_at, struct probe_result *res)
+{
+    if (tp_deadline_passed(r->limits.deadline)) {
+        fail_without_probe(res, "not probed: the scan's deadline (--timeout) passed");
+        return false;
+    }
+    if (r->limits.max_connections != 0 && r->connections >= r->limits.max_connections) {
+        char why[96];
+        snprintf(why, sizeof why, "not probed: --max-connections %u used up",
+                 r->limits.max_connections);
+        fail_without_probe(res, why);
+        return false;
+    }
+    r->connections++;
+    uint64_t now = tp_now_ns();
+    *start_at = r->next_start_ns > now ? r->next_start_ns : now;
+    r->next_start_ns = *start_at + (uint64_t)r->limits.delay_ms * 1000000u;
+    return true;
+}
+
+static void note_timing(struct runner *r, const struct probe_result *res)
+{
+    if (!res->got_bytes)
+        return;
+    if (!r->measured || res->first_byte_ms < r->rtt_ms)
+        r->rtt_ms = res->first_byte_ms;
+    if (res->outcome != PROBE_UNKNOWN) {
+        r->server_spoke = true;
+        if (res->decisive_ms > r->service_ms)
+            r->service_ms = res->decisive_ms;
+    }
+    r->measured = true;
+}
+
+/* Run one probe with the lock released; retry once on a transport failure
+ * when the server has answered other probes (a lost SYN or a momentary
+ * overload should not become a false "unknown"). Called and returns with
+ * the lock held. */
+static void run_probe(struct runner *r, const struct probe_spec *spec, struct probe_result *res)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        uint64_t start_at = 0;
+        struct probe_result refused;
+        if (!reserve_connection(r, &start_at, &refused)) {
+            /* A retry that may not run leaves the first answer standing. */
+            if (attempt == 0) {
+                *res = refused;
+                r->probes++;
+            }
+            return;
+        }
+        uint32_t timeout = plan_probe_timeout_ms(r->measured, r->rtt_ms, r->service_ms);
+        pthread_mutex_unlock(&r->mu);
+        sleep_until_ns(start_at);
+        probe_run(spec, r->addr, r->limits.connect_ms, timeout, r->limits.deadline, res);
+        pthread_mutex_lock(&r->mu);
+        r->probes++;
+        note_timing(r, res);
+        if (res->outcome != PROBE_UNKNOWN || !res->transport_failure || !r->server_spoke)
+            return;
+    }
+}
+
+static void *worker(void *arg)
+{
+    struct runner *r = arg;
+    struct probe_spec spec;
+    struct probe_result res;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        struct scan_job *job = idle_job(r);
+        if (job == NULL) {
+            if (r->in_flight == 0)
+                break;
+            pthread_cond_wait(&r->cv, &r->mu);
+            continue;
+        }
+        if (!job->ops->next(job, r->ctx, &spec)) {
+            job->finished = true;
+            pthread_cond_broadcast(&r->cv);
+            continue;
+        }
+        job->busy = true;
+        r->in_flight++;
+        run_probe(r, &spec, &res);
+        job->ops->done(job, r->ctx, &res);
+        job->busy = false;
+        r->in_flight--;
+        share_work(r, job);
+        report_progress(r);
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+tp_status runner_run(struct runner *r, struct scan_job **jobs, size_t n, tp_error *err)
+{
+    pthread_t threads[RUNNER_MAX_THREADS];
+    size_t started = 0;
+    if (n == 0)
+        return TP_OK;
+    struct scan_job **own = malloc(2 * n * sizeof *own);
+    if (own == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    memcpy(own, jobs, n * sizeof *own);
+    pthread_mutex_lock(&r->mu);
+    r->jobs = own;
+    r->n_jobs = n;
+    r->cap_jobs = 2 * n;
+    /* Every worker starts, even with fewer jobs: splits may feed them. */
+    r->workers = r->limits.parallel;
+    for (; started < r->limits.parallel; started++)
+        if (pthread_create(&threads[started], NULL, worker, r) != 0)
+            break;
+    r->workers = (unsigned)started;
+    pthread_mutex_unlock(&r->mu);
+    /* With no thread at all, run the jobs here so they still finish. */
+    if (started == 0) {
+        r->workers = 1;
+        (void)worker(r);
+    }
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_lock(&r->mu);
+    free(r->jobs);
+    r->jobs = NULL;
+    r->n_jobs = r->cap_jobs = 0;
+    pthread_mutex_unlock(&r->mu);
+    return TP_OK;
+}

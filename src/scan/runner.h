@@ -1,0 +1,93 @@
+/* runner.h: run probe jobs concurrently under the scan's politeness limits.
+ *
+ * A job is a small state machine that, asked for its next probe, fills a
+ * probe_spec (or says it is finished), and is told the result. Elimination
+ * is such a job: each answer decides the next offer, so one job's probes are
+ * sequential, and distinct jobs (disjoint chunks, versions, groups, features)
+ * run side by side.
+ *
+ * Concurrency is a small pool of worker threads (at most --parallel), each
+ * running whole probes with blocking-with-deadline calls (net_connect_addr()
+ * polls its own non-blocking socket). A single poll() loop over many
+ * non-blocking sockets would need a second, non-blocking connect API in net/
+ * and turn every probe into a callback chain; 64 threads at most are cheap,
+ * and a probe stays one straight function that reads top to bottom.
+ *
+ * Jobs' next() and done() are called with the runner's lock held, one at a
+ * time, so they may update shared scan state without locks of their own;
+ * they must be quick (no I/O). The progress callback is called the same way. */
+#ifndef TP_SCAN_RUNNER_H
+#define TP_SCAN_RUNNER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/net.h"
+#include "scan/probe.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+struct scan_job;
+
+struct scan_job_ops {
+    /* Fill spec with the next probe; false when the job is finished. */
+    bool (*next)(struct scan_job *job, void *ctx, struct probe_spec *spec);
+    void (*done)(struct scan_job *job, void *ctx, const struct probe_result *result);
+    /* Optional: hand part of the remaining work to a new job (owned by the
+     * caller, valid until runner_run returns), or NULL. Called when workers
+     * would otherwise sit idle. */
+    struct scan_job *(*split)(struct scan_job *job, void *ctx);
+};
+
+struct scan_job {
+    const struct scan_job_ops *ops;
+    bool busy;
+    bool finished;
+};
+
+typedef void (*scan_progress_fn)(void *arg, uint32_t done, uint32_t planned);
+
+struct runner_limits {
+    unsigned parallel;          /* 1..64 */
+    uint32_t max_connections;   /* 0 = unlimited */
+    uint32_t delay_ms;          /* between connection starts */
+    uint32_t connect_ms;
+    tp_deadline deadline;
+};
+
+struct runner {
+    struct runner_limits limits;
+    const struct tp_addr *addr;
+    void *ctx;                  /* passed to the jobs */
+    scan_progress_fn progress;
+    void *progress_arg;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct scan_job **jobs;     /* owned copy: splits append to it */
+    size_t n_jobs, cap_jobs;
+    unsigned workers;           /* threads running */
+    unsigned in_flight;
+    uint64_t next_start_ns;
+
+    /* Statistics, read after runner_run. */
+    uint32_t connections;
+    uint32_t probes;
+    bool measured;              /* at least one reply timed */
+    uint32_t rtt_ms;            /* smallest ClientHello -> first byte */
+    uint32_t service_ms;        /* largest ClientHello -> decisive reply */
+    bool server_spoke;          /* some probe got a decisive TLS/SSL reply */
+};
+
+TP_MUST_CHECK tp_status runner_init(struct runner *r, const struct runner_limits *limits,
+                                     const struct tp_addr *addr, void *ctx, tp_error *err);
+void runner_finish(struct runner *r);
+
+/* Run jobs until every one is finished. Probes that cannot run (deadline
+ * passed, connection budget spent) are delivered as UNKNOWN with the reason,
+ * so jobs always finish. Only thread creation failure is an error. */
+TP_MUST_CHECK tp_status runner_run(struct runner *r, struct scan_job **jobs, size_t n,
+                                   tp_error *err);
+
+#endif

@@ -1,0 +1,1239 @@
+/* scan.c: the phases of --enum (see scan.h) as jobs for the runner, and the
+ * facts they leave in struct tp_scan. */
+#include "scan/scan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan/plan.h"
+#include "scan/probe.h"
+#include "scan/runner.h"
+#include "wire/alert.h"
+#include "wire/registry.h"
+
+#include "util/banned.h"
+
+#define N_VERSIONS TP_SCAN_VERSIONS
+#define V_SSL2 0
+#define V_SSL3 1
+#define V_TLS12 4
+#define V_TLS13 5
+/* Suites per hello when the full offer seemed to upset the server. */
+#define RETRY_CHUNK 64
+#define GROUP_MAX_CHUNK 64
+#define GROUP_MIN_CHUNK 4
+/* Record size limit offered (RFC 8449 Sec. 4: >= 64); 512 is what small
+ * devices ask for. */
+#define OFFER_RECORD_SIZE_LIMIT 512
+/* Below this round trip (a LAN, loopback) a scan is bound by the server's
+ * work per handshake, not by latency: extra chunks and splits would only add
+ * connections. Above it, they shorten the chains that latency multiplies. */
+#define SLOW_LINK_MS 20
+
+static const uint16_t scan_versions[N_VERSIONS] = {
+    TP_VER_SSL2, TP_VER_SSL3, TP_VER_TLS10, TP_VER_TLS11, TP_VER_TLS12, TP_VER_TLS13,
+};
+
+enum feature {
+    F_FALLBACK,
+    F_COMPRESSION,
+    F_RENEG,
+    F_EMS,
+    F_ETM,
+    F_TICKET,
+    F_OCSP,
+    F_MFL,
+    F_RSL,
+    F_HEARTBEAT,
+    F_COUNT,
+};
+
+static const char *const feature_ids[F_COUNT] = {
+    [F_FALLBACK] = "fallback_scsv",
+    [F_COMPRESSION] = "compression",
+    [F_RENEG] = "secure_renegotiation",
+    [F_EMS] = "extended_master_secret",
+    [F_ETM] = "encrypt_then_mac",
+    [F_TICKET] = "session_ticket",
+    [F_OCSP] = "ocsp_stapling",
+    [F_MFL] = "max_fragment_length",
+    [F_RSL] = "record_size_limit",
+    [F_HEARTBEAT] = "heartbeat",
+};
+
+struct found_suite {
+    uint32_t code;
+    unsigned kx_bits;
+    uint16_t group;
+    bool has_group;
+};
+
+struct ver_state {
+    uint16_t version;
+    enum tp_tri supported;
+    char why[200];
+    struct probe_result probe;  /* the phase-1 version probe */
+    uint16_t cand[PLAN_MAX_CODES];
+    size_t n_cand;
+    bool have_fwd, have_rev;
+    uint16_t fwd, rev;
+    struct found_suite found[PLAN_MAX_CODES];
+    size_t n_found;
+    bool retry_chunked;         /* the full offer got an alert that blames the hello */
+    enum tp_tri server_order;
+    uint16_t order[PLAN_MAX_CODES];
+    size_t n_order;
+};
+
+struct feature_state {
+    bool set;
+    enum tp_tri value;
+    char detail[200];
+};
+
+struct found_group {
+    uint16_t code;
+    uint16_t versions_seen;
+};
+
+struct scan_state {
+    const char *sni;
+    unsigned parallel;
+    unsigned share;             /* phase 2: spread each elimination over this many chunks */
+    bool slow_link;             /* round trip >= SLOW_LINK_MS: trade connections for time */
+    uint32_t rtt_ms;            /* as measured by phase 1 */
+    struct ver_state ver[N_VERSIONS];
+    struct found_group groups[PROBE_MAX_GROUPS];
+    size_t n_groups;
+    uint16_t sigalgs[PROBE_MAX_SIGALGS];
+    size_t n_sigalgs;
+    struct feature_state feat[F_COUNT];
+    int top12;                  /* index of the highest of SSLv3..TLSv1.2 supported, -1 */
+    struct job_list *jobs;      /* the running phase's jobs (for splits) */
+    char incomplete[480];       /* why some list may be incomplete */
+};
+
+enum job_kind {
+    J_VERSION,
+    J_REVERSE,
+    J_SUITES,
+    J_ORDER_FWD,
+    J_ORDER_REV,
+    J_MERGE,
+    J_GROUPS13,
+    J_GROUPS12,
+    J_SIGALGS,
+    J_FEATURE,
+};
+
+struct job {
+    struct scan_job base;       /* first: the runner sees only this */
+    enum job_kind kind;
+    int vi;                     /* index into scan_state.ver */
+    enum feature feature;
+    bool sent;                  /* single-probe jobs */
+    struct plan_elim elim;      /* elimination jobs */
+    uint16_t offer[PLAN_MAX_CODES]; /* suites of single-probe and group/sigalg jobs */
+    size_t n_offer;
+};
+
+/* Jobs are allocated one by one: the runner holds pointers to them while
+ * splitting adds more. */
+struct job_list {
+    struct job **items;
+    size_t n, cap;
+};
+
+static void note_incomplete(struct scan_state *st, const char *fmt, ...) TP_PRINTF(2, 3);
+static void note_incomplete(struct scan_state *st, const char *fmt, ...)
+{
+    size_t len = strlen(st->incomplete);
+    if (len + 8 >= sizeof st->incomplete)
+        return;
+    if (len > 0) {
+        snprintf(st->incomplete + len, sizeof st->incomplete - len, "; ");
+        len += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->incomplete + len, sizeof st->incomplete - len, fmt, ap);
+    va_end(ap);
+}
+
+static void set_feature(struct scan_state *st, enum feature f, enum tp_tri value,
+                        const char *fmt, ...) TP_PRINTF(4, 5);
+static void set_feature(struct scan_state *st, enum feature f, enum tp_tri value,
+                        const char *fmt, ...)
+{
+    struct feature_state *fs = &st->feat[f];
+    fs->set = true;
+    fs->value = value;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(fs->detail, sizeof fs->detail, fmt, ap);
+    va_end(ap);
+}
+
+static const char *vname(uint16_t version)
+{
+    const char *n = tp_version_name(version);
+    return n != NULL ? n : "an unknown version";
+}
+
+/* ---- facts from results ---- */
+
+static void add_found(struct ver_state *v, uint32_t code, const struct probe_result *res)
+{
+    for (size_t i = 0; i < v->n_found; i++)
+        if (v->found[i].code == code)
+            return;
+    if (v->n_found >= PLAN_MAX_CODES)
+        return;
+    struct found_suite *s = &v->found[v->n_found++];
+    memset(s, 0, sizeof *s);
+    s->code = code;
+    if (res != NULL) {
+        s->kx_bits = res->kx_bits;
+        s->has_group = res->has_group;
+        s->group = res->group;
+    }
+}
+
+static void add_group(struct scan_state *st, uint16_t code, uint16_t version)
+{
+    uint16_t bit = (uint16_t)(1u << ((version - TP_VER_SSL3) & 15));
+    for (size_t i = 0; i < st->n_groups; i++)
+        if (st->groups[i].code == code) {
+            st->groups[i].versions_seen |= bit;
+            return;
+        }
+    if (st->n_groups < PROBE_MAX_GROUPS)
+        st->groups[st->n_groups++] = (struct found_group){code, bit};
+}
+
+static void add_sigalg(struct scan_state *st, uint16_t code)
+{
+    if (!plan_elim_contains(st->sigalgs, st->n_sigalgs, code) && st->n_sigalgs < PROBE_MAX_SIGALGS)
+        st->sigalgs[st->n_sigalgs++] = code;
+}
+
+/* Alerts that blame the hello itself rather than the offer (RFC 8446 Sec.
+ * 6.2): a server sending one to the full offer may choke on its length. */
+static bool alert_blames_hello(int alert)
+{
+    return alert == 10 || alert == 22 || alert == 47 || alert == 50 || alert == 80;
+}
+
+static void version_done(struct ver_state *v, const struct probe_result *res)
+{
+    v->probe = *res;
+    if (res->outcome == PROBE_ACCEPTED && res->version == v->version) {
+        v->supported = TP_TRI_YES;
+        snprintf(v->why, sizeof v->why, "%s", res->why);
+        if (v->version == TP_VER_SSL2) {
+            for (size_t i = 0; i < res->n_ssl2_kinds; i++)
+                add_found(v, res->ssl2_kinds[i], NULL);
+            if (res->n_ssl2_kinds_total == 0)
+                snprintf(v->why, sizeof v->why,
+                         "SSLv2 SERVER-HELLO listing no cipher kind: SSLv2 is enabled");
+        } else {
+            v->have_fwd = true;
+            v->fwd = res->suite;
+            add_found(v, res->suite, res);
+        }
+    } else if (res->outcome == PROBE_ACCEPTED && v->version == TP_VER_SSL2) {
+        v->supported = TP_TRI_NO;
+        snprintf(v->why, sizeof v->why, "answered the SSLv2 CLIENT-HELLO with a %s ServerHello",
+                 vname(res->version));
+    } else if (res->outcome == PROBE_ACCEPTED && res->version < v->version) {
+        v->supported = TP_TRI_NO;
+        snprintf(v->why, sizeof v->why, "server chose %s instead", vname(res->version));
+    } else if (res->outcome == PROBE_ACCEPTED) {
+        v->supported = TP_TRI_UNKNOWN;
+        snprintf(v->why, sizeof v->why, "server answered with %s, above the offer",
+                 vname(res->version));
+    } else if (res->outcome == PROBE_REFUSED) {
+        v->supported = TP_TRI_NO;
+        snprintf(v->why, sizeof v->why, "%s", res->why);
+        v->retry_chunked = v->version != TP_VER_SSL2 && alert_blames_hello(res->alert);
+    } else {
+        v->supported = TP_TRI_UNKNOWN;
+        snprintf(v->why, sizeof v->why, "%s", res->why);
+    }
+}
+
+static enum plan_answer elim_answer(const struct probe_result *res, uint16_t version,
+                                    const char **why)
+{
+    *why = res->why;
+    if (res->outcome == PROBE_REFUSED)
+        return PLAN_ANSWER_REFUSED;
+    if (res->outcome == PROBE_ACCEPTED && res->version == version)
+        return PLAN_ANSWER_PICK;
+    if (res->outcome == PROBE_ACCEPTED)
+        *why = "server switched version during elimination";
+    return PLAN_ANSWER_UNKNOWN;
+}
+
+/* ---- feature probes ---- */
+
+static bool suite_has(uint16_t code, uint32_t flag)
+{
+    const struct tp_suite_info *s = tp_suite_by_code(code);
+    return s != NULL && (s->flags & flag) != 0;
+}
+
+/* RFC 7366 Sec. 2: a server echoes encrypt_then_mac only for a CBC suite. */
+static void take_etm(struct scan_state *st, int vi, const struct probe_result *res)
+{
+    if (st->feat[F_ETM].set || vi != st->top12 || res->outcome != PROBE_ACCEPTED ||
+        res->version != st->ver[vi].version || !suite_has(res->suite, TP_SF_CBC))
+        return;
+    set_feature(st, F_ETM, res->encrypt_then_mac ? TP_TRI_YES : TP_TRI_NO,
+                "with CBC suite 0x%04X: %s", res->suite,
+                res->encrypt_then_mac ? "echoed" : "not echoed");
+}
+
+static void take_rsl(struct scan_state *st, int vi, const struct probe_result *res)
+{
+    if (st->feat[F_RSL].set || vi != st->top12 || res->outcome != PROBE_ACCEPTED ||
+        res->version != st->ver[vi].version)
+        return;
+    set_feature(st, F_RSL, res->record_size_limit != 0 ? TP_TRI_YES : TP_TRI_NO,
+                "offered record_size_limit %u with %s: %s", OFFER_RECORD_SIZE_LIMIT,
+                vname(st->ver[vi].version),
+                res->record_size_limit != 0 ? "server sent its limit" : "not echoed");
+}
+
+static void feature_done(struct scan_state *st, int vi, enum feature feature,
+                         const struct probe_result *res)
+{
+    const struct ver_state *v = &st->ver[vi];
+    bool ok = res->outcome == PROBE_ACCEPTED && res->version == v->version;
+    switch (feature) {
+    case F_FALLBACK:
+        /* RFC 7507 Sec. 3: a server supporting a higher version MUST answer
+         * inappropriate_fallback(86). */
+        if (res->outcome == PROBE_REFUSED && res->alert == TP_AD_INAPPROPRIATE_FALLBACK)
+            set_feature(st, F_FALLBACK, TP_TRI_YES,
+                        "%s hello with TLS_FALLBACK_SCSV: inappropriate_fallback", vname(v->version));
+        else if (ok)
+            set_feature(st, F_FALLBACK, TP_TRI_NO,
+                        "%s hello with TLS_FALLBACK_SCSV was accepted", vname(v->version));
+        else
+            set_feature(st, F_FALLBACK, TP_TRI_UNKNOWN, "fallback probe: %s", res->why);
+        return;
+    case F_COMPRESSION:
+        if (ok)
+            set_feature(st, F_COMPRESSION, res->compression == 1 ? TP_TRI_YES : TP_TRI_NO,
+                        "offered DEFLATE and null with %s: server chose %s", vname(v->version),
+                        res->compression == 1 ? "DEFLATE (CRIME)" : "null");
+        else
+            set_feature(st, F_COMPRESSION, TP_TRI_UNKNOWN, "compression probe: %s", res->why);
+        if (v->version == TP_VER_SSL3)
+            set_feature(st, F_HEARTBEAT, TP_TRI_NO, "SSLv3 has no extensions");
+        else if (ok)
+            set_feature(st, F_HEARTBEAT, res->heartbeat ? TP_TRI_YES : TP_TRI_NO,
+                        "heartbeat extension (RFC 6520) %s", res->heartbeat ? "echoed" : "not echoed");
+        else
+            set_feature(st, F_HEARTBEAT, TP_TRI_UNKNOWN, "heartbeat probe: %s", res->why);
+        return;
+    case F_MFL:
+        if (ok)
+            set_feature(st, F_MFL, res->max_fragment_length == 1 ? TP_TRI_YES : TP_TRI_NO,
+                        "offered max_fragment_length 2^9 with %s: %s", vname(v->version),
+                        res->max_fragment_length == 1 ? "echoed" : "not echoed");
+        else
+            set_feature(st, F_MFL, TP_TRI_UNKNOWN, "max_fragment_length probe: %s", res->why);
+        return;
+    case F_RSL:
+        if (ok)
+            set_feature(st, F_RSL, res->record_size_limit != 0 ? TP_TRI_YES : TP_TRI_NO,
+                        "offered record_size_limit %u with %s: %s", OFFER_RECORD_SIZE_LIMIT,
+                        vname(v->version), res->record_size_limit != 0 ? "server sent its limit"
+                                                                      : "not echoed");
+        else
+            set_feature(st, F_RSL, TP_TRI_UNKNOWN, "record_size_limit probe: %s", res->why);
+        return;
+    default:
+        return;
+    }
+}
+
+static void feature_spec(const struct scan_state *st, const struct job *j, struct probe_spec *spec)
+{
+    const struct ver_state *v = &st->ver[j->vi];
+    probe_spec_defaults(spec, v->version, st->sni);
+    memcpy(spec->suites, j->offer, j->n_offer * sizeof j->offer[0]);
+    spec->n_suites = j->n_offer;
+    switch (j->feature) {
+    case F_FALLBACK:
+        spec->fallback_scsv = true;
+        break;
+    case F_RSL:
+        spec->record_size_limit = OFFER_RECORD_SIZE_LIMIT;
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- the job state machine ---- */
+
+static bool single_shot(struct job *j)
+{
+    if (j->sent)
+        return false;
+    j->sent = true;
+    return true;
+}
+
+static void spec_suites(struct probe_spec *spec, const uint16_t *codes, size_t n)
+{
+    memcpy(spec->suites, codes, n * sizeof codes[0]);
+    spec->n_suites = n;
+}
+
+static bool job_next(struct scan_job *base, void *ctx, struct probe_spec *spec)
+{
+    struct job *j = (struct job *)base;
+    struct scan_state *st = ctx;
+    struct ver_state *v = &st->ver[j->vi];
+    switch (j->kind) {
+    case J_VERSION:
+        if (!single_shot(j))
+            return false;
+        probe_spec_defaults(spec, v->version, st->sni);
+        spec_suites(spec, v->cand, v->n_cand);
+        return true;
+    case J_REVERSE:
+    case J_ORDER_FWD:
+    case J_ORDER_REV:
+        if (!single_shot(j))
+            return false;
+        probe_spec_defaults(spec, v->version, st->sni);
+        spec_suites(spec, j->offer, j->n_offer);
+        if (j->kind == J_REVERSE && j->vi == st->top12) {
+            /* The cheapest place for the features a server must ignore
+             * when it lacks them (RFC 5246 Sec. 7.4.1.2, 7.4.1.4): DEFLATE
+             * (RFC 3749), heartbeat (RFC 6520), max_fragment_length (RFC
+             * 6066 Sec. 4). record_size_limit gets its own probe: a server
+             * that knows it must then ignore max_fragment_length (RFC 8449
+             * Sec. 5). */
+            spec->deflate = true;
+            spec->heartbeat = v->version >= TP_VER_TLS10;
+            spec->max_fragment_length = v->version >= TP_VER_TLS10 ? 1 : 0;
+        }
+        return true;
+    case J_FEATURE:
+        if (!single_shot(j))
+            return false;
+        feature_spec(st, j, spec);
+        return true;
+    case J_SUITES:
+    case J_MERGE:
+        if (j->elim.state != PLAN_ELIM_RUNNING)
+            return false;
+        probe_spec_defaults(spec, v->version, st->sni);
+        spec_suites(spec, j->elim.remaining, j->elim.n_remaining);
+        /* A server must ignore what it does not know (RFC 5246 Sec.
+         * 7.4.1.4): record_size_limit (RFC 8449) costs no probe here. */
+        if (j->kind == J_SUITES && v->version >= TP_VER_TLS10 && v->version <= TP_VER_TLS12)
+            spec->record_size_limit = OFFER_RECORD_SIZE_LIMIT;
+        return true;
+    case J_GROUPS13:
+    case J_GROUPS12:
+        if (j->elim.state != PLAN_ELIM_RUNNING)
+            return false;
+        probe_spec_defaults(spec, v->version, st->sni);
+        spec_suites(spec, j->offer, j->n_offer);
+        memcpy(spec->groups, j->elim.remaining, j->elim.n_remaining * sizeof(uint16_t));
+        spec->n_groups = j->elim.n_remaining;
+        /* RFC 8446 Sec. 4.2.8: an empty client_shares asks the server to
+         * name its group in a HelloRetryRequest. */
+        spec->empty_key_share = j->kind == J_GROUPS13;
+        return true;
+    case J_SIGALGS:
+        if (j->elim.state != PLAN_ELIM_RUNNING)
+            return false;
+        probe_spec_defaults(spec, v->version, st->sni);
+        spec_suites(spec, j->offer, j->n_offer);
+        memcpy(spec->sigalgs, j->elim.remaining, j->elim.n_remaining * sizeof(uint16_t));
+        spec->n_sigalgs = j->elim.n_remaining;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void elim_step(struct scan_state *st, struct job *j, const struct probe_result *res,
+                      bool have_pick, uint16_t pick, const char *what)
+{
+    const char *why;
+    enum plan_answer a = elim_answer(res, st->ver[j->vi].version, &why);
+    if (a == PLAN_ANSWER_PICK && !have_pick) {
+        a = PLAN_ANSWER_UNKNOWN;
+        why = "the reply did not show which one the server chose";
+    }
+    plan_elim_answer(&j->elim, a, pick, why);
+    if (j->elim.state == PLAN_ELIM_INCOMPLETE)
+        note_incomplete(st, "%s %s: %s", vname(st->ver[j->vi].version), what, j->elim.why);
+}
+
+static void job_done(struct scan_job *base, void *ctx, const struct probe_result *res)
+{
+    struct job *j = (struct job *)base;
+    struct scan_state *st = ctx;
+    struct ver_state *v = &st->ver[j->vi];
+    bool same_version = res->outcome == PROBE_ACCEPTED && res->version == v->version;
+    switch (j->kind) {
+    case J_VERSION:
+        version_done(v, res);
+        return;
+    case J_REVERSE:
+    case J_ORDER_REV:
+        if (same_version) {
+            v->have_rev = true;
+            v->rev = res->suite;
+            add_found(v, res->suite, res);
+        }
+        take_etm(st, j->vi, res);
+        if (j->kind == J_REVERSE && j->vi == st->top12) {
+            feature_done(st, j->vi, F_COMPRESSION, res);
+            if (v->version >= TP_VER_TLS10)
+                feature_done(st, j->vi, F_MFL, res);
+        }
+        return;
+    case J_ORDER_FWD:
+        if (same_version) {
+            v->have_fwd = true;
+            v->fwd = res->suite;
+        }
+        return;
+    case J_SUITES:
+        if (same_version)
+            add_found(v, res->suite, res);
+        take_etm(st, j->vi, res);
+        take_rsl(st, j->vi, res);
+        elim_step(st, j, res, true, res->suite, "cipher suites");
+        return;
+    case J_MERGE:
+        elim_step(st, j, res, true, res->suite, "server order");
+        return;
+    case J_GROUPS13:
+    case J_GROUPS12:
+        if (same_version && res->has_group)
+            add_group(st, res->group, v->version);
+        elim_step(st, j, res, res->has_group, res->group, "groups");
+        return;
+    case J_SIGALGS:
+        if (same_version && res->has_sigalg)
+            add_sigalg(st, res->sigalg);
+        elim_step(st, j, res, res->has_sigalg, res->sigalg, "signature schemes");
+        return;
+    case J_FEATURE:
+        feature_done(st, j->vi, j->feature, res);
+        return;
+    default:
+        return;
+    }
+}
+
+static struct job *new_job(struct job_list *l, enum job_kind kind, int vi);
+
+/* Work sharing: when workers would sit idle, an elimination hands half of
+ * what it has left to a new job (the halves stay disjoint, so the union of
+ * the picks is the same). Suites split down to PLAN_MIN_SUITE_CHUNK / 2,
+ * groups and schemes to 2. */
+static struct scan_job *job_split(struct scan_job *base, void *ctx)
+{
+    struct job *j = (struct job *)base;
+    struct scan_state *st = ctx;
+    size_t min;
+    switch (j->kind) {
+    case J_SUITES:
+        min = PLAN_MIN_SUITE_CHUNK / 2;
+        break;
+    case J_GROUPS13:
+    case J_GROUPS12:
+    case J_SIGALGS:
+        min = 2;
+        break;
+    default:
+        return NULL;
+    }
+    if (!st->slow_link || st->jobs == NULL || j->elim.state != PLAN_ELIM_RUNNING ||
+        j->elim.n_remaining < 2 * min)
+        return NULL;
+    struct job *nj = new_job(st->jobs, j->kind, j->vi);
+    if (nj == NULL)
+        return NULL;
+    uint16_t keep[PLAN_MAX_CODES], give[PLAN_MAX_CODES];
+    size_t n_keep = plan_chunk(j->elim.remaining, j->elim.n_remaining, 2, 0, keep);
+    size_t n_give = plan_chunk(j->elim.remaining, j->elim.n_remaining, 2, 1, give);
+    memcpy(j->elim.remaining, keep, n_keep * sizeof keep[0]);
+    j->elim.n_remaining = n_keep;
+    plan_elim_init(&nj->elim, give, n_give);
+    memcpy(nj->offer, j->offer, j->n_offer * sizeof j->offer[0]);
+    nj->n_offer = j->n_offer;
+    return &nj->base;
+}
+
+static const struct scan_job_ops job_ops = {job_next, job_done, job_split};
+
+/* ---- building the job lists ---- */
+
+static struct job *new_job(struct job_list *l, enum job_kind kind, int vi)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct job **p = realloc(l->items, cap * sizeof *p);
+        if (p == NULL)
+            return NULL;
+        l->items = p;
+        l->cap = cap;
+    }
+    struct job *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return NULL;
+    l->items[l->n++] = j;
+    j->base.ops = &job_ops;
+    j->kind = kind;
+    j->vi = vi;
+    return j;
+}
+
+static void drop_last_job(struct job_list *l)
+{
+    free(l->items[--l->n]);
+}
+
+static void job_list_clear(struct job_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    l->n = 0;
+}
+
+static tp_status run_jobs(struct scan_state *st, struct runner *r, struct job_list *l,
+                          tp_error *err)
+{
+    if (l->n == 0)
+        return TP_OK;
+    struct scan_job **ptrs = calloc(l->n, sizeof *ptrs);
+    if (ptrs == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < l->n; i++)
+        ptrs[i] = &l->items[i]->base;
+    st->jobs = l;
+    tp_status status = runner_run(r, ptrs, l->n, err);
+    st->jobs = NULL;
+    free(ptrs);
+    return status;
+}
+
+/* codes without the ones in minus (at most two). */
+static size_t without(const uint16_t *in, size_t n, const uint16_t *minus, size_t n_minus,
+                      uint16_t *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!plan_elim_contains(minus, n_minus, in[i]))
+            out[m++] = in[i];
+    return m;
+}
+
+static tp_status add_chunk_jobs(struct job_list *l, enum job_kind kind, int vi,
+                                const uint16_t *codes, size_t n, size_t chunks,
+                                const uint16_t *offer, size_t n_offer)
+{
+    for (size_t c = 0; c < chunks; c++) {
+        uint16_t part[PLAN_MAX_CODES];
+        size_t m = plan_chunk(codes, n, chunks, c, part);
+        if (m == 0)
+            continue;
+        struct job *j = new_job(l, kind, vi);
+        if (j == NULL)
+            return TP_E_NOMEM;
+        plan_elim_init(&j->elim, part, m);
+        memcpy(j->offer, offer, n_offer * sizeof offer[0]);
+        j->n_offer = n_offer;
+    }
+    return TP_OK;
+}
+
+static tp_status plan_phase1(struct scan_state *st, struct job_list *l)
+{
+    (void)st;
+    for (int i = 0; i < N_VERSIONS; i++)
+        if (new_job(l, J_VERSION, i) == NULL)
+            return TP_E_NOMEM;
+    return TP_OK;
+}
+
+/* A peer that closes every connection without a byte tells nothing: it may
+ * refuse every offer, or not speak TLS at all. Say unknown, not no. */
+static void check_silent_closes(struct scan_state *st)
+{
+    for (int i = 0; i < N_VERSIONS; i++)
+        if (st->ver[i].supported == TP_TRI_YES || st->ver[i].probe.got_bytes ||
+            st->ver[i].probe.outcome != PROBE_REFUSED)
+            return;
+    for (int i = 0; i < N_VERSIONS; i++) {
+        st->ver[i].supported = TP_TRI_UNKNOWN;
+        snprintf(st->ver[i].why, sizeof st->ver[i].why,
+                 "every version probe was closed without a reply: a refusal cannot be told "
+                 "from a peer that does not speak TLS");
+    }
+}
+
+/* Suites of a supported version: the full offer reversed (its pick against
+ * the version probe's says whether the server enforces its order, RFC 5246
+ * Sec. 7.4.1.3 leaves the choice to it) and elimination over disjoint chunks
+ * of the rest, side by side. */
+static tp_status plan_suite_jobs(struct scan_state *st, struct job_list *l, int i)
+{
+    struct ver_state *v = &st->ver[i];
+    uint16_t rest[PLAN_MAX_CODES];
+    if (v->version == TP_VER_SSL2)
+        return TP_OK; /* the SERVER-HELLO listed them all */
+    if (v->supported != TP_TRI_YES && !v->retry_chunked)
+        return TP_OK;
+    if (v->supported == TP_TRI_YES) {
+        struct job *j = new_job(l, J_REVERSE, i);
+        if (j == NULL)
+            return TP_E_NOMEM;
+        plan_reverse(v->cand, v->n_cand, j->offer);
+        j->n_offer = v->n_cand;
+    }
+    size_t n = without(v->cand, v->n_cand, &v->fwd, v->have_fwd ? 1 : 0, rest);
+    /* A version probe answered with the full offer proves long hellos
+     * work; only a version that needed the retry keeps it short. */
+    size_t max_chunk = v->retry_chunked              ? RETRY_CHUNK
+                       : v->supported == TP_TRI_YES ? PLAN_MAX_CODES
+                                                    : PLAN_MAX_CHUNK;
+    size_t chunks = plan_chunk_count(n, max_chunk, PLAN_MIN_SUITE_CHUNK, st->share);
+    return add_chunk_jobs(l, J_SUITES, i, rest, n, chunks, NULL, 0);
+}
+
+static size_t suites_matching(const struct ver_state *v, bool (*keep)(const struct tp_suite_info *),
+                              uint16_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_cand; i++) {
+        const struct tp_suite_info *s = tp_suite_by_code(v->cand[i]);
+        if (s != NULL && keep(s))
+            out[n++] = v->cand[i];
+    }
+    return n;
+}
+
+static bool is_ecdhe(const struct tp_suite_info *s)
+{
+    return s->kx != NULL && strncmp(s->kx, "ECDHE", 5) == 0 && (s->flags & TP_SF_PSK) == 0;
+}
+
+/* Suites whose ServerKeyExchange is signed (RFC 5246 Sec. 7.4.3). */
+static bool is_signed_pfs(const struct tp_suite_info *s)
+{
+    return (s->flags & TP_SF_PFS) != 0 && (s->flags & (TP_SF_ANON | TP_SF_PSK | TP_SF_SRP)) == 0;
+}
+
+static tp_status plan_group_jobs(struct scan_state *st, struct job_list *l)
+{
+    uint16_t codes[PROBE_MAX_GROUPS];
+    if (st->ver[V_TLS13].supported == TP_TRI_YES) {
+        const struct ver_state *v = &st->ver[V_TLS13];
+        size_t n = plan_group_candidates(PLAN_GROUPS_TLS13, codes, PROBE_MAX_GROUPS);
+        size_t chunks = plan_chunk_count(n, GROUP_MAX_CHUNK, GROUP_MIN_CHUNK, st->share);
+        TP_TRY(add_chunk_jobs(l, J_GROUPS13, V_TLS13, codes, n, chunks, v->cand, v->n_cand));
+    }
+    if (st->top12 > V_SSL3) {
+        const struct ver_state *v = &st->ver[st->top12];
+        uint16_t offer[PLAN_MAX_CODES];
+        size_t n_offer = suites_matching(v, is_ecdhe, offer);
+        size_t n = plan_group_candidates(PLAN_GROUPS_ECDHE, codes, PROBE_MAX_GROUPS);
+        size_t chunks = plan_chunk_count(n, GROUP_MAX_CHUNK, GROUP_MIN_CHUNK, st->share);
+        if (n_offer > 0)
+            TP_TRY(add_chunk_jobs(l, J_GROUPS12, st->top12, codes, n, chunks, offer, n_offer));
+    }
+    if (st->ver[V_TLS12].supported == TP_TRI_YES) {
+        const struct ver_state *v = &st->ver[V_TLS12];
+        uint16_t offer[PLAN_MAX_CODES];
+        size_t n_offer = suites_matching(v, is_signed_pfs, offer);
+        size_t n = plan_sigscheme_candidates(codes, PROBE_MAX_SIGALGS);
+        size_t chunks = plan_chunk_count(n, GROUP_MAX_CHUNK, GROUP_MIN_CHUNK, st->share);
+        if (n_offer > 0)
+            TP_TRY(add_chunk_jobs(l, J_SIGALGS, V_TLS12, codes, n, chunks, offer, n_offer));
+    }
+    return TP_OK;
+}
+
+static tp_status add_feature_job(struct scan_state *st, struct job_list *l, enum feature f,
+                                 int vi, bool (*keep)(const struct tp_suite_info *))
+{
+    struct job *j = new_job(l, J_FEATURE, vi);
+    if (j == NULL)
+        return TP_E_NOMEM;
+    j->feature = f;
+    const struct ver_state *v = &st->ver[vi];
+    if (keep != NULL) {
+        j->n_offer = suites_matching(v, keep, j->offer);
+        if (j->n_offer == 0) {
+            drop_last_job(l); /* nothing to offer: no probe */
+            set_feature(st, f, TP_TRI_UNKNOWN, "no candidate suite for this probe");
+        }
+    } else {
+        memcpy(j->offer, v->cand, v->n_cand * sizeof v->cand[0]);
+        j->n_offer = v->n_cand;
+    }
+    return TP_OK;
+}
+
+/* Features read off the top TLS <= 1.2 version probe's ServerHello. */
+static void features_from_version_probe(struct scan_state *st)
+{
+    if (st->top12 < 0) {
+        const char *why = st->ver[V_TLS13].supported == TP_TRI_YES
+                              ? "not applicable: only TLS 1.3 is supported"
+                              : "no SSLv3..TLSv1.2 version supported";
+        set_feature(st, F_RENEG, TP_TRI_UNKNOWN, "%s (TLS 1.3 has no renegotiation)", why);
+        if (st->ver[V_TLS13].supported == TP_TRI_YES)
+            set_feature(st, F_EMS, TP_TRI_YES,
+                        "TLS 1.3 binds the whole handshake into its key schedule (RFC 8446 "
+                        "Sec. 7.1)");
+        else
+            set_feature(st, F_EMS, TP_TRI_UNKNOWN, "%s", why);
+        set_feature(st, F_TICKET, TP_TRI_UNKNOWN,
+                    "%s; TLS 1.3 tickets come after the handshake, not probed", why);
+        set_feature(st, F_OCSP, TP_TRI_UNKNOWN,
+                    "%s; TLS 1.3 staples inside the encrypted Certificate, not probed", why);
+        return;
+    }
+    const struct ver_state *v = &st->ver[st->top12];
+    const struct probe_result *p = &v->probe;
+    const char *n = vname(v->version);
+    set_feature(st, F_RENEG, p->renegotiation_info ? TP_TRI_YES : TP_TRI_NO,
+                "renegotiation_info (RFC 5746) %s in the %s ServerHello",
+                p->renegotiation_info ? "present" : "absent", n);
+    if (v->version == TP_VER_SSL3) {
+        set_feature(st, F_EMS, TP_TRI_NO, "SSLv3 has no extensions");
+        set_feature(st, F_TICKET, TP_TRI_NO, "SSLv3 has no extensions");
+        set_feature(st, F_OCSP, TP_TRI_NO, "SSLv3 has no extensions");
+        return;
+    }
+    set_feature(st, F_EMS, p->extended_master_secret ? TP_TRI_YES : TP_TRI_NO,
+                "extended_master_secret (RFC 7627) %s with %s",
+                p->extended_master_secret ? "echoed" : "not echoed", n);
+    set_feature(st, F_TICKET, p->session_ticket ? TP_TRI_YES : TP_TRI_NO,
+                "session_ticket (RFC 5077) %s with %s",
+                p->session_ticket ? "echoed" : "not echoed", n);
+    set_feature(st, F_OCSP, p->status_request ? TP_TRI_YES : TP_TRI_NO,
+                "status_request (RFC 6066 Sec. 8) %s with %s",
+                p->status_request ? "echoed" : "not echoed", n);
+}
+
+static tp_status plan_feature_jobs(struct scan_state *st, struct job_list *l)
+{
+    int supported[N_VERSIONS];
+    size_t n_sup = 0;
+    for (int i = V_TLS13; i >= V_SSL3; i--)
+        if (st->ver[i].supported == TP_TRI_YES)
+            supported[n_sup++] = i;
+    if (n_sup >= 2)
+        TP_TRY(add_feature_job(st, l, F_FALLBACK, supported[1], NULL));
+    else
+        set_feature(st, F_FALLBACK, TP_TRI_UNKNOWN,
+                    "not applicable: %s of SSLv3..TLSv1.3 supported, nothing to fall back from",
+                    n_sup == 0 ? "no version" : "only one version");
+    features_from_version_probe(st);
+    if (st->top12 < 0) {
+        bool only13 = st->ver[V_TLS13].supported == TP_TRI_YES;
+        if (only13)
+            set_feature(st, F_COMPRESSION, TP_TRI_NO,
+                        "TLS 1.3 has no compression (RFC 8446 Sec. 4.1.2)");
+        else
+            set_feature(st, F_COMPRESSION, TP_TRI_UNKNOWN, "no SSLv3..TLSv1.2 version supported");
+        const char *enc = only13 ? "TLS 1.3 answers in the encrypted EncryptedExtensions, not probed"
+                                 : "no TLS version supported";
+        set_feature(st, F_ETM, only13 ? TP_TRI_NO : TP_TRI_UNKNOWN, "%s",
+                    only13 ? "not applicable: TLS 1.3 has only AEAD suites" : enc);
+        set_feature(st, F_MFL, TP_TRI_UNKNOWN, "%s", enc);
+        set_feature(st, F_RSL, TP_TRI_UNKNOWN, "%s", enc);
+        set_feature(st, F_HEARTBEAT, TP_TRI_UNKNOWN, "%s", enc);
+        return TP_OK;
+    }
+    /* Compression, heartbeat and max_fragment_length ride on the top
+     * version's reversed-order probe (job_next). */
+    if (st->top12 == V_SSL3) {
+        set_feature(st, F_MFL, TP_TRI_NO, "SSLv3 has no extensions");
+        set_feature(st, F_RSL, TP_TRI_NO, "SSLv3 has no extensions");
+        set_feature(st, F_ETM, TP_TRI_NO, "SSLv3 has no extensions");
+        return TP_OK;
+    }
+    /* encrypt_then_mac is offered in every TLS <= 1.2 probe and
+     * record_size_limit in every suite elimination probe (job_next): the
+     * first CBC pick, the first pick, at the top version tells. */
+    const struct probe_result *p = &st->ver[st->top12].probe;
+    take_etm(st, st->top12, p);
+    return TP_OK;
+}
+
+/* After phase 2: what the elimination probes did not tell. */
+static tp_status plan_leftover_features(struct scan_state *st, struct job_list *l)
+{
+    if (st->top12 <= V_SSL3)
+        return TP_OK;
+    if (!st->feat[F_ETM].set)
+        set_feature(st, F_ETM, TP_TRI_NO,
+                    "no CBC suite accepted with %s (encrypt-then-MAC applies to CBC only)",
+                    vname(st->ver[st->top12].version));
+    if (!st->feat[F_RSL].set)
+        TP_TRY(add_feature_job(st, l, F_RSL, st->top12, NULL));
+    return TP_OK;
+}
+
+static tp_status plan_phase2(struct scan_state *st, struct job_list *l)
+{
+    check_silent_closes(st);
+    st->top12 = -1;
+    for (int i = V_TLS12; i >= V_SSL3; i--)
+        if (st->ver[i].supported == TP_TRI_YES) {
+            st->top12 = i;
+            break;
+        }
+    /* Spread each elimination over a fair share of the parallel slots:
+     * more chunks than that only add final refusals (one probe each) without
+     * shortening the scan. */
+    unsigned axes = (st->ver[V_TLS13].supported == TP_TRI_YES) +
+                    (st->top12 > V_SSL3) + (st->ver[V_TLS12].supported == TP_TRI_YES);
+    for (int i = V_SSL3; i < N_VERSIONS; i++)
+        axes += st->ver[i].supported == TP_TRI_YES || st->ver[i].retry_chunked;
+    st->slow_link = st->rtt_ms >= SLOW_LINK_MS;
+    st->share = axes > 0 ? (st->parallel + axes - 1) / axes : st->parallel;
+    if (st->share < 2)
+        st->share = 2;
+    if (!st->slow_link)
+        st->share = 1;
+    /* The runner serves the first idle job of the list first: the longest
+     * chains (groups, signature schemes) go first. */
+    TP_TRY(plan_group_jobs(st, l));
+    for (int i = N_VERSIONS - 1; i >= 0; i--)
+        TP_TRY(plan_suite_jobs(st, l, i));
+    return plan_feature_jobs(st, l);
+}
+
+static void after_phase2(struct scan_state *st)
+{
+    for (int i = V_SSL3; i < N_VERSIONS; i++) {
+        struct ver_state *v = &st->ver[i];
+        if (v->retry_chunked && v->supported != TP_TRI_YES && v->n_found > 0) {
+            char before[200];
+            snprintf(before, sizeof before, "%s", v->why);
+            v->supported = TP_TRI_YES;
+            snprintf(v->why, sizeof v->why,
+                     "accepted when offered at most %d suites per hello (the full offer got: %.100s)",
+                     RETRY_CHUNK, before);
+        }
+        if (v->supported == TP_TRI_YES && v->version != TP_VER_SSL2)
+            v->server_order =
+                plan_server_order(v->have_fwd, v->fwd, v->have_rev, v->rev, v->n_found);
+        if (v->n_found == 1) {
+            /* One suite: it is first whatever the order rule. */
+            v->order[0] = (uint16_t)v->found[0].code;
+            v->n_order = 1;
+        }
+    }
+}
+
+/* Phase 3: the accepted set forward and reversed, where phase 1 could not
+ * settle the order. */
+static tp_status plan_phase3(struct scan_state *st, struct job_list *l)
+{
+    TP_TRY(plan_leftover_features(st, l));
+    for (int i = V_SSL3; i < N_VERSIONS; i++) {
+        struct ver_state *v = &st->ver[i];
+        if (v->supported != TP_TRI_YES || v->n_found < 2 || v->server_order != TP_TRI_UNKNOWN)
+            continue;
+        v->have_fwd = v->have_rev = false;
+        struct job *f = new_job(l, J_ORDER_FWD, i);
+        struct job *r = new_job(l, J_ORDER_REV, i);
+        if (f == NULL || r == NULL)
+            return TP_E_NOMEM;
+        for (size_t k = 0; k < v->n_found; k++)
+            f->offer[k] = (uint16_t)v->found[k].code;
+        f->n_offer = v->n_found;
+        plan_reverse(f->offer, f->n_offer, r->offer);
+        r->n_offer = f->n_offer;
+    }
+    return TP_OK;
+}
+
+/* Phase 4: with server order, one elimination over the accepted set. */
+static tp_status plan_phase4(struct scan_state *st, struct job_list *l)
+{
+    for (int i = V_SSL3; i < N_VERSIONS; i++) {
+        struct ver_state *v = &st->ver[i];
+        if (v->supported != TP_TRI_YES || v->n_found < 2)
+            continue;
+        if (v->server_order == TP_TRI_UNKNOWN)
+            v->server_order =
+                plan_server_order(v->have_fwd, v->fwd, v->have_rev, v->rev, v->n_found);
+        if (v->server_order != TP_TRI_YES)
+            continue;
+        uint16_t rest[PLAN_MAX_CODES];
+        size_t n = 0;
+        for (size_t k = 0; k < v->n_found; k++)
+            if (v->found[k].code != v->fwd)
+                rest[n++] = (uint16_t)v->found[k].code;
+        struct job *j = new_job(l, J_MERGE, i);
+        if (j == NULL)
+            return TP_E_NOMEM;
+        plan_elim_init(&j->elim, rest, n);
+        j->elim.stop_at_one = true;
+    }
+    return TP_OK;
+}
+
+static void after_phase4(struct scan_state *st, const struct job_list *l)
+{
+    for (size_t k = 0; k < l->n; k++) {
+        const struct job *j = l->items[k];
+        struct ver_state *v = &st->ver[j->vi];
+        if (j->kind != J_MERGE)
+            continue;
+        v->order[0] = v->fwd;
+        memcpy(v->order + 1, j->elim.picked, j->elim.n_picked * sizeof(uint16_t));
+        v->n_order = 1 + j->elim.n_picked;
+    }
+}
+
+/* ---- results into struct tp_scan ---- */
+
+static tp_status fill_protocols(struct scan_state *st, struct tp_scan *out)
+{
+    for (int i = 0; i < N_VERSIONS; i++) {
+        struct tp_scan_protocol *p = tp_scan_protocol(out, st->ver[i].version);
+        if (p == NULL)
+            return TP_E_INTERNAL;
+        p->supported = st->ver[i].supported;
+        p->server_order = st->ver[i].supported == TP_TRI_YES ? st->ver[i].server_order
+                                                            : TP_TRI_UNKNOWN;
+        TP_TRY(tp_set_str(&p->why, st->ver[i].why[0] ? st->ver[i].why : "not probed"));
+    }
+    return TP_OK;
+}
+
+static unsigned order_of(const struct ver_state *v, uint32_t code)
+{
+    for (size_t k = 0; k < v->n_order; k++)
+        if (v->order[k] == code)
+            return (unsigned)k + 1;
+    return 0;
+}
+
+static int cmp_found(const struct found_suite *a, const struct found_suite *b,
+                     const struct ver_state *v)
+{
+    unsigned oa = order_of(v, a->code), ob = order_of(v, b->code);
+    if (oa != ob)
+        return oa == 0 ? 1 : (ob == 0 ? -1 : (oa < ob ? -1 : 1));
+    return a->code < b->code ? -1 : (a->code > b->code ? 1 : 0);
+}
+
+static void sort_found(struct ver_state *v)
+{
+    /* Insertion sort: a few hundred entries at most. */
+    for (size_t i = 1; i < v->n_found; i++) {
+        struct found_suite x = v->found[i];
+        size_t k = i;
+        while (k > 0 && cmp_found(&x, &v->found[k - 1], v) < 0) {
+            v->found[k] = v->found[k - 1];
+            k--;
+        }
+        v->found[k] = x;
+    }
+}
+
+static tp_status fill_suite(const struct ver_state *v, const struct found_suite *f,
+                            struct tp_scan *out)
+{
+    struct tp_scan_suite *s = tp_scan_add_suite(out);
+    if (s == NULL)
+        return TP_E_NOMEM;
+    s->version = v->version;
+    s->code = f->code;
+    s->order = order_of(v, f->code);
+    s->kx_bits = f->kx_bits;
+    const struct tp_suite_info *info = v->version == TP_VER_SSL2
+                                           ? tp_ssl2_kind_by_code(f->code)
+                                           : tp_suite_by_code((uint16_t)f->code);
+    const char *name = info != NULL ? tp_suite_name(info) : NULL;
+    if (name == NULL && info != NULL)
+        name = info->openssl_name;
+    if (name != NULL)
+        TP_TRY(tp_set_str(&s->name, name));
+    else
+        TP_TRY(tp_set_strf(&s->name, v->version == TP_VER_SSL2 ? "0x%06X" : "0x%04X", f->code));
+    if (f->has_group) {
+        const struct tp_group_info *g = tp_group_by_code(f->group);
+        if (g != NULL && g->iana_name != NULL)
+            TP_TRY(tp_set_str(&s->kx_group, g->iana_name));
+        else
+            TP_TRY(tp_set_strf(&s->kx_group, "0x%04X", f->group));
+    }
+    return TP_OK;
+}
+
+static tp_status fill_lists(struct scan_state *st, struct tp_scan *out)
+{
+    for (int i = 0; i < N_VERSIONS; i++) {
+        struct ver_state *v = &st->ver[i];
+        sort_found(v);
+        for (size_t k = 0; k < v->n_found; k++)
+            TP_TRY(fill_suite(v, &v->found[k], out));
+    }
+    for (size_t k = 0; k < st->n_groups; k++) {
+        struct tp_scan_group *g = tp_scan_add_group(out);
+        if (g == NULL)
+            return TP_E_NOMEM;
+        const struct tp_group_info *info = tp_group_by_code(st->groups[k].code);
+        g->code = st->groups[k].code;
+        g->supported = TP_TRI_YES;
+        g->versions_seen = st->groups[k].versions_seen;
+        g->bits = plan_group_bits(g->code);
+        if (info != NULL && info->iana_name != NULL)
+            TP_TRY(tp_set_str(&g->name, info->iana_name));
+        else
+            TP_TRY(tp_set_strf(&g->name, "0x%04X", g->code));
+    }
+    for (size_t k = 0; k < st->n_sigalgs; k++) {
+        struct tp_scan_sigscheme *s = tp_scan_add_sigscheme(out);
+        if (s == NULL)
+            return TP_E_NOMEM;
+        const struct tp_sigscheme_info *info = tp_sigscheme_by_code(st->sigalgs[k]);
+        s->code = st->sigalgs[k];
+        s->supported = TP_TRI_YES;
+        if (info != NULL && info->name != NULL)
+            TP_TRY(tp_set_str(&s->name, info->name));
+        else
+            TP_TRY(tp_set_strf(&s->name, "0x%04X", s->code));
+    }
+    return TP_OK;
+}
+
+static tp_status add_feature(struct tp_scan *out, const char *id, enum tp_tri value,
+                             const char *detail)
+{
+    struct tp_scan_feature *f = tp_scan_add_feature(out);
+    if (f == NULL)
+        return TP_E_NOMEM;
+    f->value = value;
+    TP_TRY(tp_set_str(&f->id, id));
+    return tp_set_str(&f->detail, detail);
+}
+
+static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
+{
+    for (int f = 0; f < F_COUNT; f++)
+        TP_TRY(add_feature(out, feature_ids[f], st->feat[f].set ? st->feat[f].value : TP_TRI_UNKNOWN,
+                           st->feat[f].set ? st->feat[f].detail : "not probed"));
+    if (st->ver[V_TLS13].supported == TP_TRI_YES && st->ver[V_TLS12].supported != TP_TRI_YES)
+        TP_TRY(add_feature(out, "signature_schemes", TP_TRI_UNKNOWN,
+                           "TLS 1.3 sends CertificateVerify encrypted and TLS 1.2 is not "
+                           "supported: signature schemes not enumerated"));
+    for (int i = 0; i < N_VERSIONS; i++)
+        if (st->ver[i].supported == TP_TRI_UNKNOWN)
+            note_incomplete(st, "%s: %s", vname(st->ver[i].version), st->ver[i].why);
+    return add_feature(out, "scan_complete", st->incomplete[0] ? TP_TRI_NO : TP_TRI_YES,
+                       st->incomplete[0] ? st->incomplete : "every probe had a decisive answer");
+}
+
+static void init_state(struct scan_state *st, const struct tp_config *cfg, const char *sni)
+{
+    memset(st, 0, sizeof *st);
+    st->sni = sni;
+    st->parallel = cfg->parallel != 0 ? cfg->parallel : TP_DEFAULT_PARALLEL;
+    st->top12 = -1;
+    for (int i = 0; i < N_VERSIONS; i++) {
+        struct ver_state *v = &st->ver[i];
+        v->version = scan_versions[i];
+        v->supported = TP_TRI_UNKNOWN;
+        if (v->version != TP_VER_SSL2)
+            v->n_cand = plan_suite_candidates(v->version, v->cand, PLAN_MAX_CODES);
+    }
+}
+
+static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *err)
+{
+    struct job_list l = {0};
+    tp_status status;
+    if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+        goto out;
+    st->rtt_ms = r->measured ? r->rtt_ms : 0;
+    job_list_clear(&l);
+    if ((status = plan_phase2(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+        goto out;
+    after_phase2(st);
+    job_list_clear(&l);
+    if ((status = plan_phase3(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+        goto out;
+    job_list_clear(&l);
+    if ((status = plan_phase4(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+        goto out;
+    after_phase4(st, &l);
+out:
+    job_list_clear(&l);
+    free(l.items);
+    if (status == TP_E_NOMEM)
+        (void)tp_fail(err, TP_E_NOMEM, "out of memory");
+    return status;
+}
+
+tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, const char *sni,
+                   tp_deadline deadline, const struct scan_progress *progress,
+                   struct tp_scan *out, tp_error *err)
+{
+    uint64_t started = tp_now_ns();
+    struct runner r;
+    struct runner_limits limits = {
+        .parallel = cfg->parallel != 0 ? cfg->parallel : TP_DEFAULT_PARALLEL,
+        .max_connections = cfg->max_connections,
+        .delay_ms = cfg->delay_ms,
+        .connect_ms = cfg->connect_timeout_ms,
+        .deadline = deadline,
+    };
+    struct scan_state *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    init_state(st, cfg, sni);
+    tp_status status = runner_init(&r, &limits, addr, st, err);
+    if (status != TP_OK) {
+        free(st);
+        return status;
+    }
+    if (progress != NULL) {
+        r.progress = progress->fn;
+        r.progress_arg = progress->arg;
+    }
+    status = run_phases(st, &r, err);
+    if (status == TP_OK)
+        status = tp_set_str(&out->policy, cfg->policy != NULL ? cfg->policy : TP_DEFAULT_POLICY);
+    if (status == TP_OK)
+        status = fill_protocols(st, out);
+    if (status == TP_OK)
+        status = fill_lists(st, out);
+    if (status == TP_OK)
+        status = fill_features(st, out);
+    out->connections = r.connections;
+    out->probes = r.probes;
+    out->rtt_ms = r.rtt_ms;
+    out->elapsed_us = (tp_now_ns() - started) / 1000u;
+    runner_finish(&r);
+    free(st);
+    if (status == TP_E_NOMEM)
+        (void)tp_fail(err, TP_E_NOMEM, "out of memory");
+    return status;
+}

@@ -1,0 +1,330 @@
+/* projection.c: the model is stated in projection.h. Times are milliseconds
+ * as doubles; every instant carries its breakdown (how much of it is set-up,
+ * propagation, ...), so that the total's breakdown is that of the critical
+ * path and adds up exactly. */
+#include "timing/projection.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "wire/registry.h"
+
+#include "util/banned.h"
+
+#define TCP_HEADER 20u
+#define SYN_OPTIONS 20u /* MSS 4, SACK-permitted 2, timestamps 10, window scale 3, NOP */
+#define IW_DEFAULT 10u  /* RFC 6928 */
+
+/* An instant, kept as the sum of its parts. */
+struct instant {
+    double part[TP_PART_COUNT];
+};
+
+static double at(const struct instant *t)
+{
+    double sum = 0.0;
+    for (int i = 0; i < TP_PART_COUNT; i++)
+        sum += t->part[i];
+    return sum;
+}
+
+static struct instant later(struct instant a, struct instant b)
+{
+    return at(&b) > at(&a) ? b : a;
+}
+
+void tp_proj_params_default(struct tp_proj_params *params)
+{
+    params->tcp_handshake = true;
+    params->ipv6 = false;
+    params->tcp_options = 12; /* timestamps, RFC 7323 Sec. 3 (10 + 2 NOP) */
+    params->init_window = IW_DEFAULT;
+}
+
+const char *tp_proj_part_name(enum tp_proj_part part)
+{
+    static const char *const names[TP_PART_COUNT] = {
+        "setup", "propagation", "serialisation", "slow-start", "loss", "duty-cycle",
+    };
+    return (unsigned)part < TP_PART_COUNT ? names[part] : "unknown";
+}
+
+const char *tp_projection_model(void)
+{
+    return "per flight: wait for the previous flight's arrival when it starts a round trip; "
+           "serialisation of bytes + per-packet IP/TCP headers (IPv4 20 or IPv6 40, TCP 20, "
+           "options 12) over ceil(bytes/MSS) packets, MSS = MTU - headers, at the direction's "
+           "bandwidth; TCP slow start from IW10 (RFC 6928), one stall of max(0, RTT - window "
+           "serialisation) per extra round; expected loss cost P(lost) * RTO per packet, RTO = "
+           "max(1 s, 3 RTT) (RFC 6298), P = 1-(1-p)^frames on framed links; duty-cycle silence "
+           "a*(1/d-1) after each frame; then RTT/2 propagation. Radio set-up once at the start; "
+           "half-duplex links share one channel; pure ACKs not modelled; no IP layer means "
+           "headers compressed away (SCHC), a lower bound.";
+}
+
+/* What one flight (or SYN) costs on the link, before placing it in time. */
+struct cost {
+    uint32_t packets, frames, wire;
+    double ser_ms, slow_ms, loss_ms, duty_inner_ms, duty_tail_ms;
+    uint32_t rounds;
+};
+
+struct shape_of_link {
+    uint32_t header;  /* IP + TCP + options per data packet, 0 without IP */
+    uint32_t mss;     /* TLS bytes per packet */
+    double rto_ms;
+};
+
+static double ser_ms(uint64_t bytes, double bps)
+{
+    return (double)bytes * 8.0 * 1000.0 / bps;
+}
+
+static uint32_t div_up(uint64_t a, uint64_t b)
+{
+    return (uint32_t)((a + b - 1) / b);
+}
+
+static double lost_probability(const struct tp_link *link, uint32_t frames_per_packet)
+{
+    double keep = 1.0;
+    for (uint32_t i = 0; i < frames_per_packet; i++)
+        keep *= 1.0 - link->loss;
+    return 1.0 - keep;
+}
+
+/* Frames needed for packets of wire bytes in total, each at most one MSS of
+ * payload plus header. */
+static uint32_t frames_for(const struct tp_link *link, const struct shape_of_link *sh,
+                           uint32_t bytes, uint32_t packets)
+{
+    if (link->frame_payload == 0 || link->mtu == 0)
+        return packets;
+    uint32_t full = bytes / sh->mss, rest = bytes % sh->mss;
+    uint32_t frames = full * div_up(sh->mss + sh->header, link->frame_payload);
+    if (rest > 0)
+        frames += div_up(rest + sh->header, link->frame_payload);
+    return frames;
+}
+
+static void add_loss(const struct tp_link *link, const struct shape_of_link *sh,
+                     struct cost *c, uint32_t bytes, double rto_ms)
+{
+    if (link->loss <= 0.0)
+        return;
+    if (link->frame_payload == 0 || link->mtu == 0) {
+        c->loss_ms = c->packets * link->loss * rto_ms;
+        return;
+    }
+    uint32_t full = bytes / sh->mss, rest = bytes % sh->mss;
+    c->loss_ms = full * lost_probability(link, div_up(sh->mss + sh->header, link->frame_payload)) *
+                 rto_ms;
+    if (rest > 0)
+        c->loss_ms += lost_probability(link, div_up(rest + sh->header, link->frame_payload)) *
+                      rto_ms;
+}
+
+static void add_duty(const struct tp_link *link, struct cost *c)
+{
+    if (link->duty_cycle <= 0.0 || link->duty_cycle >= 1.0 || c->frames == 0)
+        return;
+    double silence = c->ser_ms / c->frames * (1.0 / link->duty_cycle - 1.0);
+    c->duty_inner_ms = silence * (c->frames - 1);
+    c->duty_tail_ms = silence;
+}
+
+/* Slow start: rounds of cwnd, 2 cwnd, ... full-size packets. */
+static void add_slow_start(const struct tp_link *link, const struct shape_of_link *sh,
+                           struct cost *c, uint32_t *cwnd, double bps)
+{
+    uint64_t left = c->packets, window = *cwnd;
+    while (left > window) {
+        double window_ms = ser_ms(window * (uint64_t)(sh->mss + sh->header), bps);
+        if (window_ms < link->rtt_ms)
+            c->slow_ms += link->rtt_ms - window_ms;
+        c->rounds++;
+        left -= window;
+        window *= 2;
+    }
+    uint64_t grown = (uint64_t)*cwnd + c->packets;
+    *cwnd = grown > UINT32_MAX ? UINT32_MAX : (uint32_t)grown;
+}
+
+static struct cost flight_cost(const struct tp_link *link, const struct shape_of_link *sh,
+                               uint32_t bytes, double bps, uint32_t *cwnd)
+{
+    struct cost c;
+    memset(&c, 0, sizeof c);
+    if (bytes == 0)
+        return c;
+    c.packets = div_up(bytes, sh->mss);
+    c.wire = bytes + c.packets * sh->header;
+    c.frames = frames_for(link, sh, bytes, c.packets);
+    c.ser_ms = ser_ms(c.wire, bps);
+    add_slow_start(link, sh, &c, cwnd, bps);
+    add_loss(link, sh, &c, bytes, sh->rto_ms);
+    add_duty(link, &c);
+    return c;
+}
+
+static struct cost syn_cost(const struct tp_link *link, const struct tp_proj_params *p,
+                            double bps)
+{
+    struct cost c;
+    memset(&c, 0, sizeof c);
+    c.packets = 1;
+    c.wire = link->mtu == 0 ? 0 : (p->ipv6 ? 40u : 20u) + TCP_HEADER + SYN_OPTIONS;
+    c.frames = link->frame_payload && c.wire ? div_up(c.wire, link->frame_payload) : 1;
+    c.ser_ms = ser_ms(c.wire, bps);
+    if (link->loss > 0.0)
+        c.loss_ms = lost_probability(link, c.frames) * 1000.0; /* RFC 6298 Sec. 2.1 */
+    add_duty(link, &c);
+    return c;
+}
+
+struct sim {
+    const struct tp_link *link;
+    const struct tp_proj_params *params;
+    struct shape_of_link sh;
+    struct instant chan_free[2];
+    struct instant prev_start, prev_arrival, last;
+    uint32_t cwnd[2];
+    struct tp_projection *out;
+};
+
+static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t bytes,
+                  uint32_t records, bool waits, const struct cost *c)
+{
+    const struct tp_link *link = s->link;
+    int ch = link->half_duplex ? 0 : (int)dir;
+    struct instant t = later(waits ? s->prev_arrival : s->prev_start, s->chan_free[ch]);
+    struct tp_proj_flight *f = &s->out->flights[s->out->n_flights++];
+
+    f->label = label;
+    f->dir = dir;
+    f->bytes = bytes;
+    f->records = records;
+    f->packets = c->packets;
+    f->frames = c->frames;
+    f->wire_bytes = c->wire;
+    f->slow_start_rounds = c->rounds;
+    f->serialisation_ms = c->ser_ms;
+    f->slow_start_ms = c->slow_ms;
+    f->loss_ms = c->loss_ms;
+    f->duty_ms = c->duty_inner_ms;
+    f->start_ms = at(&t);
+    s->prev_start = t;
+
+    t.part[TP_PART_SERIALISATION] += c->ser_ms;
+    t.part[TP_PART_SLOW_START] += c->slow_ms;
+    t.part[TP_PART_LOSS] += c->loss_ms;
+    t.part[TP_PART_DUTY_CYCLE] += c->duty_inner_ms;
+    f->sent_ms = at(&t);
+    s->chan_free[ch] = t;
+    s->chan_free[ch].part[TP_PART_DUTY_CYCLE] += c->duty_tail_ms;
+
+    t.part[TP_PART_PROPAGATION] += link->rtt_ms / 2.0;
+    f->end_ms = at(&t);
+    s->prev_arrival = t;
+    s->last = later(s->last, t);
+
+    s->out->tls_bytes[dir] += bytes;
+    s->out->wire_bytes[dir] += c->wire;
+    s->out->packets += c->packets;
+    s->out->frames += c->frames;
+}
+
+static tp_status check_inputs(const struct tp_link *link, const struct tp_proj_params *p,
+                              const struct tp_flight *flights, size_t n, tp_error *err)
+{
+    if (n > TP_PROJ_MAX_FLIGHTS)
+        return tp_fail(err, TP_E_LIMIT, "projection: %zu flights, at most %d", n,
+                       TP_PROJ_MAX_FLIGHTS);
+    if (n > 0 && flights == NULL)
+        return tp_fail(err, TP_E_INTERNAL, "projection: flights is NULL");
+    if (!(link->dl_bps > 0.0) || !(link->ul_bps > 0.0))
+        return tp_fail(err, TP_E_USAGE, "projection: link '%s' has no bandwidth", link->name);
+    if (link->mtu == 0 && link->frame_payload == 0)
+        return tp_fail(err, TP_E_USAGE, "projection: link '%s' has neither MTU nor frame size",
+                       link->name);
+    uint32_t header = (p->ipv6 ? 40u : 20u) + TCP_HEADER + p->tcp_options;
+    if (link->mtu != 0 && link->mtu <= header)
+        return tp_fail(err, TP_E_USAGE, "projection: MTU %u leaves no room after %u header bytes",
+                       link->mtu, header);
+    if (!(link->loss >= 0.0 && link->loss < 1.0))
+        return tp_fail(err, TP_E_USAGE, "projection: loss must be below 100%%");
+    return TP_OK;
+}
+
+static void explain_practical(const struct tp_link *link, struct tp_projection *out)
+{
+    out->practical = link->tls_practical && link->duty_cycle <= 0.0;
+    if (out->practical)
+        return;
+    int n = snprintf(out->why, sizeof out->why, "TLS over %s is not practical:", link->name);
+    size_t used = n > 0 ? (size_t)n : 0;
+    if (link->duty_cycle > 0.0 && used < sizeof out->why) {
+        n = snprintf(out->why + used, sizeof out->why - used,
+                     " a %.4g%% duty cycle forces %.0f s of silence per %.2f s frame, so %u "
+                     "frames take %.1f min;",
+                     link->duty_cycle * 100.0, out->parts_ms[TP_PART_DUTY_CYCLE] / 1000.0 /
+                     (out->frames > 1 ? out->frames - 1 : 1),
+                     out->parts_ms[TP_PART_SERIALISATION] / 1000.0 / (out->frames ? out->frames : 1),
+                     out->frames, out->total_ms / 60000.0);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (link->mtu == 0 && used < sizeof out->why) {
+        n = snprintf(out->why + used, sizeof out->why - used,
+                     " there is no IP layer without SCHC (RFC 8724);");
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used < sizeof out->why)
+        snprintf(out->why + used, sizeof out->why - used,
+                 " such links use OSCORE/EDHOC or application-layer security instead");
+}
+
+tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *params,
+                     const struct tp_flight *flights, size_t n_flights, struct tp_projection *out,
+                     tp_error *err)
+{
+    struct tp_proj_params defaults;
+    tp_proj_params_default(&defaults);
+    const struct tp_proj_params *p = params != NULL ? params : &defaults;
+    TP_TRY(check_inputs(link, p, flights, n_flights, err));
+
+    memset(out, 0, sizeof *out);
+    struct sim s;
+    memset(&s, 0, sizeof s);
+    s.link = link;
+    s.params = p;
+    s.out = out;
+    if (link->mtu == 0) {
+        s.sh.header = 0;
+        s.sh.mss = link->frame_payload;
+    } else {
+        s.sh.header = (p->ipv6 ? 40u : 20u) + TCP_HEADER + p->tcp_options;
+        s.sh.mss = link->mtu - s.sh.header;
+    }
+    s.sh.rto_ms = 3.0 * link->rtt_ms > 1000.0 ? 3.0 * link->rtt_ms : 1000.0;
+    s.cwnd[0] = s.cwnd[1] = p->init_window ? p->init_window : IW_DEFAULT;
+    s.prev_start.part[TP_PART_SETUP] = link->setup_ms;
+    s.prev_arrival = s.chan_free[0] = s.chan_free[1] = s.last = s.prev_start;
+
+    if (p->tcp_handshake) {
+        struct cost syn = syn_cost(link, p, link->ul_bps);
+        struct cost synack = syn_cost(link, p, link->dl_bps);
+        place(&s, "SYN", TP_DIR_C2S, 0, 0, true, &syn);
+        place(&s, "SYN-ACK", TP_DIR_S2C, 0, 0, true, &synack);
+    }
+    for (size_t i = 0; i < n_flights; i++) {
+        const struct tp_flight *f = &flights[i];
+        double bps = f->dir == TP_DIR_C2S ? link->ul_bps : link->dl_bps;
+        struct cost c = flight_cost(link, &s.sh, f->bytes, bps, &s.cwnd[f->dir]);
+        place(&s, f->label, f->dir, f->bytes, f->records, f->waits, &c);
+    }
+    memcpy(out->parts_ms, s.last.part, sizeof out->parts_ms);
+    out->total_ms = at(&s.last);
+    out->round_trips = out->parts_ms[TP_PART_PROPAGATION] / link->rtt_ms;
+    explain_practical(link, out);
+    return TP_OK;
+}

@@ -1,0 +1,134 @@
+/* tls_int.h: shared between the files of src/tls/ only (it includes GnuTLS,
+ * which nothing outside this directory may do).
+ *
+ *   transport.c  push/pull over the non-blocking socket, bounded by the
+ *                deadline, with an optional per-I/O event hook;
+ *   chain.c      peer certificates -> struct tp_cert;
+ *   verify.c     trust store, path validation, hostname, chain shape;
+ *   session.c    priority, credentials, the handshake and its facts. */
+#ifndef TP_TLS_INT_H
+#define TP_TLS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "cli/config.h"
+#include "report/model.h"
+#include "tls/tls.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+/* ---- transport.c ---------------------------------------------------- */
+
+/* How many of the peer's first bytes we keep, to say what a non-TLS peer
+ * sent ("SSH-2.0-...", "HTTP/1.1 400 ..."). */
+#define TLS_PEEK_MAX 96
+
+/* The socket as GnuTLS sees it. Reads and writes block (with poll()) until
+ * they can proceed or the deadline passes; the socket itself stays
+ * non-blocking so no call can outlive the deadline. */
+struct tls_transport {
+    int fd;
+    gnutls_session_t session;     /* for gnutls_transport_set_errno() */
+    tp_deadline deadline;         /* every wait ends here */
+    struct tls_io_hook hook;      /* .fn NULL = no hook */
+
+    int last_errno;               /* errno of the last failed send/recv */
+    bool timed_out;               /* a wait reached the deadline */
+    bool eof;                     /* the peer closed its side */
+    uint64_t bytes_in, bytes_out;
+    uint64_t first_send_ns;       /* when the ClientHello left; 0 = not yet */
+    uint8_t peek[TLS_PEEK_MAX];   /* first bytes received, in order */
+    size_t peek_len;
+};
+
+void tls_transport_init(struct tls_transport *t, int fd, tp_deadline deadline,
+                        const struct tls_io_hook *hook);
+/* Install t as session's transport (push, vec_push, pull, pull_timeout). */
+void tls_transport_attach(struct tls_transport *t, gnutls_session_t session);
+/* After a failed handshake: read what the peer sent beyond what GnuTLS
+ * consumed, waiting at most wait_ms (and never past the deadline), so that
+ * peek holds enough to describe a non-TLS peer. Bytes go to peek only. */
+void tls_transport_fill_peek(struct tls_transport *t, uint32_t wait_ms);
+
+/* ---- chain.c -------------------------------------------------------- */
+
+/* The peer's certificates as parsed X.509 objects, in the order sent. An
+ * entry is NULL when that certificate could not be parsed. */
+struct tls_chain {
+    gnutls_x509_crt_t *crts;
+    size_t count;
+};
+
+/* Parse the DER certificates in peers[0..n) into chain and describe each
+ * one in report->certs (as far as it parses; a malformed one keeps at least
+ * its fingerprint). TP_E_NOMEM only; bad certificates are not failures. */
+TP_MUST_CHECK tp_status tls_chain_load(const gnutls_datum_t *peers, size_t n, int64_t now,
+                                       struct tls_chain *chain, struct tp_report *report);
+void tls_chain_finish(struct tls_chain *chain);
+
+/* ---- facts.c -------------------------------------------------------- */
+
+/* Fill the negotiated parameters of report->handshake from a session whose
+ * handshake completed (version, suite, group, signature, ALPN, session
+ * resumption, extensions' outcomes). */
+TP_MUST_CHECK tp_status tls_facts_fill(gnutls_session_t session, struct tp_handshake *hs);
+/* The protocol version GnuTLS settled on (TP_VER_*), 0 before ServerHello. */
+uint16_t tls_facts_version(gnutls_session_t session);
+/* The stapled OCSP response (RFC 6066 Sec. 8, RFC 6960): "good" or
+ * "revoked" only when it is about leaf and its signature verifies with
+ * issuer; "invalid" otherwise. leaf and issuer may be NULL (-> invalid). */
+TP_MUST_CHECK tp_status tls_facts_ocsp(gnutls_session_t session, gnutls_x509_crt_t leaf,
+                                       gnutls_x509_crt_t issuer, struct tp_handshake *hs);
+
+/* Copy name into *slot in lowercase (GnuTLS "SECP256R1" -> "secp256r1"). */
+TP_MUST_CHECK tp_status tls_set_lower(char **slot, const char *name);
+
+/* ---- failure.c ------------------------------------------------------ */
+
+/* Why a handshake (or the read right after it) failed, in words. */
+struct tls_failure {
+    tp_status status;       /* TP_E_TLS or TP_E_TIMEOUT */
+    int alert;              /* alert number received, or -1 */
+    const char *alert_name; /* static, or NULL */
+    char message[400];
+};
+
+/* Classify GnuTLS error rc, using what the transport saw (peer's first
+ * bytes, timeout, reset, close). May read a few more bytes to describe a
+ * non-TLS peer (bounded by the deadline). */
+void tls_failure_classify(int rc, gnutls_session_t session, struct tls_transport *t,
+                          struct tls_failure *out);
+/* RFC 8446 Sec. 6 / RFC 5246 Sec. 7.2 name of an alert ("handshake_failure"),
+ * or NULL when unassigned. */
+const char *tls_alert_rfc_name(int alert);
+
+/* ---- verify.c ------------------------------------------------------- */
+
+/* The trust anchors: the system store, or only cfg->ca_file when given.
+ * TP_E_USAGE when the CA file cannot be read or holds no certificate. */
+TP_MUST_CHECK tp_status tls_trust_load(const struct tp_config *cfg,
+                                       gnutls_x509_trust_list_t *out, size_t *anchors,
+                                       tp_error *err);
+
+/* The issuer of chain->crts[0]: a sent certificate, else a trust anchor;
+ * NULL if neither. Borrowed from chain or trust. */
+gnutls_x509_crt_t tls_leaf_issuer(const struct tls_chain *chain,
+                                  gnutls_x509_trust_list_t trust);
+/* A stapled OCSP response said "revoked": record it as a verification
+ * error and the chain as untrusted. */
+TP_MUST_CHECK tp_status tls_verify_note_revoked(struct tp_report *report);
+
+/* Fill report->verification from chain (whose entries match report->certs
+ * one for one): trust, hostname (against name), order, completeness, and
+ * the stable error codes listed in verify.c. */
+TP_MUST_CHECK tp_status tls_verify_report(const struct tls_chain *chain,
+                                          gnutls_x509_trust_list_t trust, size_t anchors,
+                                          const struct tp_config *cfg, const char *name,
+                                          int64_t now, struct tp_report *report);
+
+#endif

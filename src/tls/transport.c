@@ -1,0 +1,228 @@
+/* transport.c: GnuTLS push/pull over our non-blocking socket.
+ *
+ * GnuTLS's default transport calls send()/recv() on the descriptor and
+ * would wait forever on a silent peer. Ours waits with poll() until the
+ * socket is ready or the overall deadline passes, so the whole handshake is
+ * bounded by it. At the deadline a call fails with ETIMEDOUT and sets
+ * timed_out, which session.c turns into TP_E_TIMEOUT.
+ *
+ * Every transfer is also counted, its first bytes kept (to name a non-TLS
+ * peer), and passed to the optional hook (see struct tls_io_hook). */
+#include "tls/tls_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "util/banned.h"
+
+void tls_transport_init(struct tls_transport *t, int fd, tp_deadline deadline,
+                        const struct tls_io_hook *hook)
+{
+    memset(t, 0, sizeof *t);
+    t->fd = fd;
+    t->deadline = deadline;
+    if (hook != NULL)
+        t->hook = *hook;
+}
+
+static void set_errno(struct tls_transport *t, int e)
+{
+    t->last_errno = e;
+    errno = e;
+    if (t->session != NULL)
+        gnutls_transport_set_errno(t->session, e);
+}
+
+/* Wait until fd is ready for events or max_ms (capped by the deadline)
+ * passes. Returns 1 ready (readiness includes errors and hang-ups: the next
+ * send/recv reports them), 0 timed out, -1 error (errno set). A negative
+ * max_ms means "until the deadline". */
+static int wait_ready(struct tls_transport *t, short events, int max_ms)
+{
+    for (;;) {
+        uint32_t left = tp_deadline_left_ms(t->deadline);
+        int ms = left > (uint32_t)INT32_MAX ? INT32_MAX : (int)left;
+        bool deadline_bound = max_ms < 0 || ms <= max_ms;
+        if (!deadline_bound)
+            ms = max_ms;
+        if (deadline_bound && ms == 0) {
+            t->timed_out = true;
+            return 0;
+        }
+        struct pollfd p = {.fd = t->fd, .events = events};
+        int rc = poll(&p, 1, ms);
+        if (rc > 0)
+            return 1;
+        if (rc == 0) {
+            if (!deadline_bound)
+                return 0;
+            /* poll() may wake a little early; loop to re-check the clock. */
+            continue;
+        }
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+/* A peer that trickles bytes never makes recv() wait, so the deadline is
+ * also checked before every transfer, not only while waiting. */
+static bool expired(struct tls_transport *t)
+{
+    if (!tp_deadline_passed(t->deadline))
+        return false;
+    t->timed_out = true;
+    set_errno(t, ETIMEDOUT);
+    return true;
+}
+
+static void emit(struct tls_transport *t, enum tls_io_dir dir, const void *data,
+                 size_t data_len, size_t bytes, const giovec_t *iov, int iovcnt)
+{
+    if (t->hook.fn == NULL)
+        return;
+    struct tls_io_event ev = {.t_ns = tp_now_ns(), .dir = dir, .bytes = bytes,
+                              .data = data, .data_len = data_len < bytes ? data_len : bytes,
+                              .iov = iov, .iovcnt = iov != NULL ? iovcnt : 0};
+    t->hook.fn(t->hook.ctx, &ev);
+}
+
+static void keep_peek(struct tls_transport *t, const uint8_t *data, size_t n)
+{
+    size_t room = sizeof t->peek - t->peek_len;
+    size_t take = n < room ? n : room;
+    memcpy(t->peek + t->peek_len, data, take);
+    t->peek_len += take;
+}
+
+/* One sendmsg() of the whole vector once the socket is writable. A partial
+ * write is returned as such; GnuTLS calls again with the rest. */
+static ssize_t vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
+{
+    struct tls_transport *t = ptr;
+    struct msghdr msg = {.msg_iov = (struct iovec *)(uintptr_t)iov,
+                         .msg_iovlen = (size_t)iovcnt};
+    if (expired(t))
+        return -1;
+    for (;;) {
+        /* MSG_NOSIGNAL: a peer that resets must not SIGPIPE the process. */
+        ssize_t n = sendmsg(t->fd, &msg, MSG_NOSIGNAL);
+        if (n >= 0) {
+            if (t->first_send_ns == 0)
+                t->first_send_ns = tp_now_ns();
+            t->bytes_out += (uint64_t)n;
+            emit(t, TLS_IO_SEND, iovcnt > 0 ? iov[0].iov_base : NULL,
+                 iovcnt > 0 ? iov[0].iov_len : 0, (size_t)n, iov, iovcnt);
+            return n;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            set_errno(t, errno);
+            return -1;
+        }
+        int rc = wait_ready(t, POLLOUT, -1);
+        if (rc == 0) {
+            set_errno(t, ETIMEDOUT);
+            return -1;
+        }
+        if (rc < 0) {
+            set_errno(t, errno);
+            return -1;
+        }
+    }
+}
+
+static ssize_t push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
+{
+    giovec_t one = {.iov_base = (void *)(uintptr_t)data, .iov_len = len};
+    return vec_push(ptr, &one, 1);
+}
+
+static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
+{
+    struct tls_transport *t = ptr;
+    if (expired(t))
+        return -1;
+    for (;;) {
+        ssize_t n = recv(t->fd, data, len, 0);
+        if (n > 0) {
+            t->bytes_in += (uint64_t)n;
+            keep_peek(t, data, (size_t)n);
+            emit(t, TLS_IO_RECV, data, (size_t)n, (size_t)n, NULL, 0);
+            return n;
+        }
+        if (n == 0) {
+            t->eof = true;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            set_errno(t, errno);
+            return -1;
+        }
+        int rc = wait_ready(t, POLLIN, -1);
+        if (rc == 0) {
+            set_errno(t, ETIMEDOUT);
+            return -1;
+        }
+        if (rc < 0) {
+            set_errno(t, errno);
+            return -1;
+        }
+    }
+}
+
+/* GnuTLS asks whether data arrives within ms (GNUTLS_INDEFINITE_TIMEOUT:
+ * no limit of its own). Returns >0 ready, 0 timeout, -1 error. */
+static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+    struct tls_transport *t = ptr;
+    int max_ms = ms == GNUTLS_INDEFINITE_TIMEOUT || ms > (unsigned)INT32_MAX ? -1 : (int)ms;
+    int rc = wait_ready(t, POLLIN, max_ms);
+    if (rc < 0)
+        set_errno(t, errno);
+    return rc;
+}
+
+void tls_transport_attach(struct tls_transport *t, gnutls_session_t session)
+{
+    t->session = session;
+    gnutls_transport_set_ptr(session, t);
+    gnutls_transport_set_push_function(session, push);
+    gnutls_transport_set_vec_push_function(session, vec_push);
+    gnutls_transport_set_pull_function(session, pull);
+    gnutls_transport_set_pull_timeout_function(session, pull_timeout);
+}
+
+void tls_transport_fill_peek(struct tls_transport *t, uint32_t wait_ms)
+{
+    /* Only reads that would not block past wait_ms, and never past the
+     * deadline: diagnosis must not cost the user the rest of the budget. */
+    tp_deadline saved = t->deadline;
+    bool saved_timed_out = t->timed_out;
+    t->deadline = tp_deadline_min_ms(saved, wait_ms);
+    while (t->peek_len < sizeof t->peek && !t->eof) {
+        ssize_t n = recv(t->fd, t->peek + t->peek_len, sizeof t->peek - t->peek_len, 0);
+        if (n > 0) {
+            t->peek_len += (size_t)n;
+            /* One full line (a banner, an HTTP status line) says enough. */
+            if (memchr(t->peek, '\n', t->peek_len) != NULL)
+                break;
+            continue;
+        }
+        if (n == 0) {
+            t->eof = true;
+            break;
+        }
+        if (errno == EINTR)
+            continue;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || wait_ready(t, POLLIN, -1) != 1)
+            break;
+    }
+    t->deadline = saved;
+    t->timed_out = saved_timed_out;
+}

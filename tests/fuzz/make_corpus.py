@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Regenerate the fuzz seed corpus (tests/fuzz/corpus/<target>/) from the
+golden captures in tests/unit/wire/data/: ClientHellos built by
+src/wire/clienthello.c and the replies of openssl s_server and gnutls-serv
+to them (see tests/unit/wire/data/README.md), plus the RFC 8448 Sec. 3
+hellos and a few messages built here for the SSL 2.0 and TLS 1.3 layouts
+no captured server sends. Usage: tests/fuzz/make_corpus.py (from anywhere).
+"""
+import os
+import pathlib
+import struct
+
+HERE = pathlib.Path(__file__).resolve().parent
+DATA = HERE.parent / "unit" / "wire" / "data"
+CORPUS = HERE / "corpus"
+
+RFC8448_CH = bytes.fromhex(
+    "0303cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7000006130113031302"
+    "010000910000000b0009000006736572766572ff01000100000a00140012001d001700180019010001010102"
+    "01030104002300000033002600240001d0020" "99381de560e4bd43d23d8e435a7dbafeb3c06e51c13cae4d5413"
+    "691e529aaf2c002b0003020304000d0020001e040305030603020308040805080604010501060102010402"
+    "050206020202002d00020101001c00024001".replace("00240001d0020", "0024001d0020"))
+RFC8448_SH = bytes.fromhex(
+    "0303a6af06a4121860dc5e6e60249cd34c95930c8ac5cb1434dac155772ed3e2692800130100002e0033"
+    "0024001d0020c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f002b00020304")
+
+# kx of the suites the captures negotiate: params bits of fuzz_ske's selector.
+SKE_PARAMS = {0xc02f: 1, 0xc013: 1, 0x009e: 2, 0x0033: 2}
+
+
+def records(buf):
+    """(type, version, fragment) of each complete TLS record."""
+    pos = 0
+    while pos + 5 <= len(buf):
+        ctype, version, length = struct.unpack(">BHH", buf[pos:pos + 5])
+        if pos + 5 + length > len(buf):
+            return
+        yield ctype, version, buf[pos + 5:pos + 5 + length]
+        pos += 5 + length
+
+
+def messages(buf):
+    """(type, body) of each whole handshake message in the records."""
+    hs = b"".join(frag for ctype, _, frag in records(buf) if ctype == 22)
+    pos = 0
+    while pos + 4 <= len(hs):
+        length = int.from_bytes(hs[pos + 1:pos + 4], "big")
+        if pos + 4 + length > len(hs):
+            return
+        yield hs[pos], hs[pos + 4:pos + 4 + length]
+        pos += 4 + length
+
+
+def write(target, name, data):
+    d = CORPUS / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data)
+
+
+def vec(width, data):
+    return len(data).to_bytes(width, "big") + data
+
+
+def built_seeds():
+    # SSL 2.0 SERVER-HELLO (not a hit, X.509, version 2, two kinds, 16-byte id).
+    cert = bytes(range(0x30, 0x44))
+    kinds = bytes.fromhex("0100800700c0")
+    sh2 = (bytes([4, 0, 1]) + struct.pack(">HHHH", 2, len(cert), len(kinds), 16)
+           + cert + kinds + bytes(range(16)))
+    write("ssl2", "server-hello", sh2)
+    write("ssl2", "error-no-cipher", bytes([0, 0, 1]))
+    write("ssl2", "alert-fatal-handshake-failure", bytes([2, 40]))
+    write("server_flight", "ssl2-server-hello", struct.pack(">H", 0x8000 | len(sh2)) + sh2)
+    write("server_flight", "ssl2-error", bytes([0x80, 3, 0, 0, 1]))
+    write("server_flight", "warning-then-alert", bytes.fromhex("1503030002017015030300020228"))
+    write("record", "ssl2-3byte-header", bytes([0x40, 4, 2, 1, 2, 3, 4]))
+    # TLS 1.3 Certificate: context, two entries, the first with an extension.
+    der = bytes.fromhex("3003020101")
+    entries = (vec(3, der) + vec(2, bytes.fromhex("0005000100")) + vec(3, der) + vec(2, b""))
+    write("certificate", "tls13-two-entries", bytes([1]) + vec(1, b"\xab") + vec(3, entries))
+    # ServerKeyExchange variants: DH_anon, ECDHE_PSK, RSA_EXPORT (TLS 1.0).
+    write("ske", "dh-anon", bytes([2 | 4]) + vec(2, b"\x00\xff" + bytes(63)) + vec(2, b"\x02")
+          + vec(2, b"\x09"))
+    write("ske", "ecdhe-psk", bytes([1 | 8]) + vec(2, b"id") + b"\x03\x00\x1d" + vec(1, bytes(32)))
+    write("ske", "rsa-export", bytes([3]) + vec(2, b"\xc1" + bytes(63)) + vec(2, b"\x01\x00\x01")
+          + vec(2, b"\xab\xcd"))
+    write("client_hello", "rfc8448", RFC8448_CH)
+    write("server_hello", "rfc8448", RFC8448_SH)
+
+
+def capture_seeds():
+    for path in sorted(DATA.glob("*.bin")):
+        buf = path.read_bytes()
+        name = path.stem
+        if name.startswith("clienthello-"):
+            write("record", name, buf)
+            if buf[0] & 0x80:
+                write("client_hello", name, buf[2:])
+            for mtype, body in messages(buf):
+                if mtype == 1:
+                    write("client_hello", name, body)
+            continue
+        write("server_flight", name, buf)
+        write("record", name, buf)
+        suite = None
+        version = 0
+        for mtype, body in messages(buf):
+            if mtype == 2:
+                write("server_hello", name, body)
+                version = int.from_bytes(body[0:2], "big")
+                sid = body[34]
+                suite = int.from_bytes(body[35 + sid:37 + sid], "big")
+            elif mtype == 11:
+                write("certificate", name, bytes([0]) + body)
+            elif mtype == 12 and suite in SKE_PARAMS:
+                sel = SKE_PARAMS[suite] | (16 if version >= 0x0303 else 0)
+                write("ske", name, bytes([sel]) + body)
+        for ctype, _, frag in records(buf):
+            if ctype == 21:
+                write("ssl2", name + "-alert", frag)
+
+
+def main():
+    built_seeds()
+    capture_seeds()
+    for d in sorted(CORPUS.iterdir()):
+        print(f"{d.name}: {len(os.listdir(d))} seeds")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,359 @@
+/* Projection of handshakes onto links, against hand arithmetic. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "timing/link.h"
+#include "timing/projection.h"
+#include "wire/registry.h"
+
+#include "util/banned.h"
+
+static void near(double got, double want, double eps, const char *what)
+{
+    double d = got > want ? got - want : want - got;
+    if (d > eps)
+        fail_msg("%s: got %.4f, want %.4f (+-%g)", what, got, want, eps);
+}
+
+static struct tp_link spec(const char *text)
+{
+    struct tp_link link;
+    tp_error err = {0};
+    if (tp_link_parse_spec(&link, text, &err) != TP_OK)
+        fail_msg("spec %s: %s", text, err.msg);
+    return link;
+}
+
+static struct tp_proj_params no_tcp(void)
+{
+    struct tp_proj_params p;
+    tp_proj_params_default(&p);
+    p.tcp_handshake = false;
+    return p;
+}
+
+static const struct tp_flight tls13[] = {
+    {"ClientHello", TP_DIR_C2S, 300, 1, true},
+    {"ServerHello..Finished", TP_DIR_S2C, 3000, 6, true},
+    {"Finished", TP_DIR_C2S, 100, 1, true},
+};
+
+/* 20 kbit/s, RTT 1600 ms, MTU 1430, IPv4 + TCP timestamps: 52 header bytes,
+ * MSS 1378.
+ *   CH  300 B: 1 packet, 352 B -> 352*8/20000 s = 140.8 ms; + 800 = 940.8
+ *   SF 3000 B: 3 packets, 3156 B -> 1262.4 ms; 940.8 + 1262.4 + 800 = 3003.2
+ *   CF  100 B: 1 packet, 152 B -> 60.8 ms; 3003.2 + 60.8 + 800 = 3864.0
+ * Total 3864.0 = propagation 2400 + serialisation 1464.0. */
+static void three_flights_by_hand(void **state)
+{
+    (void)state;
+    struct tp_link link = spec("bw=20k,rtt=1600ms,mtu=1430");
+    struct tp_proj_params p = no_tcp();
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, tls13, 3, &pr, NULL), TP_OK);
+    assert_int_equal(pr.n_flights, 3);
+    near(pr.flights[0].end_ms, 940.8, 1.0, "CH arrival");
+    near(pr.flights[1].start_ms, 940.8, 1.0, "SF start");
+    near(pr.flights[1].end_ms, 3003.2, 1.0, "SF arrival");
+    near(pr.total_ms, 3864.0, 1.0, "total");
+    near(pr.parts_ms[TP_PART_PROPAGATION], 2400.0, 0.001, "propagation");
+    near(pr.parts_ms[TP_PART_SERIALISATION], 1464.0, 0.001, "serialisation");
+    near(pr.round_trips, 1.5, 0.001, "round trips");
+    assert_int_equal(pr.flights[1].packets, 3);
+    assert_int_equal(pr.flights[1].wire_bytes, 3156);
+    assert_int_equal(pr.packets, 5);
+    assert_int_equal(pr.wire_bytes[TP_DIR_C2S], 504);
+    assert_int_equal(pr.wire_bytes[TP_DIR_S2C], 3156);
+    assert_int_equal(pr.tls_bytes[TP_DIR_C2S], 400);
+    assert_true(pr.practical);
+}
+
+/* Same with the TCP handshake and 2 s of radio set-up: SYN and SYN-ACK are
+ * 60 B each (20 IP + 20 TCP + 20 options) = 24 ms + 800 ms each, so
+ * 2000 + 824 + 824 + 3864.0 = 7512.0. */
+static void tcp_and_setup(void **state)
+{
+    (void)state;
+    struct tp_link link = spec("bw=20k,rtt=1600ms,mtu=1430,setup=2s");
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, NULL, tls13, 3, &pr, NULL), TP_OK);
+    assert_int_equal(pr.n_flights, 5);
+    assert_string_equal(pr.flights[0].label, "SYN");
+    near(pr.flights[0].start_ms, 2000.0, 0.001, "SYN after set-up");
+    near(pr.flights[1].end_ms, 3648.0, 1.0, "SYN-ACK arrival");
+    near(pr.total_ms, 7512.0, 1.0, "total");
+    near(pr.parts_ms[TP_PART_SETUP], 2000.0, 0.001, "setup part");
+    double sum = 0;
+    for (int i = 0; i < TP_PART_COUNT; i++)
+        sum += pr.parts_ms[i];
+    near(sum, pr.total_ms, 1e-6, "parts add up");
+}
+
+/* 1 Mbit/s, RTT 1600 ms. A 20000 B server flight is ceil(20000/1378) = 15
+ * packets > IW10: after 10 full packets (10*1430*8/1e6 = 114.4 ms) it waits
+ * for the first ACK: stall 1600 - 114.4 = 1485.6 ms.
+ *   CH 352 B: 2.816 ms; arrival 802.816
+ *   SF 20780 B: 166.24 ms + 1485.6; arrival 802.816 + 166.24 + 1485.6 + 800
+ *      = 3254.656 */
+static void slow_start_iw10(void **state)
+{
+    (void)state;
+    struct tp_link link = spec("bw=1M,rtt=1600ms,mtu=1430");
+    struct tp_proj_params p = no_tcp();
+    const struct tp_flight big[] = {
+        {"ClientHello", TP_DIR_C2S, 300, 1, true},
+        {"server flight", TP_DIR_S2C, 20000, 8, true},
+    };
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, big, 2, &pr, NULL), TP_OK);
+    assert_int_equal(pr.flights[1].packets, 15);
+    assert_int_equal(pr.flights[1].slow_start_rounds, 1);
+    near(pr.flights[1].slow_start_ms, 1485.6, 0.001, "stall");
+    near(pr.total_ms, 3254.656, 1.0, "total");
+    near(pr.parts_ms[TP_PART_SLOW_START], 1485.6, 0.001, "slow-start part");
+
+    /* Exactly ten packets fit the initial window: no stall. */
+    const struct tp_flight fits[] = {
+        {"ClientHello", TP_DIR_C2S, 300, 1, true},
+        {"server flight", TP_DIR_S2C, 13780, 8, true},
+    };
+    assert_int_equal(tp_project(&link, &p, fits, 2, &pr, NULL), TP_OK);
+    assert_int_equal(pr.flights[1].packets, 10);
+    assert_int_equal(pr.flights[1].slow_start_rounds, 0);
+    near(pr.parts_ms[TP_PART_SLOW_START], 0.0, 1e-9, "no stall");
+}
+
+/* Two pipelined 1000 B flights in opposite directions, 20 kbit/s, RTT
+ * 100 ms, MTU 1500 (MSS 1448): each 1052 B = 420.8 ms. Full duplex they
+ * overlap: 420.8 + 50 = 470.8. Half duplex the second waits for the first
+ * to leave the channel: 420.8 + 420.8 + 50 = 891.6. */
+static void half_duplex_sums(void **state)
+{
+    (void)state;
+    const struct tp_flight both[] = {
+        {"up", TP_DIR_C2S, 1000, 1, true},
+        {"down", TP_DIR_S2C, 1000, 1, false},
+    };
+    struct tp_proj_params p = no_tcp();
+    struct tp_projection pr;
+    struct tp_link full = spec("bw=20k,rtt=100ms");
+    assert_int_equal(tp_project(&full, &p, both, 2, &pr, NULL), TP_OK);
+    near(pr.total_ms, 470.8, 1.0, "full duplex");
+    struct tp_link half = spec("bw=20k,rtt=100ms,duplex=half");
+    assert_int_equal(tp_project(&half, &p, both, 2, &pr, NULL), TP_OK);
+    near(pr.flights[1].start_ms, 420.8, 0.001, "second waits for the channel");
+    near(pr.total_ms, 891.6, 1.0, "half duplex");
+}
+
+/* loss 1%, RTT 1600 ms: RTO = max(1 s, 3 * 1.6 s) = 4800 ms. All five data
+ * packets are on the critical path (CH 1 + SF 3 + CF 1):
+ * 5 * 0.01 * 4800 = 240 ms expected. */
+static void loss_expectation(void **state)
+{
+    (void)state;
+    struct tp_proj_params p = no_tcp();
+    struct tp_projection clean, lossy;
+    struct tp_link a = spec("bw=20k,rtt=1600ms,mtu=1430");
+    struct tp_link b = spec("bw=20k,rtt=1600ms,mtu=1430,loss=1%");
+    assert_int_equal(tp_project(&a, &p, tls13, 3, &clean, NULL), TP_OK);
+    assert_int_equal(tp_project(&b, &p, tls13, 3, &lossy, NULL), TP_OK);
+    near(lossy.parts_ms[TP_PART_LOSS], 240.0, 0.001, "loss part");
+    near(lossy.total_ms, clean.total_ms + 240.0, 0.001, "total with loss");
+    /* Short RTT: RTO floor of 1 s (RFC 6298 Sec. 2.4): 5 * 0.01 * 1000. */
+    struct tp_link c = spec("bw=20k,rtt=100ms,mtu=1430,loss=1%");
+    assert_int_equal(tp_project(&c, &p, tls13, 3, &lossy, NULL), TP_OK);
+    near(lossy.parts_ms[TP_PART_LOSS], 50.0, 0.001, "RTO floor");
+}
+
+/* 6LoWPAN preset: MTU 1280 (MSS 1228), frame payload 102. A 1000 B flight
+ * is one 1052 B packet = ceil(1052/102) = 11 frames; with 2% frame loss the
+ * packet is lost with 1 - 0.98^11 = 1 - 0.800731 = 0.199269. */
+static void framed_link(void **state)
+{
+    (void)state;
+    struct tp_link link;
+    assert_int_equal(tp_link_from_preset(&link, "6lowpan", NULL), TP_OK);
+    const struct tp_flight one[] = {{"x", TP_DIR_C2S, 1000, 1, true}};
+    struct tp_proj_params p = no_tcp();
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, one, 1, &pr, NULL), TP_OK);
+    assert_int_equal(pr.flights[0].packets, 1);
+    assert_int_equal(pr.flights[0].frames, 11);
+    /* RTO = max(1000, 300) = 1000 */
+    near(pr.flights[0].loss_ms, 199.269, 0.01, "loss over frames");
+}
+
+/* LoRaWAN DR3: no IP, 115 B frames at 1760 bit/s, 1% duty cycle. 300 B:
+ * 3 frames, airtime 300*8/1760 = 1363.64 ms, silence per frame
+ * 454.55 * 99 = 45000 ms, two of them inside the flight. */
+static void lorawan_impractical(void **state)
+{
+    (void)state;
+    struct tp_link link;
+    assert_int_equal(tp_link_from_preset(&link, "lorawan", NULL), TP_OK);
+    struct tp_proj_params p = no_tcp();
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, tls13, 3, &pr, NULL), TP_OK);
+    assert_int_equal(pr.flights[0].frames, 3);
+    near(pr.flights[0].serialisation_ms, 1363.64, 0.01, "airtime");
+    near(pr.flights[0].duty_ms, 90000.0, 0.01, "duty-cycle silence");
+    assert_int_equal(pr.flights[1].frames, 27); /* ceil(3000/115) */
+    assert_true(pr.total_ms > 20 * 60000.0);
+    assert_false(pr.practical);
+    assert_non_null(strstr(pr.why, "duty cycle"));
+    assert_non_null(strstr(pr.why, "SCHC"));
+}
+
+static void limits(void **state)
+{
+    (void)state;
+    struct tp_link link = spec("bw=20k,rtt=100ms");
+    struct tp_flight many[TP_PROJ_MAX_FLIGHTS + 1];
+    memset(many, 0, sizeof many);
+    struct tp_projection pr;
+    tp_error err = {0};
+    assert_int_equal(tp_project(&link, NULL, many, TP_PROJ_MAX_FLIGHTS + 1, &pr, &err),
+                     TP_E_LIMIT);
+    assert_int_equal(tp_project(&link, NULL, many, TP_PROJ_MAX_FLIGHTS, &pr, NULL), TP_OK);
+    assert_int_equal(pr.n_flights, TP_PROJ_MAX_FLIGHTS + 2);
+}
+
+/* TLS 1.3 with an RSA-2048 leaf on NB-IoT: Certificate 2000 B,
+ * CertificateVerify 4 + 2 + 2 + 256 = 264 B. */
+static const struct tp_hs_shape shape13 = {
+    .version = TP_VER_TLS13, .cert_flight = 1, .cert_msg_bytes = 2000,
+    .server_kx_bytes = 264, .leaf_key = TP_LEAF_RSA, .leaf_key_bits = 2048,
+    .intermediate_bytes = 1100,
+};
+
+static void whatif_tls13(void **state)
+{
+    (void)state;
+    struct tp_link link;
+    assert_int_equal(tp_link_from_preset(&link, "nb-iot", NULL), TP_OK);
+    struct tp_whatif w;
+    tp_error err = {0};
+    assert_int_equal(tp_project_whatif(&link, NULL, tls13, 3, &shape13, &w, &err), TP_OK);
+    near(w.cert_share, 2000.0 / 3400.0, 1e-9, "cert share");
+
+    /* ECDSA: SPKI 294 -> 91 (203) and signature 256 -> 72 (184): 387 B;
+     * the server flight drops from 3 to 2 packets: 52 B more. */
+    const struct tp_suggestion *s = &w.items[TP_SUGGEST_ECDSA_LEAF];
+    assert_string_equal(s->name, "ecdsa-leaf");
+    assert_true(s->applicable);
+    assert_int_equal(s->saving_bytes, 387 + 52);
+    /* 439 B at 20 kbit/s = 175.6 ms, and one packet fewer to lose at 1%
+     * with RTO 3 * 1600 ms: 0.01 * 4800 = 48 ms; 223.6 ms. */
+    near(s->saving_ms, 223.6, 1.0, "ecdsa time");
+    assert_non_null(strstr(s->assumption, "RSA-2048"));
+
+    /* Shorter chain: 1100 + 3 + 2 = 1105 B, 3 -> 2 packets. */
+    s = &w.items[TP_SUGGEST_SHORTER_CHAIN];
+    assert_true(s->applicable);
+    assert_int_equal(s->saving_bytes, 1105 + 52);
+
+    /* Compression: 12 + ceil(1996 * 0.7) = 1410 B: 590 B, 3 -> 2 packets. */
+    s = &w.items[TP_SUGGEST_CERT_COMPRESSION];
+    assert_true(s->applicable);
+    assert_int_equal(s->saving_bytes, 590 + 52);
+
+    /* Resumption: -2264 B in the server flight (1 packet instead of 3),
+     * +181 B in the ClientHello (still 1 packet). */
+    s = &w.items[TP_SUGGEST_RESUMPTION];
+    assert_true(s->applicable);
+    assert_int_equal(s->saving_bytes, 2264 - 181 + 104);
+
+    assert_false(w.items[TP_SUGGEST_TLS13].applicable);
+    /* 3000 B in 6 records (500 B average) already fit a 1378 B packet. */
+    assert_false(w.items[TP_SUGGEST_RECORD_SIZE_LIMIT].applicable);
+}
+
+/* TLS 1.2: CH, server flight, CKE+CCS+Finished, CCS+Finished. */
+static void whatif_tls12(void **state)
+{
+    (void)state;
+    const struct tp_flight tls12[] = {
+        {"ClientHello", TP_DIR_C2S, 200, 1, true},
+        {"ServerHello..ServerHelloDone", TP_DIR_S2C, 3000, 1, true},
+        {"ClientKeyExchange..Finished", TP_DIR_C2S, 126, 3, true},
+        {"ChangeCipherSpec, Finished", TP_DIR_S2C, 51, 2, true},
+    };
+    const struct tp_hs_shape shape = {
+        .version = TP_VER_TLS12, .cert_flight = 1, .cert_msg_bytes = 2000,
+        .server_kx_bytes = 300, .client_kx_bytes = 37, .leaf_key = TP_LEAF_EC,
+    };
+    struct tp_link link = spec("bw=20k,rtt=1600ms,mtu=1430");
+    struct tp_whatif w;
+    struct tp_projection base;
+    assert_int_equal(tp_project(&link, NULL, tls12, 4, &base, NULL), TP_OK);
+    assert_int_equal(tp_project_whatif(&link, NULL, tls12, 4, &shape, &w, NULL), TP_OK);
+
+    assert_false(w.items[TP_SUGGEST_ECDSA_LEAF].applicable);
+    assert_false(w.items[TP_SUGGEST_SHORTER_CHAIN].applicable);
+    assert_false(w.items[TP_SUGGEST_CERT_COMPRESSION].applicable);
+
+    /* TLS 1.3: the last server flight (51 B, one packet) joins the server's
+     * first: same packet count there (3051 B = 3 packets), one 52 B header
+     * and one RTT/2 fewer on the path, less its own 103 B serialisation
+     * (41.2 ms) and plus 51 B more in the first flight (20.4 ms): 800 +
+     * 41.2 - 20.4 = 820.8 ms. */
+    const struct tp_suggestion *s = &w.items[TP_SUGGEST_TLS13];
+    assert_true(s->applicable);
+    assert_int_equal(s->saving_bytes, 52);
+    near(s->saving_ms, 820.8, 1.0, "tls13 saving");
+
+    /* Resumption saves the RTT/2 as well as 2300 + 37 bytes of messages
+     * and costs 132 B of ticket in the ClientHello. */
+    s = &w.items[TP_SUGGEST_RESUMPTION];
+    assert_true(s->applicable);
+    assert_true(s->saving_ms > 800.0 + 2000 * 8 / 20.0);
+    assert_true(s->saving_ms < base.total_ms);
+}
+
+/* record_size_limit on 6LoWPAN frames: records are split to fit 102 B
+ * frames (limit 97). The 3000 B flight in one record becomes ceil(3000/97)
+ * = 31 records, 30 more 5 B headers; the 200 B ClientHello 3 records, 2
+ * more: 160 B more, same packet counts (3150 B in 3 packets of MSS 1228).
+ * It costs bytes, so the "saving" is negative. */
+static void whatif_record_limit(void **state)
+{
+    (void)state;
+    const struct tp_flight fl[] = {
+        {"ClientHello", TP_DIR_C2S, 200, 1, true},
+        {"server", TP_DIR_S2C, 3000, 1, true},
+    };
+    const struct tp_hs_shape shape = {.version = TP_VER_TLS12, .cert_flight = 1,
+                                      .cert_msg_bytes = 2000};
+    struct tp_link link;
+    assert_int_equal(tp_link_from_preset(&link, "6lowpan", NULL), TP_OK);
+    struct tp_whatif w;
+    assert_int_equal(tp_project_whatif(&link, NULL, fl, 2, &shape, &w, NULL), TP_OK);
+    const struct tp_suggestion *s = &w.items[TP_SUGGEST_RECORD_SIZE_LIMIT];
+    assert_true(s->applicable);
+    assert_int_equal(s->saving_bytes, -160);
+    assert_true(s->saving_ms < 0.0);
+    assert_non_null(strstr(s->assumption, "record_size_limit 97"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(three_flights_by_hand),
+        cmocka_unit_test(tcp_and_setup),
+        cmocka_unit_test(slow_start_iw10),
+        cmocka_unit_test(half_duplex_sums),
+        cmocka_unit_test(loss_expectation),
+        cmocka_unit_test(framed_link),
+        cmocka_unit_test(lorawan_impractical),
+        cmocka_unit_test(limits),
+        cmocka_unit_test(whatif_tls13),
+        cmocka_unit_test(whatif_tls12),
+        cmocka_unit_test(whatif_record_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
