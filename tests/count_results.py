@@ -33,7 +33,9 @@ def count(build):
     for line in log.read_text().splitlines():
         t = json.loads(line)
         result = t.get("result")
-        junit = Path(build) / "junit" / (t.get("name", "") + ".xml")
+        # meson names a test "project:suite / name".
+        short = t.get("name", "").rsplit(" / ", 1)[-1]
+        junit = Path(build) / "junit" / (short + ".xml")
         if junit.exists() and result in ("OK", "FAIL", "SKIP"):
             jp, jf, js = junit_counts(junit)
             if result == "FAIL" and jf == 0:

@@ -78,21 +78,39 @@ struct audit;
 
 /* Describing a certificate (GnuTLS parse, names, key) costs far more than
  * the rest of a handshake's analysis, and a capture mostly repeats the same
- * chains: the last CERT_CACHE descriptions are kept by SHA-256 of the DER. */
+ * chains: the last CERT_CACHE descriptions are kept with their DER, found
+ * by a cheap hash and confirmed by comparing the bytes (hashing every
+ * certificate with SHA-256 for the key cost a tenth of the run). */
 #define CERT_CACHE 64
+/* Longer certificates are described every time rather than remembered. */
+#define CERT_MEMO_MAX (16u * 1024u)
 
 struct cert_memo {
     bool used;
-    uint8_t key[32];
+    uint64_t hash;
+    uint8_t *der;
+    size_t len;
     char *subject, *issuer, *key_type;
     unsigned key_bits;
     char sha256[65];
 };
 
+/* JA4 hashes its lists with SHA-256, and a capture mostly repeats the same
+ * few clients' offers: the last JA4_CACHE fingerprints are kept by their
+ * input (every field tp_ja4() reads, serialised), confirmed by memcmp. */
+#define JA4_CACHE 16
+
+struct ja4_memo {
+    uint64_t hash;
+    uint8_t *key;
+    size_t len;
+    char ja4[TP_JA4_LEN];
+};
+
 /* One TCP stream while it is open. */
 struct stream_state {
     struct audit *a;
-    bool decided, is_tls, ssl2, emitted;
+    bool decided, is_tls, ssl2;
     uint8_t head[TP_RECORD_HEADER_LEN];
     size_t head_len;
     uint8_t *ssl2_buf;
@@ -104,16 +122,21 @@ struct stream_state {
 
 struct audit {
     const struct tp_audit_hooks *hooks;
+    struct tp_audit_sink sink;
     struct tp_audit *out;
     struct tp_report *report;
     uint64_t t0_ns;
     bool have_t0;
     int64_t now;
     struct rule_hits hits[R_COUNT];
-    tp_status failed;        /* first NOMEM from a callback */
+    tp_status failed;        /* first failure in a callback: NOMEM or the sink's */
     struct cert_memo memo[CERT_CACHE];
     size_t memo_next;
+    struct ja4_memo ja4s[JA4_CACHE];
+    size_t ja4_next;
 };
+
+static uint64_t bytes_hash(const uint8_t *p, size_t len);
 
 /* ---- the client's offer ---- */
 
@@ -123,6 +146,53 @@ static void keep_codes(struct tp_code_list *list, const tp_u16_list *src)
     list->n = src->n < TP_AU_MAX_CODES ? src->n : TP_AU_MAX_CODES;
     for (size_t i = 0; i < list->n; i++)
         list->v[i] = tp_u16_list_at(src, i);
+}
+
+static uint8_t *put_codes(uint8_t *p, const uint16_t *v, size_t n)
+{
+    uint32_t count = (uint32_t)n;
+    memcpy(p, &count, sizeof count);
+    if (n > 0)
+        memcpy(p + sizeof count, v, n * sizeof *v);
+    return p + sizeof count + n * sizeof *v;
+}
+
+/* tp_ja4(in) through the memo. */
+static tp_status ja4_of(struct audit *a, const struct tp_ja4_input *in, char out[TP_JA4_LEN])
+{
+    size_t len = 4 + in->alpn_len + 4 * sizeof(uint32_t) +
+                 sizeof(uint16_t) * (in->n_suites + in->n_extensions + in->n_versions +
+                                     in->n_sigalgs);
+    uint8_t *key = malloc(len), *p = key;
+    if (key == NULL)
+        return TP_E_NOMEM;
+    *p++ = (uint8_t)(in->legacy_version >> 8);
+    *p++ = (uint8_t)in->legacy_version;
+    *p++ = (uint8_t)(in->quic << 1 | in->has_sni);
+    *p++ = (uint8_t)in->alpn_len;
+    if (in->alpn_len > 0)
+        memcpy(p, in->alpn, in->alpn_len);
+    p += in->alpn_len;
+    p = put_codes(p, in->suites, in->n_suites);
+    p = put_codes(p, in->extensions, in->n_extensions);
+    p = put_codes(p, in->versions, in->n_versions);
+    put_codes(p, in->sigalgs, in->n_sigalgs);
+    uint64_t hash = bytes_hash(key, len);
+    for (size_t i = 0; i < JA4_CACHE; i++) {
+        const struct ja4_memo *m = &a->ja4s[i];
+        if (m->key != NULL && m->hash == hash && m->len == len && memcmp(m->key, key, len) == 0) {
+            memcpy(out, m->ja4, TP_JA4_LEN);
+            free(key);
+            return TP_OK;
+        }
+    }
+    struct ja4_memo *m = &a->ja4s[a->ja4_next];
+    a->ja4_next = (a->ja4_next + 1) % JA4_CACHE;
+    free(m->key);
+    *m = (struct ja4_memo){.hash = hash, .key = key, .len = len};
+    tp_ja4(in, m->ja4, NULL, 0);
+    memcpy(out, m->ja4, TP_JA4_LEN);
+    return TP_OK;
 }
 
 static tp_status keep_client_hello(struct stream_state *s, const tp_client_hello *ch)
@@ -178,9 +248,9 @@ static tp_status keep_client_hello(struct stream_state *s, const tp_client_hello
         .alpn = ch->n_alpn > 0 ? ch->alpn[0] : NULL,
         .alpn_len = ch->n_alpn > 0 ? ch->alpn_len[0] : 0,
     };
-    tp_ja4(&in, h->ja4, NULL, 0);
+    tp_status status = ja4_of(s->a, &in, h->ja4);
     free(all);
-    return TP_OK;
+    return status;
 }
 
 /* ---- the server's choice ---- */
@@ -214,36 +284,77 @@ static tp_status memo_fill(const struct cert_memo *m, struct tp_cert *cert)
 
 static void memo_clear(struct cert_memo *m)
 {
+    free(m->der);
     free(m->subject);
     free(m->issuer);
     free(m->key_type);
     memset(m, 0, sizeof *m);
 }
 
+static tp_status memo_keep(struct cert_memo *m, const uint8_t *der, size_t len, uint64_t hash,
+                           const struct tp_cert *full)
+{
+    if ((m->der = malloc(len)) == NULL)
+        return TP_E_NOMEM;
+    memcpy(m->der, der, len);
+    m->len = len;
+    m->hash = hash;
+    m->key_bits = full->key_bits;
+    memcpy(m->sha256, full->sha256, sizeof m->sha256);
+    TP_TRY(tp_set_str(&m->subject, full->subject));
+    TP_TRY(tp_set_str(&m->issuer, full->issuer));
+    TP_TRY(tp_set_str(&m->key_type, full->key_type));
+    m->used = true;
+    return TP_OK;
+}
+
+/* A cache key, not a digest: 64-bit words mixed in (a multiply-xorshift),
+ * then the tail bytes. Equal keys are confirmed by memcmp. */
+static uint64_t bytes_hash(const uint8_t *p, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    for (; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    return h ^ (h >> 29);
+}
+
 /* What the report shows of one certificate: subject, issuer, key, SHA-256. */
 static tp_status describe(struct audit *a, const uint8_t *der, size_t len, struct tp_cert *cert)
 {
-    uint8_t key[32];
-    tp_sha256(der, len, key);
-    for (size_t i = 0; i < CERT_CACHE; i++)
-        if (a->memo[i].used && memcmp(a->memo[i].key, key, sizeof key) == 0)
-            return memo_fill(&a->memo[i], cert);
+    uint64_t hash = bytes_hash(der, len);
+    for (size_t i = 0; i < CERT_CACHE; i++) {
+        const struct cert_memo *m = &a->memo[i];
+        if (m->used && m->hash == hash && m->len == len && memcmp(m->der, der, len) == 0)
+            return memo_fill(m, cert);
+    }
     struct tp_cert full;
     memset(&full, 0, sizeof full);
     tp_status status = a->hooks->describe_cert(der, len, a->now, &full);
     struct cert_memo *m = &a->memo[a->memo_next];
-    a->memo_next = (a->memo_next + 1) % CERT_CACHE;
-    memo_clear(m);
-    if (status == TP_OK) {
-        memcpy(m->key, key, sizeof key);
-        m->key_bits = full.key_bits;
-        memcpy(m->sha256, full.sha256, sizeof m->sha256);
-        if ((status = tp_set_str(&m->subject, full.subject)) == TP_OK &&
-            (status = tp_set_str(&m->issuer, full.issuer)) == TP_OK &&
-            (status = tp_set_str(&m->key_type, full.key_type)) == TP_OK) {
-            m->used = true;
+    if (status == TP_OK && len <= CERT_MEMO_MAX) {
+        a->memo_next = (a->memo_next + 1) % CERT_CACHE;
+        memo_clear(m);
+        status = memo_keep(m, der, len, hash, &full);
+        if (status == TP_OK)
             status = memo_fill(m, cert);
-        }
+    } else if (status == TP_OK) {
+        /* Too long to remember: described, not kept. */
+        cert->subject = full.subject;
+        cert->issuer = full.issuer;
+        cert->key_type = full.key_type;
+        full.subject = full.issuer = full.key_type = NULL;
+        cert->key_bits = full.key_bits;
+        memcpy(cert->sha256, full.sha256, sizeof cert->sha256);
+    } else if (status != TP_E_NOMEM) {
+        /* GnuTLS could not parse it: the report shows its size only. */
+        status = TP_OK;
     }
     tp_cert_finish(&full);
     return status;
@@ -345,7 +456,9 @@ static tp_status offer_findings(struct audit *a, struct tp_audit_hs *h)
             continue;
         for (enum rule r = R_OFFER_EXPORT; r <= R_OFFER_WEAK; r++)
             if (info->flags & suite_rule_flags[r]) {
-                append_name(names[r], sizeof names[r], info, h->suites.v[i]);
+                /* Only the first hit's names are kept (hit()). */
+                if (a->hits[r].count == 0)
+                    append_name(names[r], sizeof names[r], info, h->suites.v[i]);
                 count[r]++;
             }
     }
@@ -406,7 +519,8 @@ static tp_status choice_findings(struct audit *a, struct tp_audit_hs *h)
         if (!(info->flags & by_flag[i].flags))
             continue;
         char name[200] = "";
-        append_name(name, sizeof name, info, h->suite);
+        if (a->hits[by_flag[i].r].count == 0)
+            append_name(name, sizeof name, info, h->suite);
         hit(a, h, by_flag[i].r, name);
         TP_TRY(tp_strlist_push(&h->findings, rules[by_flag[i].r].id));
     }
@@ -461,12 +575,12 @@ static void state_free(struct stream_state *s)
     free(s);
 }
 
-/* Move the finished handshake into the report (the state keeps nothing). */
+/* The handshake is over (complete, or its stream ended): findings, then
+ * the sink, then it is freed. */
 static tp_status emit(struct stream_state *s, const struct tp_tcp_stream *st)
 {
     struct audit *a = s->a;
     struct tp_audit_hs *h = &s->hs;
-    s->emitted = true;
     if (!s->ssl2) {
         struct tp_tl_facts facts = {.version = h->version};
         tp_tl_result(&s->tl, &facts, &h->tl);
@@ -488,16 +602,12 @@ static tp_status emit(struct stream_state *s, const struct tp_tcp_stream *st)
     }
     TP_TRY(offer_findings(a, h));
     TP_TRY(choice_findings(a, h));
-    struct tp_audit *out = a->out;
-    if (out->n_hs % 64 == 0) {
-        struct tp_audit_hs *grown = realloc(out->hs, (out->n_hs + 64) * sizeof *out->hs);
-        if (grown == NULL)
-            return TP_E_NOMEM;
-        out->hs = grown;
-    }
-    out->hs[out->n_hs++] = *h;
-    memset(h, 0, sizeof *h);
-    return TP_OK;
+    tp_status status = TP_OK;
+    if (a->sink.on_handshake != NULL)
+        status = a->sink.on_handshake(a->sink.ctx, a->out, h);
+    a->out->n_hs++;
+    tp_audit_hs_finish(h);
+    return status;
 }
 
 /* SSL 2.0 CLIENT-HELLO (draft-hickman-netscape-ssl-00): a 2-byte header
@@ -625,8 +735,6 @@ static bool on_data(void *ctx, struct tp_tcp_stream *st, enum tp_tcp_side side,
             return false;
         }
     }
-    if (s->emitted)
-        return false;
     bool more = true;
     tp_status status = feed(s, side, data, len, ts_ns, &more);
     if (status == TP_E_NOMEM) {
@@ -638,9 +746,15 @@ static bool on_data(void *ctx, struct tp_tcp_stream *st, enum tp_tcp_side side,
         a->failed = TP_E_NOMEM;
         return false;
     }
-    if (!more && s->is_tls && (status = emit(s, st)) != TP_OK)
+    if (more)
+        return true;
+    /* Delivery stops here for good (tcpstream.h): report and release now
+     * rather than when the stream ends, which may be much later. */
+    if (s->is_tls && (status = emit(s, st)) != TP_OK)
         a->failed = status;
-    return more;
+    state_free(s);
+    st->user = NULL;
+    return false;
 }
 
 static void on_end(void *ctx, struct tp_tcp_stream *st)
@@ -650,7 +764,7 @@ static void on_end(void *ctx, struct tp_tcp_stream *st)
     st->user = NULL;
     if (s == NULL)
         return;
-    if (s->is_tls && !s->emitted && a->failed == TP_OK) {
+    if (s->is_tls && a->failed == TP_OK) {
         tp_status status = emit(s, st);
         if (status != TP_OK)
             a->failed = status;
@@ -675,6 +789,14 @@ static tp_status note_skip(struct tp_audit *out, enum tp_skip skip)
     out->skipped = grown;
     out->skipped[out->n_skipped++] = (struct tp_skip_count){reason, 1};
     return TP_OK;
+}
+
+/* A callback failed (a->failed): say how. */
+static tp_status fail_callback(const struct audit *a, tp_error *err)
+{
+    if (a->failed == TP_E_NOMEM)
+        return tp_fail(err, a->failed, "out of memory");
+    return tp_fail(err, a->failed, "--read %s: could not write the report", a->out->path);
 }
 
 static tp_status read_packets(struct audit *a, struct tp_pcap *pc, struct tp_tcp_table *t,
@@ -705,8 +827,10 @@ static tp_status read_packets(struct audit *a, struct tp_pcap *pc, struct tp_tcp
             continue;
         }
         a->out->segments++;
-        if (tp_tcp_add(t, &seg, err) != TP_OK || a->failed != TP_OK)
-            return a->failed != TP_OK ? tp_fail(err, a->failed, "out of memory") : TP_E_NOMEM;
+        if (tp_tcp_add(t, &seg, err) != TP_OK)
+            return TP_E_NOMEM;
+        if (a->failed != TP_OK)
+            return fail_callback(a, err);
         if (a->hooks != NULL && a->hooks->progress != NULL &&
             a->out->packets % PROGRESS_EVERY == 0)
             a->hooks->progress(a->hooks->ctx, a->out->packets, a->out->n_hs);
@@ -725,12 +849,18 @@ static tp_status audit_run(const char *path, FILE *fp, const struct tp_audit_hoo
     tp_audit_init(report->audit);
     struct audit a = {.hooks = hooks, .out = report->audit, .report = report,
                       .now = tp_wall_seconds()};
+    if (hooks != NULL)
+        a.sink = hooks->sink;
     tp_status status = tp_set_str(&a.out->path, path);
     if (status != TP_OK)
         return tp_fail(err, status, "out of memory");
     if ((fp != NULL ? tp_pcap_open_file(fp, &pc, &open_err)
                     : tp_pcap_open_path(path, &pc, &open_err)) != TP_OK)
         return tp_fail(err, TP_E_USAGE, "--read %s: %s", path, open_err.msg);
+    if (a.sink.on_open != NULL && (a.failed = a.sink.on_open(a.sink.ctx, a.out)) != TP_OK) {
+        status = fail_callback(&a, err);
+        goto out;
+    }
     struct tp_tcp_callbacks cb = {on_data, on_end, &a};
     struct tp_tcp_limits limits;
     tp_tcp_limits_default(&limits);
@@ -741,7 +871,7 @@ static tp_status audit_run(const char *path, FILE *fp, const struct tp_audit_hoo
     if (status == TP_OK)
         tp_tcp_flush(t);
     if (status == TP_OK && a.failed != TP_OK)
-        status = tp_fail(err, a.failed, "out of memory");
+        status = fail_callback(&a, err);
     if (status != TP_OK)
         goto out;
     struct tp_tcp_stats stats;
@@ -755,6 +885,8 @@ out:
     tp_pcap_destroy(pc);
     for (size_t i = 0; i < CERT_CACHE; i++)
         memo_clear(&a.memo[i]);
+    for (size_t i = 0; i < JA4_CACHE; i++)
+        free(a.ja4s[i].key);
     return status;
 }
 

@@ -8,10 +8,12 @@
  * anonymous, 64-bit block or DES suites) or a server chooses it; one
  * finding per id, counting the handshakes.
  *
- * Memory: the reassembly state (records, handshake messages, out-of-order
- * segments) exists only for open streams and is freed when a stream ends
- * or its handshake is complete; a finished handshake is kept as a compact
- * summary (about 2 KB) for the report. */
+ * Memory is bounded by the open streams, not by the file: the reassembly
+ * state (records, handshake messages, out-of-order segments) exists only
+ * while a stream is open, and each handshake goes to the sink as soon as
+ * it is complete or its stream ended (FIN, RST, evicted, end of file),
+ * then is freed. What outlives a handshake is a count and, per finding id,
+ * a count and the first example. */
 #ifndef TP_CAPTURE_AUDIT_H
 #define TP_CAPTURE_AUDIT_H
 
@@ -19,7 +21,21 @@
 #include <stdio.h>
 
 #include "report/model.h"
+#include "report/timing_model.h"
 #include "util/err.h"
+
+/* Where the handshakes go (main chooses the renderer). Both callbacks
+ * may be NULL; a failure (TP_E_IO: the report could not be written) stops
+ * the audit and is returned. */
+struct tp_audit_sink {
+    /* The file opened as a capture; file->path is set, nothing else yet. */
+    tp_status (*on_open)(void *ctx, const struct tp_audit *file);
+    /* One handshake, its findings (hs->findings) included; borrowed until
+     * the call returns. file->n_hs counts the handshakes before this one. */
+    tp_status (*on_handshake)(void *ctx, const struct tp_audit *file,
+                              const struct tp_audit_hs *hs);
+    void *ctx;
+};
 
 struct tp_audit_hooks {
     /* Describe one DER certificate (tls_describe_der()); NULL: sizes only. */
@@ -28,13 +44,16 @@ struct tp_audit_hooks {
     /* Progress, every 65536 packets and at the end; NULL: none. */
     void (*progress)(void *ctx, uint64_t packets, uint64_t handshakes);
     void *ctx;
+    struct tp_audit_sink sink;
 };
 
-/* Read path into report->audit (allocated here) and add findings to
- * report. TP_E_USAGE when the file cannot be opened or is not a capture
- * (the message says which); a file that ends badly is not a failure: the
- * handshakes before the damage are reported and report->audit->error says
- * what happened. TP_E_NOMEM otherwise. */
+/* Read path, hand every handshake to hooks->sink, fill report->audit
+ * (allocated here: the file's totals) and add the findings to report.
+ * hooks may be NULL. TP_E_USAGE when the file cannot be opened or is not
+ * a capture (the message says which; the sink was not called); a file that
+ * ends badly is not a failure: the handshakes before the damage are
+ * reported and report->audit->error says what happened. Otherwise
+ * TP_E_NOMEM, or the sink's failure. */
 TP_MUST_CHECK tp_status tp_audit_file(const char *path, const struct tp_audit_hooks *hooks,
                                       struct tp_report *report, tp_error *err);
 

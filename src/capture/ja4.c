@@ -4,7 +4,6 @@
 #include "capture/ja4.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/banned.h"
@@ -92,10 +91,17 @@ void tp_sha256(const uint8_t *data, size_t len, uint8_t out[32])
 
 /* ---- JA4 ---- */
 
-static int cmp_u16(const void *a, const void *b)
+/* Insertion sort: a ClientHello's lists are short (tens of codes), and
+ * glibc's qsort() may allocate. */
+static void sort_u16(uint16_t *v, size_t n)
 {
-    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
-    return (x > y) - (x < y);
+    for (size_t i = 1; i < n; i++) {
+        uint16_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* Codes without GREASE (and without skip_a/skip_b when >= 0), optionally
@@ -110,29 +116,42 @@ static size_t filtered(const uint16_t *in, size_t n, int skip_a, int skip_b, boo
         out[k++] = in[i];
     }
     if (sort)
-        qsort(out, k, sizeof out[0], cmp_u16);
+        sort_u16(out, k);
     return k;
 }
 
+/* "0a0a,1301,..." into out (size >= 5 * n: n <= JA4_MAX); returns the
+ * length. By hand: this runs for every handshake of a capture. */
 static size_t join_hex(const uint16_t *v, size_t n, char *out, size_t size)
 {
+    static const char hex[] = "0123456789abcdef";
     size_t used = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < n && used < size; i++)
-        used += (size_t)snprintf(out + used, size - used, "%s%04x", i > 0 ? "," : "", v[i]);
-    return used < size ? used : size - 1;
+    for (size_t i = 0; i < n && used + 6 <= size; i++) {
+        if (i > 0)
+            out[used++] = ',';
+        out[used++] = hex[v[i] >> 12];
+        out[used++] = hex[(v[i] >> 8) & 0xf];
+        out[used++] = hex[(v[i] >> 4) & 0xf];
+        out[used++] = hex[v[i] & 0xf];
+    }
+    out[used] = '\0';
+    return used;
 }
 
-static void hash12(const char *text, char out[13])
+static void hash12(const char *text, size_t len, char out[13])
 {
-    if (text[0] == '\0') {
+    static const char hex[] = "0123456789abcdef";
+    if (len == 0) {
         memcpy(out, "000000000000", 13);
         return;
     }
     uint8_t digest[32];
-    tp_sha256((const uint8_t *)text, strlen(text), digest);
-    for (size_t i = 0; i < 6; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    tp_sha256((const uint8_t *)text, len, digest);
+    for (size_t i = 0; i < 6; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+    out[12] = '\0';
 }
 
 static const char *version_code(uint16_t v)
@@ -178,12 +197,8 @@ static void alpn_code(const uint8_t *alpn, size_t len, char out[3])
 void tp_ja4(const struct tp_ja4_input *in, char out[TP_JA4_LEN], char *raw, size_t raw_size)
 {
     static uint16_t none[1];
-    uint16_t *buf = malloc(sizeof(uint16_t) * JA4_MAX);
-    char *suites_text = malloc(JA4_TEXT), *ext_text = malloc(2 * JA4_TEXT + 2);
-    if (buf == NULL || suites_text == NULL || ext_text == NULL) {
-        snprintf(out, TP_JA4_LEN, "%s", "");
-        goto out;
-    }
+    uint16_t buf[JA4_MAX];
+    char suites_text[JA4_TEXT], ext_text[2 * JA4_TEXT + 2];
     uint16_t version = in->legacy_version;
     bool have_sv = false;
     for (size_t i = 0; i < in->n_versions; i++)
@@ -192,7 +207,7 @@ void tp_ja4(const struct tp_ja4_input *in, char out[TP_JA4_LEN], char *raw, size
             have_sv = true;
         }
     size_t n_suites = filtered(in->suites ? in->suites : none, in->n_suites, -1, -1, true, buf);
-    join_hex(buf, n_suites, suites_text, JA4_TEXT);
+    size_t suites_len = join_hex(buf, n_suites, suites_text, JA4_TEXT);
     size_t n_ext_all = filtered(in->extensions ? in->extensions : none, in->n_extensions, -1, -1,
                                 false, buf);
     size_t n_ext = filtered(in->extensions ? in->extensions : none, in->n_extensions, 0x0000,
@@ -201,20 +216,16 @@ void tp_ja4(const struct tp_ja4_input *in, char out[TP_JA4_LEN], char *raw, size
     size_t n_sig = filtered(in->sigalgs ? in->sigalgs : none, in->n_sigalgs, -1, -1, false, buf);
     if (n_sig > 0) {
         ext_text[used++] = '_';
-        join_hex(buf, n_sig, ext_text + used, JA4_TEXT);
+        used += join_hex(buf, n_sig, ext_text + used, JA4_TEXT);
     }
     char a[11], alpn[3], b[13], c[13];
     alpn_code(in->alpn, in->alpn_len, alpn);
     snprintf(a, sizeof a, "%c%s%c%02zu%02zu%s", in->quic ? 'q' : 't', version_code(version),
              in->has_sni ? 'd' : 'i', n_suites > 99 ? 99 : n_suites,
              n_ext_all > 99 ? 99 : n_ext_all, alpn);
-    hash12(suites_text, b);
-    hash12(n_ext == 0 && n_sig == 0 ? "" : ext_text, c);
+    hash12(suites_text, suites_len, b);
+    hash12(ext_text, n_ext == 0 && n_sig == 0 ? 0 : used, c);
     snprintf(out, TP_JA4_LEN, "%s_%s_%s", a, b, c);
     if (raw != NULL && raw_size > 0)
         snprintf(raw, raw_size, "%s_%s_%s", a, suites_text, ext_text);
-out:
-    free(buf);
-    free(suites_text);
-    free(ext_text);
 }

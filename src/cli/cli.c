@@ -9,6 +9,7 @@
 
 #include "cli/option_ids.h"
 #include "cli/target.h"
+#include "net/starttls.h"
 #include "wire/registry.h"
 #include "util/banned.h"
 
@@ -127,6 +128,16 @@ static tp_status parse_policy(const char *text, const char **out, tp_error *err)
                    text);
 }
 
+static tp_status parse_starttls(const char *text, enum tp_starttls *out, tp_error *err)
+{
+    *out = net_starttls_by_name(text);
+    if (*out != TP_STARTTLS_NONE)
+        return TP_OK;
+    char names[256];
+    net_starttls_list(names, sizeof names);
+    return tp_fail(err, TP_E_USAGE, "--starttls: expected one of %s, not '%s'", names, text);
+}
+
 static tp_status check_alpn(const char *text, tp_error *err)
 {
     size_t len = strlen(text);
@@ -230,6 +241,8 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
             return tp_fail(err, TP_E_USAGE, "--sni: empty name (use --no-sni to send none)");
         cfg->sni = arg;
         return TP_OK;
+    case OPT_STARTTLS:
+        return parse_starttls(arg, &cfg->starttls, err);
     case OPT_TLS_MAX:
         return parse_tls_version("tls-max", arg, &cfg->tls_max, err);
     case OPT_TLS_MIN:
@@ -452,9 +465,9 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
         if (optind < argc)
             return tp_fail(err, TP_E_USAGE, "--read takes no HOST (unexpected '%s')",
                            argv[optind]);
-        if (cfg->timing || cfg->enumerate)
+        if (cfg->timing || cfg->enumerate || cfg->starttls != TP_STARTTLS_NONE)
             return tp_fail(err, TP_E_USAGE, "--read cannot be combined with --%s",
-                           cfg->timing ? "timing" : "enum");
+                           cfg->timing ? "timing" : cfg->enumerate ? "enum" : "starttls");
         return check_timing_conflicts(cfg, err);
     }
     if (optind >= argc)
@@ -462,7 +475,10 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
     if (argc - optind > 1)
         return tp_fail(err, TP_E_USAGE, "one target at a time; unexpected '%s'",
                        argv[optind + 1]);
-    TP_TRY(cli_parse_target(argv[optind], TP_DEFAULT_PORT, &cfg->host, &cfg->port, err));
+    /* With --starttls, a HOST without PORT means the protocol's own port. */
+    uint16_t default_port = cfg->starttls != TP_STARTTLS_NONE ? net_starttls_port(cfg->starttls)
+                                                              : TP_DEFAULT_PORT;
+    TP_TRY(cli_parse_target(argv[optind], default_port, &cfg->host, &cfg->port, err));
     /* A short --timeout alone also shortens the default connect timeout,
      * which the user did not choose, rather than conflict with it. */
     if (!connect_timeout_set && cfg->connect_timeout_ms > cfg->timeout_ms)

@@ -11,6 +11,23 @@
 enum tp_color_mode { TP_COLOR_AUTO = 0, TP_COLOR_ALWAYS, TP_COLOR_NEVER };
 enum tp_family { TP_FAMILY_ANY = 0, TP_FAMILY_V4, TP_FAMILY_V6 };
 enum tp_action { TP_ACTION_REPORT = 0, TP_ACTION_HELP, TP_ACTION_VERSION };
+/* --starttls: the plaintext dialogue before the ClientHello (net/starttls.h
+ * holds the dialects' names, ports and steps). */
+enum tp_starttls {
+    TP_STARTTLS_NONE = 0,
+    TP_STARTTLS_SMTP,
+    TP_STARTTLS_LMTP,
+    TP_STARTTLS_IMAP,
+    TP_STARTTLS_POP3,
+    TP_STARTTLS_FTP,
+    TP_STARTTLS_XMPP,
+    TP_STARTTLS_LDAP,
+    TP_STARTTLS_POSTGRES,
+    TP_STARTTLS_MYSQL,
+    TP_STARTTLS_NNTP,
+    TP_STARTTLS_SIEVE,
+    TP_STARTTLS_COUNT
+};
 
 #define TP_DEFAULT_PORT 443
 #define TP_DEFAULT_CONNECT_TIMEOUT_MS 5000u
@@ -30,6 +47,7 @@ struct tp_config {
     char *host;              /* owned; no brackets */
     uint16_t port;
     enum tp_family family;
+    enum tp_starttls starttls; /* --starttls, TP_STARTTLS_NONE = TLS at once */
 
     /* TLS offer. */
     const char *sni;         /* --sni (argv-owned), NULL = the host name */

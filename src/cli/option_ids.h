@@ -35,6 +35,7 @@ enum tp_option_id {
     OPT_CAPTURE,
     OPT_USER,
     OPT_READ,
+    OPT_STARTTLS,
 };
 
 #endif

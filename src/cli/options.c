@@ -67,6 +67,10 @@ const struct tp_option tp_options[] = {
      OPT_RESUME},
     {"sni", 0, TP_ARG_REQUIRED, "NAME", "send NAME as server_name (default: the host name)",
      TP_CAT_TLS, OPT_SNI},
+    {"starttls", 0, TP_ARG_REQUIRED, "PROTO",
+     "speak PROTO in plaintext and upgrade with STARTTLS: smtp, lmtp, imap, pop3, ftp, xmpp, "
+     "ldap, postgres, mysql, nntp or sieve (default port: the protocol's)",
+     TP_CAT_TARGET, OPT_STARTTLS},
     {"timeout", 0, TP_ARG_REQUIRED, "DURATION",
      "bound the whole run, DNS included, by DURATION (default 20s; 120s with --enum)",
      TP_CAT_TARGET,

@@ -53,11 +53,25 @@ def integer(s, default=0):
     return int(s, 0)
 
 
+def sorted_unique(table, key, what):
+    """The rows in key order: registry.c looks codes up by binary search.
+    A key present twice would make the lookup ambiguous: refuse it."""
+    out = sorted(table, key=key)
+    for a, b in zip(out, out[1:]):
+        if key(a) == key(b):
+            sys.exit(f"gen_registry: duplicate {what} {key(a)!r}")
+    return out
+
+
+def suite_key(r):
+    """(wire_len, code): TLS suites, then SSL 2.0 cipher kinds."""
+    return (3 if "ssl2" in r["flags"].split(";") else 2, int(r["value"], 16))
+
+
 def suites(path):
     out = ["const struct tp_suite_info tp_suites[] = {"]
-    for r in rows(path):
-        code = int(r["value"], 16)
-        wire_len = 3 if "ssl2" in r["flags"].split(";") else 2
+    for r in sorted_unique(rows(path), suite_key, "cipher suite"):
+        wire_len, code = suite_key(r)
         out.append("    {0x%06X, %d, %s, %s, %s, %s, %s, %s, %s, %s, %d, %d, %d, %s, 0x%04X, 0x%04X, '%s', %s}," % (
             code, wire_len, cstr(r["iana_name"]), cstr(r["openssl_name"]),
             cstr(r["gnutls_name"]), cstr(r["alt_name"]), cstr(r["kx"]),
@@ -74,7 +88,7 @@ def suites(path):
 
 def groups(path):
     out = ["const struct tp_group_info tp_groups[] = {"]
-    for r in rows(path):
+    for r in sorted_unique(rows(path), lambda r: int(r["value"]), "group"):
         out.append("    {0x%04X, %s, %s, %d, %d, %d, %s, %s, '%s', %s}," % (
             int(r["value"]), cstr(r["iana_name"]), cstr(r["type"]),
             integer(r["security_bits"]), integer(r["keyshare_client_bytes"]),
@@ -88,7 +102,7 @@ def groups(path):
 
 def sigschemes(path):
     out = ["const struct tp_sigscheme_info tp_sigschemes[] = {"]
-    for r in rows(path):
+    for r in sorted_unique(rows(path), lambda r: int(r["value"], 16), "signature scheme"):
         status = r["status"]
         out.append("    {0x%04X, %s, %s, %s, %s, %s, '%s', %s}," % (
             int(r["value"], 16), cstr(r["iana_name"] or r["name"]),
@@ -102,7 +116,7 @@ def sigschemes(path):
 
 def extensions(path):
     out = ["const struct tp_extension_info tp_extensions[] = {"]
-    for r in rows(path):
+    for r in sorted_unique(rows(path), lambda r: int(r["value"]), "extension"):
         out.append("    {0x%04X, %s}," % (int(r["value"]), cstr(r["name"])))
     out.append("};")
     out.append("const size_t tp_extensions_count = sizeof tp_extensions / sizeof tp_extensions[0];")

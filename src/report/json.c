@@ -9,20 +9,17 @@
  * certificate can neither break the document nor make a field vanish.
  *
  * Builders return a new reference or NULL when an allocation failed; on
- * failure they release what they built. put()/append() take ownership of
+ * failure they release what they built. jput()/jappend() take ownership of
  * the value in every case, so a chain of them joined with && never leaks. */
 #include "report/render.h"
 #include "report/scan_render.h"
 #include "report/timing_render.h"
+#include "report/json_util.h"
 
 #include <jansson.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include "wire/registry.h"
-#include "util/text.h"
 #include "util/banned.h"
 
 #ifndef TP_VERSION
@@ -33,72 +30,6 @@
  * print millisecond floats as 12.345, not 12.345000000000001. */
 #define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
 
-static bool put(json_t *obj, const char *key, json_t *value)
-{
-    if (value == NULL)
-        return false;
-    return json_object_set_new(obj, key, value) == 0;
-}
-
-static bool append(json_t *array, json_t *value)
-{
-    if (value == NULL)
-        return false;
-    return json_array_append_new(array, value) == 0;
-}
-
-/* A model string: null when absent, else valid UTF-8. */
-static json_t *jstr(const char *s)
-{
-    if (s == NULL)
-        return json_null();
-    char *clean = tp_utf8_sanitize(s, strlen(s));
-    if (clean == NULL)
-        return NULL;
-    json_t *value = json_string(clean);
-    free(clean);
-    return value;
-}
-
-/* An empty string means "none" too (the catalog leaves some references empty). */
-static json_t *jstr_nonempty(const char *s)
-{
-    return jstr(s != NULL && s[0] != '\0' ? s : NULL);
-}
-
-static json_t *jtri(enum tp_tri value)
-{
-    switch (value) {
-    case TP_TRI_YES:
-        return json_true();
-    case TP_TRI_NO:
-        return json_false();
-    default:
-        return json_null();
-    }
-}
-
-/* Code points as IANA writes them: "0xC02F". */
-static json_t *jcode(uint16_t code)
-{
-    return json_sprintf("0x%04X", (unsigned)code);
-}
-
-static json_t *jcode_or_null(uint16_t code)
-{
-    return code != 0 ? jcode(code) : json_null();
-}
-
-static json_t *juint_or_null(uint64_t value)
-{
-    return value != 0 ? json_integer((json_int_t)value) : json_null();
-}
-
-static json_t *jms(uint64_t us)
-{
-    return json_real((double)us / 1000.0);
-}
-
 static json_t *jfamily(int family)
 {
     if (family == AF_INET)
@@ -106,15 +37,6 @@ static json_t *jfamily(int family)
     if (family == AF_INET6)
         return json_string("ipv6");
     return json_null();
-}
-
-/* "TLSv1.3"; a value without a name (a draft, garbage) as "0x7F1C". */
-static json_t *jversion(uint16_t version)
-{
-    if (version == 0)
-        return json_null();
-    const char *name = tp_version_name(version);
-    return name != NULL ? json_string(name) : jcode(version);
 }
 
 /* RFC 3339 Sec. 5.6 date-time in UTC. */
@@ -135,7 +57,7 @@ static json_t *strlist_json(const struct tp_strlist *list)
     if (array == NULL)
         return NULL;
     for (size_t i = 0; i < list->count; i++)
-        if (!append(array, jstr(list->items[i]))) {
+        if (!jappend(array, jstr(list->items[i]))) {
             json_decref(array);
             return NULL;
         }
@@ -145,8 +67,8 @@ static json_t *strlist_json(const struct tp_strlist *list)
 static json_t *tool_json(void)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "name", json_string("tlsprobe")) ||
-        !put(o, "version", json_string(TP_VERSION))) {
+    if (o == NULL || !jput(o, "name", json_string("tlsprobe")) ||
+        !jput(o, "version", json_string(TP_VERSION))) {
         json_decref(o);
         return NULL;
     }
@@ -156,9 +78,10 @@ static json_t *tool_json(void)
 static json_t *target_json(const struct tp_target *t)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "host", jstr(t->host)) ||
-        !put(o, "port", json_integer(t->port)) || !put(o, "address", jstr(t->address)) ||
-        !put(o, "sni", jstr(t->sni)) || !put(o, "family", jfamily(t->family))) {
+    if (o == NULL || !jput(o, "host", jstr(t->host)) ||
+        !jput(o, "port", json_integer(t->port)) || !jput(o, "address", jstr(t->address)) ||
+        !jput(o, "sni", jstr(t->sni)) || !jput(o, "family", jfamily(t->family)) ||
+        !jput(o, "starttls", jstr(t->starttls))) {
         json_decref(o);
         return NULL;
     }
@@ -172,15 +95,15 @@ static json_t *request_json(const struct tp_config *cfg)
     static const char *const families[] = {
         [TP_FAMILY_ANY] = "any", [TP_FAMILY_V4] = "ipv4", [TP_FAMILY_V6] = "ipv6"};
     json_t *o = json_object();
-    if (o == NULL || !put(o, "family", json_string(families[cfg->family])) ||
-        !put(o, "sni", jstr(cfg->sni)) || !put(o, "no_sni", json_boolean(cfg->no_sni)) ||
-        !put(o, "alpn", jstr(cfg->alpn)) || !put(o, "tls_min", jversion(cfg->tls_min)) ||
-        !put(o, "tls_max", jversion(cfg->tls_max)) ||
-        !put(o, "priority", jstr(cfg->priority)) || !put(o, "ca_file", jstr(cfg->ca_file)) ||
-        !put(o, "warn_days", json_integer(cfg->warn_days)) ||
-        !put(o, "connect_timeout_ms", json_integer(cfg->connect_timeout_ms)) ||
-        !put(o, "timeout_ms", json_integer(cfg->timeout_ms)) ||
-        !put(o, "fail_on", json_string(tp_severity_name(cfg->fail_on)))) {
+    if (o == NULL || !jput(o, "family", json_string(families[cfg->family])) ||
+        !jput(o, "sni", jstr(cfg->sni)) || !jput(o, "no_sni", json_boolean(cfg->no_sni)) ||
+        !jput(o, "alpn", jstr(cfg->alpn)) || !jput(o, "tls_min", jversion(cfg->tls_min)) ||
+        !jput(o, "tls_max", jversion(cfg->tls_max)) ||
+        !jput(o, "priority", jstr(cfg->priority)) || !jput(o, "ca_file", jstr(cfg->ca_file)) ||
+        !jput(o, "warn_days", json_integer(cfg->warn_days)) ||
+        !jput(o, "connect_timeout_ms", json_integer(cfg->connect_timeout_ms)) ||
+        !jput(o, "timeout_ms", json_integer(cfg->timeout_ms)) ||
+        !jput(o, "fail_on", json_string(tp_severity_name(cfg->fail_on)))) {
         json_decref(o);
         return NULL;
     }
@@ -190,10 +113,10 @@ static json_t *request_json(const struct tp_config *cfg)
 static json_t *attempt_json(const struct tp_attempt *a)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "address", jstr(a->address)) ||
-        !put(o, "family", jfamily(a->family)) ||
-        !put(o, "result", json_string(tp_status_name(a->result))) ||
-        !put(o, "error", jstr(a->error)) || !put(o, "elapsed_ms", json_integer(a->elapsed_ms))) {
+    if (o == NULL || !jput(o, "address", jstr(a->address)) ||
+        !jput(o, "family", jfamily(a->family)) ||
+        !jput(o, "result", json_string(tp_status_name(a->result))) ||
+        !jput(o, "error", jstr(a->error)) || !jput(o, "elapsed_ms", json_integer(a->elapsed_ms))) {
         json_decref(o);
         return NULL;
     }
@@ -207,10 +130,10 @@ static json_t *connection_json(const struct tp_report *r)
     if (o == NULL || attempts == NULL)
         goto fail;
     for (size_t i = 0; i < r->n_attempts; i++)
-        if (!append(attempts, attempt_json(&r->attempts[i])))
+        if (!jappend(attempts, attempt_json(&r->attempts[i])))
             goto fail;
-    if (!put(o, "attempts", attempts)) {
-        attempts = NULL; /* put() released it */
+    if (!jput(o, "attempts", attempts)) {
+        attempts = NULL; /* jput() released it */
         goto fail;
     }
     return o;
@@ -225,8 +148,8 @@ static json_t *cipher_json(const struct tp_handshake *hs)
     if (hs->cipher_name == NULL && hs->cipher_code == 0)
         return json_null();
     json_t *o = json_object();
-    if (o == NULL || !put(o, "name", jstr(hs->cipher_name)) ||
-        !put(o, "code", jcode(hs->cipher_code))) {
+    if (o == NULL || !jput(o, "name", jstr(hs->cipher_name)) ||
+        !jput(o, "code", jcode(hs->cipher_code))) {
         json_decref(o);
         return NULL;
     }
@@ -236,8 +159,8 @@ static json_t *cipher_json(const struct tp_handshake *hs)
 static json_t *resumption_json(const struct tp_handshake *hs)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "session_id", jtri(hs->session_id)) ||
-        !put(o, "ticket", jtri(hs->session_ticket))) {
+    if (o == NULL || !jput(o, "session_id", jtri(hs->session_id)) ||
+        !jput(o, "ticket", jtri(hs->session_ticket))) {
         json_decref(o);
         return NULL;
     }
@@ -247,8 +170,8 @@ static json_t *resumption_json(const struct tp_handshake *hs)
 static json_t *ocsp_json(const struct tp_handshake *hs)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "stapled", jtri(hs->ocsp_stapled)) ||
-        !put(o, "status", jstr(hs->ocsp_status))) {
+    if (o == NULL || !jput(o, "stapled", jtri(hs->ocsp_stapled)) ||
+        !jput(o, "status", jstr(hs->ocsp_status))) {
         json_decref(o);
         return NULL;
     }
@@ -258,29 +181,48 @@ static json_t *ocsp_json(const struct tp_handshake *hs)
 static json_t *client_cert_json(const struct tp_handshake *hs)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "requested", jtri(hs->client_cert_requested)) ||
-        !put(o, "acceptable_cas", strlist_json(&hs->client_ca_names))) {
+    if (o == NULL || !jput(o, "requested", jtri(hs->client_cert_requested)) ||
+        !jput(o, "acceptable_cas", strlist_json(&hs->client_ca_names))) {
         json_decref(o);
         return NULL;
     }
     return o;
 }
 
-static json_t *handshake_json(const struct tp_handshake *hs)
+static json_t *error_json(const struct tp_failure *f)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "completed", json_boolean(hs->completed)) ||
-        !put(o, "version", jversion(hs->version)) || !put(o, "cipher_suite", cipher_json(hs)) ||
-        !put(o, "group", jstr(hs->group)) || !put(o, "group_code", jcode_or_null(hs->group_code)) ||
-        !put(o, "dh_bits", juint_or_null(hs->dh_bits)) ||
-        !put(o, "signature_scheme", jstr(hs->sig_scheme)) ||
-        !put(o, "signature_scheme_code", jcode_or_null(hs->sig_scheme_code)) ||
-        !put(o, "alpn", jstr(hs->alpn)) || !put(o, "session_resumption", resumption_json(hs)) ||
-        !put(o, "secure_renegotiation", jtri(hs->secure_renegotiation)) ||
-        !put(o, "extended_master_secret", jtri(hs->extended_master_secret)) ||
-        !put(o, "encrypt_then_mac", jtri(hs->encrypt_then_mac)) ||
-        !put(o, "ocsp", ocsp_json(hs)) || !put(o, "client_certificate", client_cert_json(hs)) ||
-        !put(o, "handshake_ms", hs->handshake_us != 0 ? jms(hs->handshake_us) : json_null())) {
+    if (o == NULL || !jput(o, "stage", json_string(tp_stage_name(f->stage))) ||
+        !jput(o, "code", json_string(tp_status_name(f->status))) ||
+        !jput(o, "message", jstr(f->message)) ||
+        !jput(o, "alert", f->alert >= 0 ? json_integer(f->alert) : json_null()) ||
+        !jput(o, "alert_name", jstr(f->alert_name))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* failure: the report's, shown here as handshake.error when it was
+ * tolerated (--enum went on and completed), null otherwise. */
+static json_t *handshake_json(const struct tp_handshake *hs, const struct tp_failure *failure)
+{
+    json_t *o = json_object();
+    if (o == NULL || !jput(o, "completed", json_boolean(hs->completed)) ||
+        !jput(o, "version", jversion(hs->version)) || !jput(o, "cipher_suite", cipher_json(hs)) ||
+        !jput(o, "group", jstr(hs->group)) ||
+        !jput(o, "group_code", jcode_or_null(hs->group_code)) ||
+        !jput(o, "dh_bits", juint_or_null(hs->dh_bits)) ||
+        !jput(o, "signature_scheme", jstr(hs->sig_scheme)) ||
+        !jput(o, "signature_scheme_code", jcode_or_null(hs->sig_scheme_code)) ||
+        !jput(o, "alpn", jstr(hs->alpn)) || !jput(o, "session_resumption", resumption_json(hs)) ||
+        !jput(o, "secure_renegotiation", jtri(hs->secure_renegotiation)) ||
+        !jput(o, "extended_master_secret", jtri(hs->extended_master_secret)) ||
+        !jput(o, "encrypt_then_mac", jtri(hs->encrypt_then_mac)) ||
+        !jput(o, "ocsp", ocsp_json(hs)) || !jput(o, "client_certificate", client_cert_json(hs)) ||
+        !jput(o, "handshake_ms",
+              hs->handshake_us != 0 ? jms_from_us(hs->handshake_us) : json_null()) ||
+        !jput(o, "error", failure->tolerated ? error_json(failure) : json_null())) {
         json_decref(o);
         return NULL;
     }
@@ -290,8 +232,8 @@ static json_t *handshake_json(const struct tp_handshake *hs)
 static json_t *public_key_json(const struct tp_cert *c)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "type", jstr(c->key_type)) ||
-        !put(o, "bits", juint_or_null(c->key_bits)) || !put(o, "curve", jstr(c->curve))) {
+    if (o == NULL || !jput(o, "type", jstr(c->key_type)) ||
+        !jput(o, "bits", juint_or_null(c->key_bits)) || !jput(o, "curve", jstr(c->curve))) {
         json_decref(o);
         return NULL;
     }
@@ -301,19 +243,19 @@ static json_t *public_key_json(const struct tp_cert *c)
 static json_t *cert_json(const struct tp_cert *c, size_t index)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "index", json_integer((json_int_t)index)) ||
-        !put(o, "subject", jstr(c->subject)) || !put(o, "issuer", jstr(c->issuer)) ||
-        !put(o, "san", strlist_json(&c->san)) || !put(o, "serial", jstr(c->serial)) ||
-        !put(o, "not_before", jtime(c->not_before)) ||
-        !put(o, "not_after", jtime(c->not_after)) ||
-        !put(o, "days_left", json_integer(c->days_left)) ||
-        !put(o, "public_key", public_key_json(c)) ||
-        !put(o, "signature_algorithm", jstr(c->sig_alg)) ||
-        !put(o, "sha256", jstr_nonempty(c->sha256)) || !put(o, "is_ca", jtri(c->is_ca)) ||
-        !put(o, "key_usage", strlist_json(&c->key_usage)) ||
-        !put(o, "extended_key_usage", strlist_json(&c->ext_key_usage)) ||
-        !put(o, "self_issued", json_boolean(c->self_issued)) ||
-        !put(o, "self_signed", json_boolean(c->self_signed))) {
+    if (o == NULL || !jput(o, "index", json_integer((json_int_t)index)) ||
+        !jput(o, "subject", jstr(c->subject)) || !jput(o, "issuer", jstr(c->issuer)) ||
+        !jput(o, "san", strlist_json(&c->san)) || !jput(o, "serial", jstr(c->serial)) ||
+        !jput(o, "not_before", jtime(c->not_before)) ||
+        !jput(o, "not_after", jtime(c->not_after)) ||
+        !jput(o, "days_left", json_integer(c->days_left)) ||
+        !jput(o, "public_key", public_key_json(c)) ||
+        !jput(o, "signature_algorithm", jstr(c->sig_alg)) ||
+        !jput(o, "sha256", jstr_nonempty(c->sha256)) || !jput(o, "is_ca", jtri(c->is_ca)) ||
+        !jput(o, "key_usage", strlist_json(&c->key_usage)) ||
+        !jput(o, "extended_key_usage", strlist_json(&c->ext_key_usage)) ||
+        !jput(o, "self_issued", json_boolean(c->self_issued)) ||
+        !jput(o, "self_signed", json_boolean(c->self_signed))) {
         json_decref(o);
         return NULL;
     }
@@ -326,7 +268,7 @@ static json_t *certificates_json(const struct tp_report *r)
     if (array == NULL)
         return NULL;
     for (size_t i = 0; i < r->n_certs; i++)
-        if (!append(array, cert_json(&r->certs[i], i))) {
+        if (!jappend(array, cert_json(&r->certs[i], i))) {
             json_decref(array);
             return NULL;
         }
@@ -336,7 +278,7 @@ static json_t *certificates_json(const struct tp_report *r)
 static json_t *verify_error_json(const struct tp_verify_error *e)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "code", jstr(e->code)) || !put(o, "message", jstr(e->message))) {
+    if (o == NULL || !jput(o, "code", jstr(e->code)) || !jput(o, "message", jstr(e->message))) {
         json_decref(o);
         return NULL;
     }
@@ -349,7 +291,7 @@ static json_t *verify_errors_json(const struct tp_verification *v)
     if (array == NULL)
         return NULL;
     for (size_t i = 0; i < v->n_errors; i++)
-        if (!append(array, verify_error_json(&v->errors[i]))) {
+        if (!jappend(array, verify_error_json(&v->errors[i]))) {
             json_decref(array);
             return NULL;
         }
@@ -359,12 +301,12 @@ static json_t *verify_errors_json(const struct tp_verification *v)
 static json_t *verification_json(const struct tp_verification *v)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "trusted", jtri(v->trusted)) ||
-        !put(o, "hostname_match", jtri(v->hostname_match)) ||
-        !put(o, "trust_store", jstr(v->trust_store)) ||
-        !put(o, "chain_complete", jtri(v->chain_complete)) ||
-        !put(o, "chain_ordered", jtri(v->chain_ordered)) ||
-        !put(o, "errors", verify_errors_json(v))) {
+    if (o == NULL || !jput(o, "trusted", jtri(v->trusted)) ||
+        !jput(o, "hostname_match", jtri(v->hostname_match)) ||
+        !jput(o, "trust_store", jstr(v->trust_store)) ||
+        !jput(o, "chain_complete", jtri(v->chain_complete)) ||
+        !jput(o, "chain_ordered", jtri(v->chain_ordered)) ||
+        !jput(o, "errors", verify_errors_json(v))) {
         json_decref(o);
         return NULL;
     }
@@ -374,10 +316,10 @@ static json_t *verification_json(const struct tp_verification *v)
 static json_t *finding_json(const struct tp_finding *f)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "id", jstr(f->id)) ||
-        !put(o, "severity", json_string(tp_severity_name(f->severity))) ||
-        !put(o, "message", jstr(f->message)) ||
-        !put(o, "reference", jstr_nonempty(f->reference))) {
+    if (o == NULL || !jput(o, "id", jstr(f->id)) ||
+        !jput(o, "severity", json_string(tp_severity_name(f->severity))) ||
+        !jput(o, "message", jstr(f->message)) ||
+        !jput(o, "reference", jstr_nonempty(f->reference))) {
         json_decref(o);
         return NULL;
     }
@@ -390,7 +332,7 @@ static json_t *findings_json(const struct tp_report *r)
     if (array == NULL)
         return NULL;
     for (size_t i = 0; i < r->n_findings; i++)
-        if (!append(array, finding_json(&r->findings[i]))) {
+        if (!jappend(array, finding_json(&r->findings[i]))) {
             json_decref(array);
             return NULL;
         }
@@ -411,20 +353,20 @@ static json_t *summary_json(const struct tp_report *r, const struct tp_config *c
     if (o == NULL || c == NULL)
         goto fail;
     for (int sev = TP_SEV_CRITICAL; sev >= TP_SEV_INFO; sev--)
-        if (!put(c, tp_severity_name((enum tp_severity)sev), json_integer(counts[sev])))
+        if (!jput(c, tp_severity_name((enum tp_severity)sev), json_integer(counts[sev])))
             goto fail;
     json_t *reached = json_null();
     if (cfg != NULL)
         reached = json_boolean(cfg->fail_on != TP_SEV_NONE && worst >= (int)cfg->fail_on);
-    if (!put(o, "worst_severity",
-             worst >= 0 ? json_string(tp_severity_name((enum tp_severity)worst)) : json_null()))
+    if (!jput(o, "worst_severity",
+              worst >= 0 ? json_string(tp_severity_name((enum tp_severity)worst)) : json_null()))
         goto fail;
-    if (!put(o, "counts", c)) {
-        c = NULL; /* put() released it */
+    if (!jput(o, "counts", c)) {
+        c = NULL; /* jput() released it */
         goto fail;
     }
     c = NULL;
-    if (!put(o, "fail_on_reached", reached))
+    if (!jput(o, "fail_on_reached", reached))
         goto fail;
     return o;
 fail:
@@ -433,39 +375,32 @@ fail:
     return NULL;
 }
 
-static json_t *error_json(const struct tp_failure *f)
-{
-    json_t *o = json_object();
-    if (o == NULL || !put(o, "stage", json_string(tp_stage_name(f->stage))) ||
-        !put(o, "code", json_string(tp_status_name(f->status))) ||
-        !put(o, "message", jstr(f->message)) ||
-        !put(o, "alert", f->alert >= 0 ? json_integer(f->alert) : json_null()) ||
-        !put(o, "alert_name", jstr(f->alert_name))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
 
 static json_t *report_json(const struct tp_report *r, const struct tp_config *cfg)
 {
     json_t *doc = json_object();
     if (doc == NULL ||
-        !put(doc, "schema", json_string(r->schema != NULL ? r->schema : TP_JSON_SCHEMA_VERSION)) ||
-        !put(doc, "tool", tool_json()) || !put(doc, "target", target_json(&r->target)) ||
-        (cfg != NULL && !put(doc, "request", request_json(cfg))) ||
-        !put(doc, "connection", connection_json(r)) ||
-        !put(doc, "handshake", handshake_json(&r->handshake)) ||
-        !put(doc, "certificates", certificates_json(r)) ||
-        !put(doc, "verification", verification_json(&r->verification)) ||
-        !put(doc, "findings", findings_json(r)) || !put(doc, "summary", summary_json(r, cfg)) ||
-        (r->failure.stage != TP_STAGE_NONE && !put(doc, "error", error_json(&r->failure))) ||
-        !put(doc, "elapsed_ms", jms(r->elapsed_us)) ||
+        !jput(doc, "schema", json_string(r->schema != NULL ? r->schema : TP_JSON_SCHEMA_VERSION)) ||
+        !jput(doc, "tool", tool_json()) || !jput(doc, "target", target_json(&r->target)) ||
+        (cfg != NULL && !jput(doc, "request", request_json(cfg))) ||
+        !jput(doc, "connection", connection_json(r)) ||
+        !jput(doc, "handshake", handshake_json(&r->handshake, &r->failure)) ||
+        !jput(doc, "certificates", certificates_json(r)) ||
+        !jput(doc, "verification", verification_json(&r->verification)) ||
+        !jput(doc, "findings", findings_json(r)) || !jput(doc, "summary", summary_json(r, cfg)) ||
+        (r->failure.stage != TP_STAGE_NONE && !r->failure.tolerated &&
+         !jput(doc, "error", error_json(&r->failure))) ||
+        !jput(doc, "elapsed_ms", jms_from_us(r->elapsed_us)) ||
         scan_render_json(doc, r->scan) != TP_OK || timing_render_json(doc, r) != TP_OK) {
         json_decref(doc);
         return NULL;
     }
     return doc;
+}
+
+json_t *render_json_document(const struct tp_report *report, const struct tp_config *cfg)
+{
+    return report_json(report, cfg);
 }
 
 tp_status render_json(FILE *out, const struct tp_report *report, const struct tp_config *cfg)

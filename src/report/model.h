@@ -40,6 +40,8 @@ struct tp_failure {
     char *message;        /* one line, no newline */
     int alert;            /* TLS alert number received, or -1 */
     char *alert_name;     /* e.g. "handshake_failure" (RFC 8446 Sec. 6), or NULL */
+    bool tolerated;       /* the step failed but the run went on and completed
+                           * (--enum found the server's versions regardless) */
 };
 
 struct tp_target {
@@ -48,6 +50,7 @@ struct tp_target {
     char *sni;            /* server_name sent, NULL if none */
     char *address;        /* numeric address that answered, NULL if none did */
     int family;           /* AF_INET / AF_INET6 of address, 0 if none */
+    const char *starttls; /* --starttls dialect (static string), NULL if none */
 };
 
 /* One address tried while connecting, in the order tried. */

@@ -22,4 +22,10 @@ TP_MUST_CHECK tp_status render_text(FILE *out, const struct tp_report *report,
 TP_MUST_CHECK tp_status render_json(FILE *out, const struct tp_report *report,
                                     const struct tp_config *cfg);
 
+/* The document render_json() prints, as a jansson object (a new reference;
+ * NULL when out of memory), for a renderer that writes it in parts (--read
+ * streams its handshakes between them, report/timing_render.h). */
+struct json_t;
+struct json_t *render_json_document(const struct tp_report *report, const struct tp_config *cfg);
+
 #endif

@@ -9,8 +9,9 @@
  * picks out what the policy forbids.
  *
  * Builders return a new reference or NULL (allocation failed, nothing
- * leaked); put()/append() take ownership of the value in every case. */
+ * leaked); jput()/jappend() take ownership of the value in every case. */
 #include "report/scan_render.h"
+#include "report/json_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,59 +20,11 @@
 #include "util/text.h"
 #include "util/banned.h"
 
-static bool put(json_t *obj, const char *key, json_t *value)
-{
-    if (value == NULL)
-        return false;
-    return json_object_set_new(obj, key, value) == 0;
-}
-
-static bool append(json_t *array, json_t *value)
-{
-    if (value == NULL)
-        return false;
-    return json_array_append_new(array, value) == 0;
-}
-
-static json_t *jstr(const char *s)
-{
-    if (s == NULL)
-        return json_null();
-    char *clean = tp_utf8_sanitize(s, strlen(s));
-    if (clean == NULL)
-        return NULL;
-    json_t *value = json_string(clean);
-    free(clean);
-    return value;
-}
-
-static json_t *jtri(enum tp_tri value)
-{
-    if (value == TP_TRI_YES)
-        return json_true();
-    if (value == TP_TRI_NO)
-        return json_false();
-    return json_null();
-}
-
-static json_t *jversion(uint16_t version)
-{
-    if (version == 0)
-        return json_null();
-    const char *name = tp_version_name(version);
-    return name != NULL ? json_string(name) : json_sprintf("0x%04X", (unsigned)version);
-}
-
 static json_t *jsuite_code(uint32_t code, uint16_t version)
 {
     if (version == TP_VER_SSL2 || code > 0xFFFF)
         return json_sprintf("0x%06X", (unsigned)code);
-    return json_sprintf("0x%04X", (unsigned)code);
-}
-
-static json_t *juint_or_null(uint64_t value)
-{
-    return value != 0 ? json_integer((json_int_t)value) : json_null();
+    return jcode((uint16_t)code);
 }
 
 /* Adds rating, reason, reference to o; an unrated verdict (no policy ran)
@@ -79,9 +32,9 @@ static json_t *juint_or_null(uint64_t value)
 static bool put_verdict(json_t *o, const struct tp_verdict *v)
 {
     bool rated = v->rating != TP_RATING_UNRATED;
-    return put(o, "rating", rated ? json_string(tp_rating_name(v->rating)) : json_null()) &&
-           put(o, "reason", rated ? jstr(v->reason) : json_null()) &&
-           put(o, "reference", rated ? jstr(v->reference) : json_null());
+    return jput(o, "rating", rated ? json_string(tp_rating_name(v->rating)) : json_null()) &&
+           jput(o, "reason", rated ? jstr(v->reason) : json_null()) &&
+           jput(o, "reference", rated ? jstr(v->reference) : json_null());
 }
 
 static json_t *caps_json(const struct tp_scan *scan)
@@ -89,8 +42,8 @@ static json_t *caps_json(const struct tp_scan *scan)
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < scan->n_caps; i++) {
         json_t *o = json_object();
-        if (!append(a, o) || !put(o, "grade", jstr(scan->caps[i].grade)) ||
-            !put(o, "reason", jstr(scan->caps[i].reason))) {
+        if (!jappend(a, o) || !jput(o, "grade", jstr(scan->caps[i].grade)) ||
+            !jput(o, "reason", jstr(scan->caps[i].reason))) {
             json_decref(a);
             return NULL;
         }
@@ -101,13 +54,14 @@ static json_t *caps_json(const struct tp_scan *scan)
 static json_t *enumeration_json(const struct tp_scan *scan)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "policy", jstr(scan->policy)) ||
-        !put(o, "grade", jstr(scan->grade)) ||
-        !put(o, "score", scan->grade != NULL ? json_integer(scan->score) : json_null()) ||
-        !put(o, "caps", caps_json(scan)) || !put(o, "connections", json_integer(scan->connections)) ||
-        !put(o, "probes", json_integer(scan->probes)) ||
-        !put(o, "rtt_ms", json_integer(scan->rtt_ms)) ||
-        !put(o, "elapsed_ms", json_real((double)scan->elapsed_us / 1000.0))) {
+    if (o == NULL || !jput(o, "policy", jstr(scan->policy)) ||
+        !jput(o, "grade", jstr(scan->grade)) ||
+        !jput(o, "score", scan->grade != NULL ? json_integer(scan->score) : json_null()) ||
+        !jput(o, "caps", caps_json(scan)) ||
+        !jput(o, "connections", json_integer(scan->connections)) ||
+        !jput(o, "probes", json_integer(scan->probes)) ||
+        !jput(o, "rtt_ms", json_integer(scan->rtt_ms)) ||
+        !jput(o, "elapsed_ms", jms_from_us(scan->elapsed_us))) {
         json_decref(o);
         return NULL;
     }
@@ -117,9 +71,9 @@ static json_t *enumeration_json(const struct tp_scan *scan)
 static json_t *protocol_json(const struct tp_scan_protocol *p)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "version", jversion(p->version)) ||
-        !put(o, "supported", jtri(p->supported)) || !put(o, "why", jstr(p->why)) ||
-        !put(o, "server_order", jtri(p->server_order)) || !put_verdict(o, &p->verdict)) {
+    if (o == NULL || !jput(o, "version", jversion(p->version)) ||
+        !jput(o, "supported", jtri(p->supported)) || !jput(o, "why", jstr(p->why)) ||
+        !jput(o, "server_order", jtri(p->server_order)) || !put_verdict(o, &p->verdict)) {
         json_decref(o);
         return NULL;
     }
@@ -129,10 +83,10 @@ static json_t *protocol_json(const struct tp_scan_protocol *p)
 static json_t *suite_json(const struct tp_scan_suite *s)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "version", jversion(s->version)) ||
-        !put(o, "name", jstr(s->name)) || !put(o, "code", jsuite_code(s->code, s->version)) ||
-        !put_verdict(o, &s->verdict) || !put(o, "order", juint_or_null(s->order)) ||
-        !put(o, "kx_bits", juint_or_null(s->kx_bits)) || !put(o, "kx_group", jstr(s->kx_group))) {
+    if (o == NULL || !jput(o, "version", jversion(s->version)) ||
+        !jput(o, "name", jstr(s->name)) || !jput(o, "code", jsuite_code(s->code, s->version)) ||
+        !put_verdict(o, &s->verdict) || !jput(o, "order", juint_or_null(s->order)) ||
+        !jput(o, "kx_bits", juint_or_null(s->kx_bits)) || !jput(o, "kx_group", jstr(s->kx_group))) {
         json_decref(o);
         return NULL;
     }
@@ -144,7 +98,7 @@ static json_t *versions_seen_json(uint16_t mask)
 {
     json_t *a = json_array();
     for (unsigned bit = 0; a != NULL && bit <= TP_VER_TLS13 - TP_VER_SSL3; bit++)
-        if ((mask & (1u << bit)) != 0 && !append(a, jversion((uint16_t)(TP_VER_SSL3 + bit)))) {
+        if ((mask & (1u << bit)) != 0 && !jappend(a, jversion((uint16_t)(TP_VER_SSL3 + bit)))) {
             json_decref(a);
             return NULL;
         }
@@ -154,11 +108,11 @@ static json_t *versions_seen_json(uint16_t mask)
 static json_t *group_json(const struct tp_scan_group *g)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "name", jstr(g->name)) ||
-        !put(o, "code", g->code != 0 ? json_sprintf("0x%04X", (unsigned)g->code) : json_null()) ||
-        !put(o, "supported", jtri(g->supported)) ||
-        !put(o, "versions", versions_seen_json(g->versions_seen)) ||
-        !put(o, "bits", juint_or_null(g->bits)) || !put_verdict(o, &g->verdict)) {
+    if (o == NULL || !jput(o, "name", jstr(g->name)) ||
+        !jput(o, "code", jcode_or_null(g->code)) ||
+        !jput(o, "supported", jtri(g->supported)) ||
+        !jput(o, "versions", versions_seen_json(g->versions_seen)) ||
+        !jput(o, "bits", juint_or_null(g->bits)) || !put_verdict(o, &g->verdict)) {
         json_decref(o);
         return NULL;
     }
@@ -168,9 +122,9 @@ static json_t *group_json(const struct tp_scan_group *g)
 static json_t *sigscheme_json(const struct tp_scan_sigscheme *s)
 {
     json_t *o = json_object();
-    if (o == NULL || !put(o, "name", jstr(s->name)) ||
-        !put(o, "code", json_sprintf("0x%04X", (unsigned)s->code)) ||
-        !put(o, "supported", jtri(s->supported)) || !put_verdict(o, &s->verdict)) {
+    if (o == NULL || !jput(o, "name", jstr(s->name)) ||
+        !jput(o, "code", jcode(s->code)) ||
+        !jput(o, "supported", jtri(s->supported)) || !put_verdict(o, &s->verdict)) {
         json_decref(o);
         return NULL;
     }
@@ -186,8 +140,8 @@ static json_t *features_json(const struct tp_scan *scan)
             continue;
         char *key = tp_utf8_sanitize(f->id, strlen(f->id));
         json_t *v = json_object();
-        bool ok = key != NULL && v != NULL && put(v, "value", jtri(f->value)) &&
-                  put(v, "detail", jstr(f->detail));
+        bool ok = key != NULL && v != NULL && jput(v, "value", jtri(f->value)) &&
+                  jput(v, "detail", jstr(f->detail));
         if (ok) {
             ok = json_object_set_new(o, key, v) == 0;
             v = NULL; /* set_new took it */
@@ -207,7 +161,7 @@ static json_t *protocols_json(const struct tp_scan *scan)
 {
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < TP_SCAN_VERSIONS; i++)
-        if (!append(a, protocol_json(&scan->protocols[i]))) {
+        if (!jappend(a, protocol_json(&scan->protocols[i]))) {
             json_decref(a);
             return NULL;
         }
@@ -218,7 +172,7 @@ static json_t *suites_json(const struct tp_scan *scan)
 {
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < scan->n_suites; i++)
-        if (!append(a, suite_json(&scan->suites[i]))) {
+        if (!jappend(a, suite_json(&scan->suites[i]))) {
             json_decref(a);
             return NULL;
         }
@@ -229,7 +183,7 @@ static json_t *groups_json(const struct tp_scan *scan)
 {
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < scan->n_groups; i++)
-        if (!append(a, group_json(&scan->groups[i]))) {
+        if (!jappend(a, group_json(&scan->groups[i]))) {
             json_decref(a);
             return NULL;
         }
@@ -240,7 +194,7 @@ static json_t *sigschemes_json(const struct tp_scan *scan)
 {
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < scan->n_sigschemes; i++)
-        if (!append(a, sigscheme_json(&scan->sigschemes[i]))) {
+        if (!jappend(a, sigscheme_json(&scan->sigschemes[i]))) {
             json_decref(a);
             return NULL;
         }
@@ -257,16 +211,16 @@ tp_status scan_render_json(json_t *root, const struct tp_scan *scan)
         return TP_E_INTERNAL;
     if (scan == NULL) {
         for (size_t i = 0; i < sizeof scan_keys / sizeof scan_keys[0]; i++)
-            if (!put(root, scan_keys[i], json_null()))
+            if (!jput(root, scan_keys[i], json_null()))
                 return TP_E_NOMEM;
         return TP_OK;
     }
-    if (!put(root, "enumeration", enumeration_json(scan)) ||
-        !put(root, "protocols", protocols_json(scan)) ||
-        !put(root, "cipher_suites", suites_json(scan)) ||
-        !put(root, "groups", groups_json(scan)) ||
-        !put(root, "signature_schemes", sigschemes_json(scan)) ||
-        !put(root, "features", features_json(scan)))
+    if (!jput(root, "enumeration", enumeration_json(scan)) ||
+        !jput(root, "protocols", protocols_json(scan)) ||
+        !jput(root, "cipher_suites", suites_json(scan)) ||
+        !jput(root, "groups", groups_json(scan)) ||
+        !jput(root, "signature_schemes", sigschemes_json(scan)) ||
+        !jput(root, "features", features_json(scan)))
         return TP_E_NOMEM;
     return TP_OK;
 }

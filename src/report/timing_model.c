@@ -73,9 +73,6 @@ void tp_audit_finish(struct tp_audit *a)
         return;
     free(a->path);
     free(a->skipped);
-    for (size_t i = 0; i < a->n_hs; i++)
-        tp_audit_hs_finish(&a->hs[i]);
-    free(a->hs);
     free(a->error);
     memset(a, 0, sizeof *a);
 }

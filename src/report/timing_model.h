@@ -36,6 +36,7 @@ struct tp_tl_flight {
 struct tp_timeline {
     bool valid;                   /* at least one flight */
     double dns_ms, connect_ms;    /* < 0: not measured (a capture file) */
+    double starttls_ms;           /* --starttls dialogue, connect -> ClientHello; < 0: none */
     struct tp_tl_flight flights[TP_TL_MAX_FLIGHTS];
     size_t n_flights;
     bool more_flights;            /* flights beyond TP_TL_MAX_FLIGHTS were merged */
@@ -202,7 +203,9 @@ struct tp_audit {
     size_t n_skipped;
     uint64_t streams;             /* TCP streams seen */
     uint64_t tls_streams;         /* streams that began with a TLS/SSL record */
-    struct tp_audit_hs *hs;
+    /* Handshakes reported. They are not kept here: each one went to the
+     * audit's sink (capture/audit.h) as it finished, so memory does not
+     * grow with the file. */
     size_t n_hs;
     char *error;                  /* the file ended badly (truncated): partial results */
 };

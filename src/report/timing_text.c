@@ -1,62 +1,21 @@
 /* timing_text.c: --timing and --read for people (see timing_render.h). */
 #include "report/timing_render.h"
+#include "report/text_util.h"
 
-#include <stdarg.h>
-#include <stdlib.h>
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "capture/packet.h"
 #include "report/timing_model.h"
 #include "timing/projection.h"
 #include "wire/registry.h"
-#include "util/text.h"
 #include "util/banned.h"
 
-#define SGR_BOLD "\033[1m"
-#define SGR_DIM "\033[2m"
-#define SGR_RED "\033[31m"
-#define SGR_RESET "\033[0m"
 /* Packets listed in the text report; JSON has them all. */
 #define TEXT_MAX_PACKETS 60u
 /* Suites listed per offer in the text report. */
 #define TEXT_MAX_SUITES 12u
-
-struct out {
-    FILE *f;
-    bool colour;
-};
-
-static void pr(struct out *o, const char *fmt, ...) TP_PRINTF(2, 3);
-static void pr(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(o->f, fmt, ap);
-    va_end(ap);
-}
-
-static void sgr(struct out *o, const char *code)
-{
-    if (o->colour)
-        fputs(code, o->f);
-}
-
-static void title(struct out *o, const char *text)
-{
-    pr(o, "\n");
-    sgr(o, SGR_BOLD);
-    pr(o, "%s", text);
-    sgr(o, SGR_RESET);
-    pr(o, "\n");
-}
-
-/* A peer's string, escaped for the terminal. */
-static void esc(struct out *o, const char *s)
-{
-    char *e = tp_term_escape(s != NULL ? s : "");
-    pr(o, "%s", e != NULL ? e : "?");
-    free(e);
-}
 
 static const char *arrow(enum tp_dir dir)
 {
@@ -69,118 +28,195 @@ static const char *vname(uint16_t v)
     return n != NULL ? n : "unknown version";
 }
 
-static void flights(struct out *o, const struct tp_timeline *tl, const char *indent)
+/* Right-aligned decimal digits of v in width (as "%*llu"), at p. */
+static char *put_uint(char *p, int width, unsigned long long v)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (int pad = width - n; pad > 0; pad--)
+        *p++ = ' ';
+    while (n > 0)
+        *p++ = digits[--n];
+    return p;
+}
+
+/* "%*.3f" of v, rounded as printf rounds (to nearest, ties to even, on
+ * the exact binary value), without printf: --read prints a few per
+ * handshake, and formatting them was a tenth of its text output. In long
+ * double, v * 1000 is exact (53 significant bits times 10 fit in 64), so
+ * its fraction decides the rounding exactly; elsewhere, printf. */
+static void fixed3(struct text_writer *o, int width, double v)
+{
+#if LDBL_MANT_DIG >= 64
+    if (v > -1e15 && v < 1e15) {
+        long double x = (long double)fabs(v) * 1000.0L;
+        unsigned long long q = (unsigned long long)x;
+        long double frac = x - (long double)q;
+        if (frac > 0.5L || (frac == 0.5L && (q & 1)))
+            q++;
+        bool minus = signbit(v);
+        char whole[24], text[48], *p = text;
+        size_t n_whole = (size_t)(put_uint(whole, 0, q / 1000) - whole);
+        for (int pad = width - (int)n_whole - 4 - minus; pad > 0; pad--)
+            *p++ = ' ';
+        if (minus)
+            *p++ = '-';
+        memcpy(p, whole, n_whole);
+        p += n_whole;
+        unsigned frac3 = (unsigned)(q % 1000);
+        *p++ = '.';
+        *p++ = (char)('0' + frac3 / 100);
+        *p++ = (char)('0' + frac3 / 10 % 10);
+        *p++ = (char)('0' + frac3 % 10);
+        *p = '\0';
+        tw_put(o, text);
+        return;
+    }
+#endif
+    tw_emit(o, "%*.3f", width, v);
+}
+
+static void flights(struct text_writer *o, const struct tp_timeline *tl, const char *indent)
 {
     for (size_t i = 0; i < tl->n_flights; i++) {
         const struct tp_tl_flight *f = &tl->flights[i];
         if (f->post_handshake)
-            sgr(o, SGR_DIM);
-        pr(o, "%s%10.3f ms  %s %-32s %7llu B %3u rec", indent, f->start_ms, arrow(f->dir),
-           f->label, (unsigned long long)f->bytes, f->records);
-        if (f->end_ms - f->start_ms >= 0.001)
-            pr(o, "  (until %.3f ms)", f->end_ms);
+            tw_sgr(o, SGR_DIM);
+        /* "%s%10.3f ms  %s %-32s %7llu B %3u rec" */
+        tw_put(o, indent);
+        fixed3(o, 10, f->start_ms);
+        char line[TP_TL_LABEL_MAX + 80], *p = line;
+        size_t label = strnlen(f->label, TP_TL_LABEL_MAX);
+        memcpy(p, " ms  ", 5);
+        memcpy(p + 5, arrow(f->dir), 2);
+        p[7] = ' ';
+        p += 8;
+        memcpy(p, f->label, label);
+        p += label;
+        for (size_t pad = label; pad < 32; pad++)
+            *p++ = ' ';
+        *p++ = ' ';
+        p = put_uint(p, 7, f->bytes);
+        memcpy(p, " B ", 3);
+        p = put_uint(p + 3, 3, f->records);
+        memcpy(p, " rec", 5);
+        tw_put(o, line);
+        if (f->end_ms - f->start_ms >= 0.001) {
+            tw_put(o, "  (until ");
+            fixed3(o, 0, f->end_ms);
+            tw_put(o, " ms)");
+        }
         if (f->post_handshake)
-            pr(o, "  after the handshake");
+            tw_emit(o, "  after the handshake");
         if (i == tl->cert_flight && tl->certificate_bytes > 0)
-            pr(o, "  [chain %llu B%s]", (unsigned long long)tl->certificate_bytes,
-               tl->certificate_estimated ? ", est." : "");
+            tw_emit(o, "  [chain %llu B%s]", (unsigned long long)tl->certificate_bytes,
+                    tl->certificate_estimated ? ", est." : "");
         if (f->post_handshake)
-            sgr(o, SGR_RESET);
-        pr(o, "\n");
+            tw_sgr(o, SGR_RESET);
+        tw_emit(o, "\n");
     }
 }
 
-static void timeline(struct out *o, const struct tp_timeline *tl)
+static void timeline(struct text_writer *o, const struct tp_timeline *tl)
 {
     if (tl->dns_ms >= 0)
-        pr(o, "  %10.3f ms  DNS %.3f ms\n", 0.0, tl->dns_ms);
+        tw_emit(o, "  %10.3f ms  DNS %.3f ms\n", 0.0, tl->dns_ms);
     if (tl->connect_ms >= 0)
-        pr(o, "  %10.3f ms  TCP connect %.3f ms\n", tl->dns_ms > 0 ? tl->dns_ms : 0.0,
-           tl->connect_ms);
+        tw_emit(o, "  %10.3f ms  TCP connect %.3f ms\n", tl->dns_ms > 0 ? tl->dns_ms : 0.0,
+                tl->connect_ms);
+    if (tl->starttls_ms >= 0)
+        tw_emit(o, "  %10.3f ms  STARTTLS dialogue %.3f ms\n",
+                (tl->dns_ms > 0 ? tl->dns_ms : 0.0) + (tl->connect_ms > 0 ? tl->connect_ms : 0.0),
+                tl->starttls_ms);
     flights(o, tl, "  ");
     if (tl->complete)
-        pr(o, "  handshake %.3f ms, %u round trip%s", tl->handshake_ms, tl->round_trips,
-           tl->round_trips == 1 ? "" : "s");
+        tw_emit(o, "  handshake %.3f ms, %u round trip%s", tl->handshake_ms, tl->round_trips,
+                tl->round_trips == 1 ? "" : "s");
     else
-        pr(o, "  handshake incomplete");
-    pr(o, "; bytes: client %llu, server %llu", (unsigned long long)tl->bytes[0],
-       (unsigned long long)tl->bytes[1]);
+        tw_emit(o, "  handshake incomplete");
+    tw_emit(o, "; bytes: client %llu, server %llu", (unsigned long long)tl->bytes[0],
+            (unsigned long long)tl->bytes[1]);
     if (tl->certificate_bytes > 0)
-        pr(o, "; certificate chain %llu B%s, %.0f %% of bytes",
-           (unsigned long long)tl->certificate_bytes,
-           tl->certificate_estimated ? " (from the DER sizes)" : "",
-           tl->certificate_share * 100.0);
-    pr(o, "\n");
+        tw_emit(o, "; certificate chain %llu B%s, %.0f %% of bytes",
+                (unsigned long long)tl->certificate_bytes,
+                tl->certificate_estimated ? " (from the DER sizes)" : "",
+                tl->certificate_share * 100.0);
+    tw_emit(o, "\n");
 }
 
-static void stats_row(struct out *o, const char *name, const struct tp_phase_stats *p)
+static void stats_row(struct text_writer *o, const char *name, const struct tp_phase_stats *p)
 {
     if (p->n == 0)
         return;
-    pr(o, "    %-14s %10.3f %10.3f %10.3f %10.3f\n", name, p->min_ms, p->median_ms, p->p95_ms,
-       p->max_ms);
+    tw_emit(o, "    %-14s %10.3f %10.3f %10.3f %10.3f\n", name, p->min_ms, p->median_ms, p->p95_ms,
+            p->max_ms);
 }
 
-static void series(struct out *o, const char *what, const struct tp_series *s)
+static void series(struct text_writer *o, const char *what, const struct tp_series *s)
 {
-    pr(o, "  %s: %u run%s, %u failed", what, s->runs, s->runs == 1 ? "" : "s", s->failures);
+    tw_emit(o, "  %s: %u run%s, %u failed", what, s->runs, s->runs == 1 ? "" : "s", s->failures);
     if (strcmp(what, "resumed") == 0)
-        pr(o, ", %u resumed", s->resumed);
-    pr(o, "\n    %-14s %10s %10s %10s %10s   (ms)\n", "phase", "min", "median", "p95", "max");
+        tw_emit(o, ", %u resumed", s->resumed);
+    tw_emit(o, "\n    %-14s %10s %10s %10s %10s   (ms)\n", "phase", "min", "median", "p95", "max");
     for (int i = 0; i < TP_PHASE_COUNT; i++)
         stats_row(o, tp_phase_name((enum tp_phase)i), &s->phase[i]);
     if (s->bytes.n > 0)
-        pr(o, "    %-14s %10.0f %10.0f %10.0f %10.0f   (bytes)\n", "bytes", s->bytes.min_ms,
-           s->bytes.median_ms, s->bytes.p95_ms, s->bytes.max_ms);
+        tw_emit(o, "    %-14s %10.0f %10.0f %10.0f %10.0f   (bytes)\n", "bytes", s->bytes.min_ms,
+                s->bytes.median_ms, s->bytes.p95_ms, s->bytes.max_ms);
 }
 
-static void resumption(struct out *o, const struct tp_timing *t)
+static void resumption(struct text_writer *o, const struct tp_timing *t)
 {
     if (!t->has_resumed)
         return;
-    title(o, "Resumption");
+    tw_section(o, "Resumption");
     if (!t->resume_offered) {
-        pr(o, "  the server left nothing to resume (no session ID or ticket)\n");
+        tw_emit(o, "  the server left nothing to resume (no session ID or ticket)\n");
         return;
     }
     if (!t->resumed.valid) {
-        pr(o, "  the resumed handshake failed\n");
+        tw_emit(o, "  the resumed handshake failed\n");
         return;
     }
     uint64_t full = t->full.bytes[0] + t->full.bytes[1];
     uint64_t res = t->resumed.bytes[0] + t->resumed.bytes[1];
-    pr(o, "  resumed: %s", t->resume_accepted ? "yes" : "no (the server ran a full handshake)");
-    pr(o, "; %.3f ms vs %.3f ms full; %llu B vs %llu B", t->resumed.handshake_ms,
-       t->full.handshake_ms, (unsigned long long)res, (unsigned long long)full);
+    tw_emit(o, "  resumed: %s",
+            t->resume_accepted ? "yes" : "no (the server ran a full handshake)");
+    tw_emit(o, "; %.3f ms vs %.3f ms full; %llu B vs %llu B", t->resumed.handshake_ms,
+            t->full.handshake_ms, (unsigned long long)res, (unsigned long long)full);
     if (full > 0 && res < full)
-        pr(o, " (saves %llu B, %.0f %%)", (unsigned long long)(full - res),
-           100.0 * (double)(full - res) / (double)full);
-    pr(o, "\n");
+        tw_emit(o, " (saves %llu B, %.0f %%)", (unsigned long long)(full - res),
+                100.0 * (double)(full - res) / (double)full);
+    tw_emit(o, "\n");
     timeline(o, &t->resumed);
 }
 
-static void versions(struct out *o, const struct tp_timing *t)
+static void versions(struct text_writer *o, const struct tp_timing *t)
 {
     if (!t->versions[0].attempted && !t->versions[1].attempted)
         return;
-    title(o, "TLS 1.2 against TLS 1.3");
+    tw_section(o, "TLS 1.2 against TLS 1.3");
     for (size_t i = 0; i < 2; i++) {
         const struct tp_version_run *v = &t->versions[i];
         if (!v->attempted)
             continue;
         if (!v->ok) {
-            pr(o, "  %-8s not offered by the server: ", vname(v->version));
-            esc(o, v->error);
-            pr(o, "\n");
+            tw_emit(o, "  %-8s not offered by the server: ", vname(v->version));
+            tw_esc(o, v->error);
+            tw_emit(o, "\n");
             continue;
         }
-        pr(o, "  %-8s %u round trip%s, %.3f ms, %llu B\n", vname(v->version), v->tl.round_trips,
-           v->tl.round_trips == 1 ? "" : "s", v->tl.handshake_ms,
-           (unsigned long long)(v->tl.bytes[0] + v->tl.bytes[1]));
+        tw_emit(o, "  %-8s %u round trip%s, %.3f ms, %llu B\n", vname(v->version),
+                v->tl.round_trips, v->tl.round_trips == 1 ? "" : "s", v->tl.handshake_ms,
+                (unsigned long long)(v->tl.bytes[0] + v->tl.bytes[1]));
     }
 }
 
-static void projection(struct out *o, const struct tp_timing *t)
+static void projection(struct text_writer *o, const struct tp_timing *t)
 {
     if (!t->has_projection)
         return;
@@ -188,45 +224,45 @@ static void projection(struct out *o, const struct tp_timing *t)
     const struct tp_projection *p = &t->projection;
     char head[300];
     snprintf(head, sizeof head, "Projection onto %s", l->name);
-    title(o, head);
-    pr(o, "  %s: down %.4g kbit/s, up %.4g kbit/s, RTT %u ms, set-up %u ms", l->description,
-       l->dl_bps / 1000.0, l->ul_bps / 1000.0, l->rtt_ms, l->setup_ms);
+    tw_section(o, head);
+    tw_emit(o, "  %s: down %.4g kbit/s, up %.4g kbit/s, RTT %u ms, set-up %u ms", l->description,
+            l->dl_bps / 1000.0, l->ul_bps / 1000.0, l->rtt_ms, l->setup_ms);
     if (l->mtu)
-        pr(o, ", MTU %u", l->mtu);
+        tw_emit(o, ", MTU %u", l->mtu);
     if (l->frame_payload)
-        pr(o, ", frames of %u B", l->frame_payload);
-    pr(o, ", loss %.2g %%%s\n", l->loss * 100.0, l->half_duplex ? ", half duplex" : "");
+        tw_emit(o, ", frames of %u B", l->frame_payload);
+    tw_emit(o, ", loss %.2g %%%s\n", l->loss * 100.0, l->half_duplex ? ", half duplex" : "");
     if (!p->practical) {
-        sgr(o, SGR_RED);
-        pr(o, "  impractical: ");
-        sgr(o, SGR_RESET);
-        pr(o, "%s\n", p->why);
+        tw_sgr(o, SGR_RED);
+        tw_emit(o, "  impractical: ");
+        tw_sgr(o, SGR_RESET);
+        tw_emit(o, "%s\n", p->why);
     }
     for (size_t i = 0; i < p->n_flights; i++) {
         const struct tp_proj_flight *f = &p->flights[i];
-        pr(o, "  %12.0f ms  %s %-32s %7u B %4u pkt  arrives %.0f ms\n", f->start_ms,
-           arrow(f->dir), f->label, f->bytes, f->packets, f->end_ms);
+        tw_emit(o, "  %12.0f ms  %s %-32s %7u B %4u pkt  arrives %.0f ms\n", f->start_ms,
+                arrow(f->dir), f->label, f->bytes, f->packets, f->end_ms);
     }
-    pr(o, "  total %.0f ms (measured here: %.3f ms)", p->total_ms, t->full.handshake_ms);
+    tw_emit(o, "  total %.0f ms (measured here: %.3f ms)", p->total_ms, t->full.handshake_ms);
     if (t->has_projection_resumed)
-        pr(o, "; resumed %.0f ms", t->projection_resumed.total_ms);
-    pr(o, "\n  breakdown:");
+        tw_emit(o, "; resumed %.0f ms", t->projection_resumed.total_ms);
+    tw_emit(o, "\n  breakdown:");
     for (int i = 0; i < TP_PART_COUNT; i++)
         if (p->parts_ms[i] > 0)
-            pr(o, " %s %.0f ms", tp_proj_part_name((enum tp_proj_part)i), p->parts_ms[i]);
-    pr(o, "\n  what dominates: %s\n", t->dominant);
+            tw_emit(o, " %s %.0f ms", tp_proj_part_name((enum tp_proj_part)i), p->parts_ms[i]);
+    tw_emit(o, "\n  what dominates: %s\n", t->dominant);
     if (!t->has_whatif)
         return;
-    pr(o, "  what would shrink it:\n");
+    tw_emit(o, "  what would shrink it:\n");
     for (size_t i = 0; i < TP_SUGGEST_COUNT; i++) {
         const struct tp_suggestion *s = &t->whatif.items[i];
         if (s->applicable)
-            pr(o, "    %-20s saves %8.0f ms, %6lld B  (%s)\n", s->name, s->saving_ms,
-               (long long)s->saving_bytes, s->assumption);
+            tw_emit(o, "    %-20s saves %8.0f ms, %6lld B  (%s)\n", s->name, s->saving_ms,
+                    (long long)s->saving_bytes, s->assumption);
         else
-            pr(o, "    %-20s n/a: %s\n", s->name, s->assumption);
+            tw_emit(o, "    %-20s n/a: %s\n", s->name, s->assumption);
     }
-    pr(o, "  model: see tlsprobe-json(5) \"projection.model\"\n");
+    tw_emit(o, "  model: see tlsprobe-json(5) \"projection.model\"\n");
 }
 
 static void flags_text(uint8_t flags, char *out, size_t size)
@@ -243,44 +279,44 @@ static void flags_text(uint8_t flags, char *out, size_t size)
     out[n] = '\0';
 }
 
-static void capture(struct out *o, const struct tp_timing *t)
+static void capture(struct text_writer *o, const struct tp_timing *t)
 {
     if (!t->has_capture)
         return;
     const struct tp_capture_result *c = &t->capture;
-    title(o, "On the wire");
+    tw_section(o, "On the wire");
     if (c->note != NULL) {
-        pr(o, "  note: ");
-        esc(o, c->note);
-        pr(o, "\n");
+        tw_emit(o, "  note: ");
+        tw_esc(o, c->note);
+        tw_emit(o, "\n");
     }
     if (!c->used)
         return;
-    pr(o, "  interface ");
-    esc(o, c->interface);
-    pr(o, ", %zu packets, SYN round trip ", c->n_packets);
+    tw_emit(o, "  interface ");
+    tw_esc(o, c->interface);
+    tw_emit(o, ", %zu packets, SYN round trip ", c->n_packets);
     if (c->syn_rtt_ms >= 0)
-        pr(o, "%.3f ms", c->syn_rtt_ms);
+        tw_emit(o, "%.3f ms", c->syn_rtt_ms);
     else
-        pr(o, "not seen");
-    pr(o, ", %u retransmission%s; payload client %llu B, server %llu B\n", c->retransmissions,
-       c->retransmissions == 1 ? "" : "s", (unsigned long long)c->bytes[0],
-       (unsigned long long)c->bytes[1]);
+        tw_emit(o, "not seen");
+    tw_emit(o, ", %u retransmission%s; payload client %llu B, server %llu B\n", c->retransmissions,
+            c->retransmissions == 1 ? "" : "s", (unsigned long long)c->bytes[0],
+            (unsigned long long)c->bytes[1]);
     if (c->saved_to != NULL) {
-        pr(o, "  saved to ");
-        esc(o, c->saved_to);
-        pr(o, "\n");
+        tw_emit(o, "  saved to ");
+        tw_esc(o, c->saved_to);
+        tw_emit(o, "\n");
     }
     size_t n = c->n_packets < TEXT_MAX_PACKETS ? c->n_packets : TEXT_MAX_PACKETS;
     for (size_t i = 0; i < n; i++) {
         const struct tp_cap_packet *p = &c->packets[i];
         char fl[8];
         flags_text(p->flags, fl, sizeof fl);
-        pr(o, "  %10.3f ms  %s %-5s seq %-8u len %5u%s\n", p->t_ms, arrow(p->dir), fl, p->seq,
-           p->len, p->retransmission ? "  retransmission" : "");
+        tw_emit(o, "  %10.3f ms  %s %-5s seq %-8u len %5u%s\n", p->t_ms, arrow(p->dir), fl, p->seq,
+                p->len, p->retransmission ? "  retransmission" : "");
     }
     if (c->n_packets > n)
-        pr(o, "  ... %zu more (all in --json)\n", c->n_packets - n);
+        tw_emit(o, "  ... %zu more (all in --json)\n", c->n_packets - n);
 }
 
 tp_status timing_render_text(FILE *f, const struct tp_report *r, bool colour)
@@ -288,16 +324,16 @@ tp_status timing_render_text(FILE *f, const struct tp_report *r, bool colour)
     const struct tp_timing *t = r->timing;
     if (t == NULL)
         return TP_OK;
-    struct out o = {f, colour};
+    struct text_writer o = {.out = f, .colour = colour, .status = TP_OK};
     char head[160];
     snprintf(head, sizeof head, "Timing (%s%s)",
              t->full.version ? vname(t->full.version) : "no handshake",
              t->full.resumed ? ", resumed" : "");
-    title(&o, head);
+    tw_section(&o, head);
     if (t->full.valid || t->full.dns_ms >= 0)
         timeline(&o, &t->full);
     if (t->repeat > 1) {
-        title(&o, "Repeat statistics");
+        tw_section(&o, "Repeat statistics");
         series(&o, "full", &t->full_stats);
         if (t->has_resumed)
             series(&o, "resumed", &t->resumed_stats);
@@ -306,27 +342,28 @@ tp_status timing_render_text(FILE *f, const struct tp_report *r, bool colour)
     versions(&o, t);
     projection(&o, t);
     capture(&o, t);
-    return ferror(f) ? TP_E_IO : TP_OK;
+    return tw_status(&o);
 }
 
 /* ---- --read ---- */
 
-static void code_names(struct out *o, const struct tp_code_list *l, size_t max,
+static void code_names(struct text_writer *o, const struct tp_code_list *l, size_t max,
                        const char *(*namer)(uint16_t))
 {
     size_t shown = 0;
     for (size_t i = 0; i < l->n && shown < max; i++, shown++) {
         const char *name = namer(l->v[i]);
-        pr(o, "%s", i > 0 ? ", " : "");
+        if (i > 0)
+            tw_put(o, ", ");
         if (name != NULL)
-            pr(o, "%s", name);
+            tw_put(o, name);
         else
-            pr(o, "0x%04X", (unsigned)l->v[i]);
+            tw_emit(o, "0x%04X", (unsigned)l->v[i]);
     }
     if (l->total > shown)
-        pr(o, "%s+%zu more", shown > 0 ? ", " : "", l->total - shown);
+        tw_emit(o, "%s+%zu more", shown > 0 ? ", " : "", l->total - shown);
     if (l->total == 0)
-        pr(o, "none");
+        tw_put(o, "none");
 }
 
 static const char *suite_name(uint16_t code)
@@ -347,101 +384,122 @@ static const char *sig_name(uint16_t code)
     return s != NULL ? s->name : NULL;
 }
 
-static void offer(struct out *o, const struct tp_audit_hs *h)
+static void offer(struct text_writer *o, const struct tp_audit_hs *h)
 {
     if (!h->has_client_hello) {
-        pr(o, "  offer:    no ClientHello parsed\n");
+        tw_emit(o, "  offer:    no ClientHello parsed\n");
         return;
     }
-    pr(o, "  offer:    %s hello, legacy version %s", h->ssl2_hello ? "SSL 2.0" : "TLS",
-       vname(h->legacy_version));
+    tw_emit(o, "  offer:    %s hello, legacy version %s", h->ssl2_hello ? "SSL 2.0" : "TLS",
+            vname(h->legacy_version));
     if (h->versions.n > 0) {
-        pr(o, ", versions ");
+        tw_emit(o, ", versions ");
         code_names(o, &h->versions, 8, tp_version_name);
     }
-    pr(o, "\n  suites:   ");
+    tw_put(o, "\n  suites:   ");
     code_names(o, &h->suites, TEXT_MAX_SUITES, suite_name);
     if (!h->ssl2_hello) {
-        pr(o, "\n  groups:   ");
+        tw_put(o, "\n  groups:   ");
         code_names(o, &h->groups, 10, group_name);
-        pr(o, "; key shares: ");
+        tw_put(o, "; key shares: ");
         code_names(o, &h->key_shares, 4, group_name);
-        pr(o, "\n  sigalgs:  ");
+        tw_put(o, "\n  sigalgs:  ");
         code_names(o, &h->sigalgs, 8, sig_name);
-        pr(o, "\n  SNI: ");
-        esc(o, h->sni != NULL ? h->sni : "(none)");
-        pr(o, "; ALPN: ");
+        tw_put(o, "\n  SNI: ");
+        tw_esc(o, h->sni != NULL ? h->sni : "(none)");
+        tw_put(o, "; ALPN: ");
         for (size_t i = 0; i < h->alpn.count; i++) {
-            pr(o, "%s", i ? "," : "");
-            esc(o, h->alpn.items[i]);
+            if (i > 0)
+                tw_put(o, ",");
+            tw_esc(o, h->alpn.items[i]);
         }
         if (h->alpn.count == 0)
-            pr(o, "(none)");
-        pr(o, "; %zu extensions\n  JA4:      %s", h->extensions.total, h->ja4);
+            tw_put(o, "(none)");
+        tw_emit(o, "; %zu extensions\n  JA4:      %s", h->extensions.total, h->ja4);
     }
-    pr(o, "\n");
+    tw_emit(o, "\n");
 }
 
-static void choice(struct out *o, const struct tp_audit_hs *h)
+static void choice(struct text_writer *o, const struct tp_audit_hs *h)
 {
     if (!h->has_server_hello) {
-        pr(o, "  server:   no ServerHello%s\n", h->hello_retry ? " (HelloRetryRequest only)" : "");
+        tw_emit(o, "  server:   no ServerHello%s\n",
+                h->hello_retry ? " (HelloRetryRequest only)" : "");
         return;
     }
     const char *suite = suite_name(h->suite);
-    pr(o, "  server:   %s, ", vname(h->version));
+    tw_emit(o, "  server:   %s, ", vname(h->version));
     if (suite != NULL)
-        pr(o, "%s", suite);
+        tw_put(o, suite);
     else
-        pr(o, "0x%04X", (unsigned)h->suite);
+        tw_emit(o, "0x%04X", (unsigned)h->suite);
     if (h->group != 0) {
         const char *g = group_name(h->group);
-        pr(o, ", group %s", g != NULL ? g : "?");
+        tw_emit(o, ", group %s", g != NULL ? g : "?");
     }
     if (h->resumed || h->tl.resumed)
-        pr(o, ", resumed");
-    pr(o, "\n  chain:    ");
+        tw_emit(o, ", resumed");
+    tw_emit(o, "\n  chain:    ");
     if (h->certs == NULL) {
-        pr(o, "%s\n", h->version == TP_VER_TLS13 ? "encrypted (TLS 1.3)" : "not seen");
+        tw_emit(o, "%s\n", h->version == TP_VER_TLS13 ? "encrypted (TLS 1.3)" : "not seen");
         return;
     }
-    pr(o, "%zu certificate%s, %llu B", h->certs_total, h->certs_total == 1 ? "" : "s",
-       (unsigned long long)h->certificate_bytes);
+    tw_emit(o, "%zu certificate%s, %llu B", h->certs_total, h->certs_total == 1 ? "" : "s",
+            (unsigned long long)h->certificate_bytes);
     for (size_t i = 0; i < h->n_certs; i++) {
-        pr(o, "%s", i == 0 ? ": " : "; ");
-        esc(o, h->certs[i].subject != NULL ? h->certs[i].subject : "(unparsed)");
+        tw_put(o, i == 0 ? ": " : "; ");
+        tw_esc(o, h->certs[i].subject != NULL ? h->certs[i].subject : "(unparsed)");
     }
-    pr(o, "\n");
+    tw_put(o, "\n");
 }
 
-static void audit_hs(struct out *o, size_t index, const struct tp_audit_hs *h)
+static void audit_hs(struct text_writer *o, size_t index, const struct tp_audit_hs *h)
 {
-    pr(o, "\n");
-    sgr(o, SGR_BOLD);
-    pr(o, "Handshake %zu", index + 1);
-    sgr(o, SGR_RESET);
-    pr(o, ": stream %llu, %s -> %s, at %.3f ms\n", (unsigned long long)h->stream, h->client,
-       h->server, h->start_ms);
+    tw_emit(o, "\n");
+    tw_sgr(o, SGR_BOLD);
+    tw_emit(o, "Handshake %zu", index + 1);
+    tw_sgr(o, SGR_RESET);
+    tw_emit(o, ": stream %llu, %s -> %s, at %.3f ms\n", (unsigned long long)h->stream, h->client,
+            h->server, h->start_ms);
     offer(o, h);
     choice(o, h);
     if (h->tl.valid) {
-        pr(o, "  flights:\n");
+        tw_emit(o, "  flights:\n");
         flights(o, &h->tl, "  ");
         if (h->tl.complete)
-            pr(o, "  handshake %.3f ms, %u round trip%s\n", h->tl.handshake_ms,
-               h->tl.round_trips, h->tl.round_trips == 1 ? "" : "s");
+            tw_emit(o, "  handshake %.3f ms, %u round trip%s\n", h->tl.handshake_ms,
+                    h->tl.round_trips, h->tl.round_trips == 1 ? "" : "s");
     }
     if (h->note != NULL) {
-        pr(o, "  note:     ");
-        esc(o, h->note);
-        pr(o, "\n");
+        tw_emit(o, "  note:     ");
+        tw_esc(o, h->note);
+        tw_emit(o, "\n");
     }
     if (h->findings.count > 0) {
-        pr(o, "  findings: ");
+        tw_emit(o, "  findings: ");
         for (size_t i = 0; i < h->findings.count; i++)
-            pr(o, "%s%s", i ? ", " : "", h->findings.items[i]);
-        pr(o, "\n");
+            tw_emit(o, "%s%s", i ? ", " : "", h->findings.items[i]);
+        tw_emit(o, "\n");
     }
+}
+
+tp_status audit_render_text_head(FILE *f, const struct tp_audit *a, bool colour)
+{
+    struct text_writer o = {.out = f, .colour = colour, .status = TP_OK};
+    tw_sgr(&o, SGR_BOLD);
+    tw_emit(&o, "Capture file ");
+    tw_esc(&o, a->path);
+    tw_sgr(&o, SGR_RESET);
+    tw_emit(&o, "\n");
+    return tw_status(&o);
+}
+
+tp_status audit_render_text_handshake(FILE *f, size_t index, const struct tp_audit_hs *h,
+                                      bool colour)
+{
+    struct text_writer o = {.out = f, .colour = colour, .status = TP_OK};
+    audit_hs(&o, index, h);
+    return tw_status(&o);
 }
 
 tp_status audit_render_text(FILE *f, const struct tp_report *r, bool colour)
@@ -449,30 +507,25 @@ tp_status audit_render_text(FILE *f, const struct tp_report *r, bool colour)
     const struct tp_audit *a = r->audit;
     if (a == NULL)
         return TP_OK;
-    struct out o = {f, colour};
-    sgr(&o, SGR_BOLD);
-    pr(&o, "Capture file ");
-    esc(&o, a->path);
-    sgr(&o, SGR_RESET);
-    pr(&o, "\n  %llu packets, %llu TCP streams (%llu TLS), %zu handshake%s\n",
-       (unsigned long long)a->packets, (unsigned long long)a->streams,
-       (unsigned long long)a->tls_streams, a->n_hs, a->n_hs == 1 ? "" : "s");
+    struct text_writer o = {.out = f, .colour = colour, .status = TP_OK};
+    tw_section(&o, "Capture file totals");
+    tw_emit(&o, "  %llu packets, %llu TCP streams (%llu TLS), %zu handshake%s\n",
+            (unsigned long long)a->packets, (unsigned long long)a->streams,
+            (unsigned long long)a->tls_streams, a->n_hs, a->n_hs == 1 ? "" : "s");
     if (a->n_skipped > 0) {
-        pr(&o, "  skipped:");
+        tw_emit(&o, "  skipped:");
         for (size_t i = 0; i < a->n_skipped; i++)
-            pr(&o, " %s %llu", a->skipped[i].reason, (unsigned long long)a->skipped[i].count);
-        pr(&o, "\n");
+            tw_emit(&o, " %s %llu", a->skipped[i].reason, (unsigned long long)a->skipped[i].count);
+        tw_emit(&o, "\n");
     }
     if (a->error != NULL) {
-        sgr(&o, SGR_RED);
-        pr(&o, "  damaged file: ");
-        sgr(&o, SGR_RESET);
-        esc(&o, a->error);
-        pr(&o, "; results up to there are reported\n");
+        tw_sgr(&o, SGR_RED);
+        tw_emit(&o, "  damaged file: ");
+        tw_sgr(&o, SGR_RESET);
+        tw_esc(&o, a->error);
+        tw_emit(&o, "; results up to there are reported\n");
     }
     if (a->n_hs == 0)
-        pr(&o, "  no TLS handshake found\n");
-    for (size_t i = 0; i < a->n_hs; i++)
-        audit_hs(&o, i, &a->hs[i]);
-    return ferror(f) ? TP_E_IO : TP_OK;
+        tw_emit(&o, "  no TLS handshake found\n");
+    return tw_status(&o);
 }

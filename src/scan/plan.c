@@ -196,15 +196,33 @@ void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t cod
             return;
         }
         take_pick(e, code);
-        if (e->n_remaining == 0) {
+        if (e->n_remaining == 0 || e->first_pick_only) {
             e->state = PLAN_ELIM_DONE;
         } else if (e->stop_at_one && e->n_remaining == 1) {
             take_pick(e, e->remaining[0]);
             e->state = PLAN_ELIM_DONE;
         }
         return;
+    case PLAN_ANSWER_PICK_DIED:
+        if (!plan_elim_contains(e->remaining, e->n_remaining, code)) {
+            e->state = PLAN_ELIM_INCOMPLETE;
+            snprintf(e->why, sizeof e->why, "server chose 0x%04X, which was not offered", code);
+            return;
+        }
+        /* The ServerHello named the culprit: no split needed, the rest of
+         * the offer goes on without it. */
+        remove_code(e, code);
+        if (e->n_broken < PLAN_MAX_BROKEN)
+            e->broken[e->n_broken++] = code;
+        if (e->n_remaining == 0)
+            e->state = PLAN_ELIM_DONE;
+        return;
     case PLAN_ANSWER_REFUSED:
         e->state = PLAN_ELIM_DONE;
+        return;
+    case PLAN_ANSWER_DIED:
+        e->state = PLAN_ELIM_DIED;
+        snprintf(e->why, sizeof e->why, "%s", why != NULL ? why : "the offer died");
         return;
     case PLAN_ANSWER_UNKNOWN:
     default:
@@ -212,6 +230,112 @@ void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t cod
         snprintf(e->why, sizeof e->why, "%s", why != NULL ? why : "a probe could not tell");
         return;
     }
+}
+
+bool plan_refusal_suspicious(int alert)
+{
+    switch (alert) {
+    case -1: /* a close or a reset with no alert */
+    case 47: /* illegal_parameter */
+    case 50: /* decode_error */
+    case 80: /* internal_error */
+        return true;
+    default:
+        return false;
+    }
+}
+
+enum plan_kx_family plan_kx_family(uint16_t code)
+{
+    static const struct {
+        const char *kx;
+        enum plan_kx_family family;
+    } map[] = {
+        {"ECDHE", PLAN_KX_ECDHE},         {"DHE", PLAN_KX_DHE},
+        {"DHE_EXPORT", PLAN_KX_DHE},      {"DHE_EXPORT1024", PLAN_KX_DHE},
+        {"RSA", PLAN_KX_RSA},             {"RSA_EXPORT", PLAN_KX_RSA},
+        {"RSA_EXPORT1024", PLAN_KX_RSA},  {"DH", PLAN_KX_STATIC_DH},
+        {"DH_EXPORT", PLAN_KX_STATIC_DH}, {"ECDH", PLAN_KX_STATIC_DH},
+    };
+    const struct tp_suite_info *s = tp_suite_by_code(code);
+    if (s == NULL || s->kx == NULL || (s->flags & (TP_SF_PSK | TP_SF_SRP | TP_SF_ANON)) != 0)
+        return PLAN_KX_OTHER;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(s->kx, map[i].kx) == 0)
+            return map[i].family;
+    return PLAN_KX_OTHER;
+}
+
+const char *plan_kx_family_name(enum plan_kx_family f)
+{
+    static const char *const names[PLAN_KX_COUNT] = {
+        [PLAN_KX_ECDHE] = "ECDHE",
+        [PLAN_KX_DHE] = "DHE",
+        [PLAN_KX_RSA] = "RSA key transport",
+        [PLAN_KX_STATIC_DH] = "static DH/ECDH",
+        [PLAN_KX_OTHER] = "PSK/SRP/anonymous/other",
+    };
+    return (unsigned)f < PLAN_KX_COUNT ? names[f] : "unknown";
+}
+
+void plan_poison_split(const uint16_t *codes, size_t n, unsigned level, enum plan_style style,
+                       struct plan_split *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n > PLAN_MAX_CODES)
+        n = PLAN_MAX_CODES;
+    out->step = PLAN_SPLIT_GIVE_UP;
+    if (n == 0)
+        return;
+    if (level == 0) {
+        size_t w = 0;
+        for (int f = 0; f < PLAN_KX_COUNT; f++) {
+            size_t start = w;
+            for (size_t i = 0; i < n; i++)
+                if (plan_kx_family(codes[i]) == (enum plan_kx_family)f)
+                    out->codes[w++] = codes[i];
+            if (w > start)
+                out->part_len[out->n_parts++] = w - start;
+        }
+        if (out->n_parts > 1) {
+            out->step = PLAN_SPLIT_FAMILIES;
+            return;
+        }
+        out->n_parts = 0;
+        memset(out->part_len, 0, sizeof out->part_len);
+    }
+    /* One family (or already split by family): only a server that refuses
+     * cleanly lets a death point at a suite; for one that closes on every
+     * refusal a death is just that. */
+    if (style == PLAN_STYLE_UNKNOWN) {
+        out->step = PLAN_SPLIT_NEED_STYLE;
+        return;
+    }
+    if (style != PLAN_STYLE_CLEAN || level >= PLAN_SPLIT_MAX_LEVEL)
+        return;
+    memcpy(out->codes, codes, n * sizeof codes[0]);
+    if (n == 1) {
+        out->step = PLAN_SPLIT_CULPRIT;
+        out->n_parts = 1;
+        out->part_len[0] = 1;
+        return;
+    }
+    out->step = PLAN_SPLIT_HALVES;
+    out->n_parts = 2;
+    out->part_len[0] = n / 2;
+    out->part_len[1] = n - n / 2;
+}
+
+const uint16_t *plan_split_part(const struct plan_split *s, size_t index, size_t *n)
+{
+    size_t off = 0;
+    *n = 0;
+    if (index >= s->n_parts)
+        return s->codes;
+    for (size_t i = 0; i < index; i++)
+        off += s->part_len[i];
+    *n = s->part_len[index];
+    return s->codes + off;
 }
 
 enum tp_tri plan_server_order(bool have_forward, uint16_t forward, bool have_reverse,

@@ -58,7 +58,11 @@ enum plan_elim_state {
     PLAN_ELIM_RUNNING,    /* offer elim.remaining next */
     PLAN_ELIM_DONE,       /* the server refused the rest: the picks are complete */
     PLAN_ELIM_INCOMPLETE, /* a probe could not tell: picks are certain, the rest unknown */
+    PLAN_ELIM_DIED,       /* the offer of elim.remaining died suspiciously: see plan_poison_split */
 };
+
+/* Suites the server selected and then abandoned, kept per elimination. */
+#define PLAN_MAX_BROKEN 32
 
 struct plan_elim {
     uint16_t remaining[PLAN_MAX_CODES];
@@ -67,10 +71,21 @@ struct plan_elim {
     size_t n_picked;
     enum plan_elim_state state;
     bool stop_at_one;   /* the set is known to be accepted: the last one needs no probe */
-    char why[160];      /* for INCOMPLETE, or an odd DONE (pick not offered) */
+    bool first_pick_only; /* a version probe: one clean pick answers it */
+    char why[160];      /* for INCOMPLETE or DIED, or an odd DONE (pick not offered) */
+    uint16_t broken[PLAN_MAX_BROKEN]; /* PICK_DIED answers, in order */
+    size_t n_broken;
 };
 
-enum plan_answer { PLAN_ANSWER_PICK, PLAN_ANSWER_REFUSED, PLAN_ANSWER_UNKNOWN };
+enum plan_answer {
+    PLAN_ANSWER_PICK,      /* a ServerHello (and, TLS <= 1.2, its whole flight) */
+    PLAN_ANSWER_REFUSED,   /* a clean refusal of the offer (plan_refusal_suspicious false) */
+    PLAN_ANSWER_UNKNOWN,
+    PLAN_ANSWER_DIED,      /* a suspicious refusal: the server may have picked a suite it
+                            * cannot complete, which hides the rest of the offer */
+    PLAN_ANSWER_PICK_DIED, /* a ServerHello naming code, then an alert or a close before
+                            * the flight ended: code is broken, the rest is still open */
+};
 
 void plan_elim_init(struct plan_elim *e, const uint16_t *codes, size_t n);
 /* Record the answer to offering e->remaining. For a pick, code is what the
@@ -79,6 +94,66 @@ void plan_elim_init(struct plan_elim *e, const uint16_t *codes, size_t n);
 void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t code,
                       const char *why);
 bool plan_elim_contains(const uint16_t *codes, size_t n, uint16_t code);
+
+/* ---- poisoned picks ----
+ *
+ * A server may select a suite it cannot complete (DHE without DH parameters,
+ * an ECDSA suite with only an RSA certificate, a ServerKeyExchange that
+ * fails) and then close, reset or send an alert that does not mean "no
+ * common suite". Offered with others, such a suite hides every suite behind
+ * it: a version looks unsupported, an elimination stops early. A clean
+ * refusal is handshake_failure(40) or insufficient_security(71) (RFC 8446
+ * Sec. 6.2; RFC 5246 Sec. 7.2.2); a close without an alert, a reset,
+ * internal_error(80), illegal_parameter(47) or decode_error(50) are suspect
+ * and make the engine split the offer instead of concluding. */
+bool plan_refusal_suspicious(int alert); /* alert description, -1 for none (close, reset) */
+
+/* Key-exchange families (the registry's kx column), the first split. */
+enum plan_kx_family {
+    PLAN_KX_ECDHE,
+    PLAN_KX_DHE,
+    PLAN_KX_RSA,
+    PLAN_KX_STATIC_DH, /* DH_* and ECDH_* with certificate keys */
+    PLAN_KX_OTHER,     /* PSK, SRP, anonymous, Kerberos, GOST, unknown code points */
+    PLAN_KX_COUNT,
+};
+enum plan_kx_family plan_kx_family(uint16_t code);
+const char *plan_kx_family_name(enum plan_kx_family f);
+
+/* How this server refuses an offer with no suite it knows, per version: with
+ * a clean alert, or otherwise (close, reset, another alert). Only when it
+ * refuses cleanly does a suspicious end of a small offer single out a suite
+ * the server selects and then abandons. */
+enum plan_style { PLAN_STYLE_UNKNOWN, PLAN_STYLE_CLEAN, PLAN_STYLE_CLOSES };
+
+enum plan_split_step {
+    PLAN_SPLIT_FAMILIES,  /* parts: the key-exchange families present (level 0 only) */
+    PLAN_SPLIT_HALVES,    /* parts: the two halves, offer order kept */
+    PLAN_SPLIT_CULPRIT,   /* one suite, and the server refuses cleanly: it is broken */
+    PLAN_SPLIT_NEED_STYLE,/* ask how the server refuses (one probe), then decide again */
+    PLAN_SPLIT_GIVE_UP,   /* cannot be told from a refusal: take it as one */
+};
+
+#define PLAN_SPLIT_MAX_PARTS PLAN_KX_COUNT
+/* Deeper than 1 (families) + log2(PLAN_MAX_CODES) halvings cannot help. */
+#define PLAN_SPLIT_MAX_LEVEL 11u
+
+struct plan_split {
+    enum plan_split_step step;
+    size_t n_parts;
+    size_t part_len[PLAN_SPLIT_MAX_PARTS];
+    uint16_t codes[PLAN_MAX_CODES]; /* the parts one after the other */
+};
+
+/* What to do with an offer (codes[0..n), at split level `level`, 0 for an
+ * offer not split yet) that died suspiciously: at level 0 split it by family
+ * when it holds more than one; otherwise, when the server refuses cleanly,
+ * halve it down to the one suite that dies alone; when it does not, a death
+ * is a refusal like any other. The parts are disjoint and cover codes. */
+void plan_poison_split(const uint16_t *codes, size_t n, unsigned level, enum plan_style style,
+                       struct plan_split *out);
+/* Part `index` of a split (a slice of out->codes), its length in *n. */
+const uint16_t *plan_split_part(const struct plan_split *s, size_t index, size_t *n);
 
 /* Server-enforced order from the picks of the same set offered in two
  * different orders (forward and reversed), n_accepted suites accepted in all:

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/starttls.h"
 #include "wire/clienthello.h"
 #include "wire/flight.h"
 #include "wire/registry.h"
@@ -215,6 +216,7 @@ static bool interpret_need_more(size_t len, bool closed, bool reset, struct prob
         } else if (len == 0) {
             out->outcome = PROBE_UNKNOWN;
             out->transport_failure = true;
+            out->reset = true;
             set_why(out, "connection reset without a reply");
         } else {
             out->outcome = PROBE_UNKNOWN;
@@ -263,6 +265,22 @@ bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t l
          * the byte cap is reached. */
         decisive = !spec->want_flight || f.flight_complete || closed || len >= PROBE_MAX_BYTES ||
                    f.sh.is_hrr || f.sh.version >= TP_VER_TLS13;
+        /* RFC 5246 Sec. 7.3: a full handshake's first flight ends with
+         * ServerHelloDone; an alert (no ChangeCipherSpec: no resumption is
+         * offered) or a close before it abandons the suite just selected. */
+        if (spec->want_flight && !f.sh.is_hrr && f.sh.version < TP_VER_TLS13 &&
+            ((f.has_alert && !f.change_cipher_spec) || (closed && !f.flight_complete))) {
+            out->died_after_hello = true;
+            size_t n = strlen(out->why);
+            if (f.has_alert) {
+                const char *name = tp_alert_name(f.alert.description);
+                out->alert = f.alert.description;
+                snprintf(out->why + n, sizeof out->why - n, ", then alert %s (%u)",
+                         name != NULL ? name : "unassigned", f.alert.description);
+            } else {
+                snprintf(out->why + n, sizeof out->why - n, ", then a close before ServerHelloDone");
+            }
+        }
         break;
     case TP_FLIGHT_ALERT:
         out->outcome = PROBE_REFUSED;
@@ -375,8 +393,29 @@ static void read_reply(int fd, const struct probe_spec *spec, uint8_t *buf, uint
     out->decisive_ms = ms_since(sent_at);
 }
 
+/* The plaintext dialogue before the hello. A refusal or a peer that is not
+ * the service says nothing about the offer (UNKNOWN); only a time-out or a
+ * socket error is worth a retry. */
+static bool probe_starttls(int fd, const struct probe_starttls *starttls, uint32_t connect_ms,
+                           tp_deadline deadline, struct probe_result *out)
+{
+    if (starttls == NULL || starttls->proto == TP_STARTTLS_NONE)
+        return true;
+    tp_error err = {0};
+    uint64_t began = tp_now_ns();
+    tp_status status = net_starttls(fd, starttls->proto, starttls->host,
+                                    tp_deadline_min_ms(deadline, connect_ms), &err);
+    out->starttls_ms = ms_since(began);
+    if (status == TP_OK)
+        return true;
+    out->transport_failure = status == TP_E_TIMEOUT || status == TP_E_CONNECT;
+    set_why(out, "STARTTLS: %s", err.msg);
+    return false;
+}
+
 void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32_t connect_ms,
-               uint32_t timeout_ms, tp_deadline deadline, struct probe_result *out)
+               uint32_t timeout_ms, tp_deadline deadline, const struct probe_starttls *starttls,
+               struct probe_result *out)
 {
     uint8_t rnd[64];
     tp_writer wr;
@@ -407,6 +446,8 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
         goto out;
     }
     out->connected = true;
+    if (!probe_starttls(fd, starttls, connect_ms, deadline, out))
+        goto out;
     uint64_t sent_at = tp_now_ns();
     tp_deadline until = tp_deadline_min_ms(deadline, timeout_ms);
     if (!send_all(fd, tp_wr_data(&wr), tp_wr_len(&wr), until, &err_no)) {

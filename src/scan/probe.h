@@ -11,7 +11,10 @@
  *             truncated reply, more than PROBE_MAX_BYTES without a decisive
  *             message. A reset is not taken as a refusal: middleboxes and
  *             overloaded servers reset too, and a false "no" is worse than an
- *             honest "unknown". The why says which. */
+ *             honest "unknown". The why says which.
+ * An ACCEPTED TLS <= 1.2 reply whose flight ends in an alert or a close
+ * before ServerHelloDone is flagged died_after_hello: the server selected a
+ * suite it could not complete (scan/plan.h, poisoned picks). */
 #ifndef TP_SCAN_PROBE_H
 #define TP_SCAN_PROBE_H
 
@@ -54,14 +57,25 @@ struct probe_spec {
 
 enum probe_outcome { PROBE_UNKNOWN = 0, PROBE_ACCEPTED, PROBE_REFUSED };
 
+/* --starttls for every probe's connection (net/starttls.h): the dialogue
+ * runs after the connect, within the connect budget, and the reply timer
+ * starts after it, at the ClientHello, so the scan's RTT is TLS's. */
+struct probe_starttls {
+    enum tp_starttls proto; /* TP_STARTTLS_NONE: TLS at once */
+    const char *host;       /* the service's name (XMPP 'to') */
+};
+
 struct probe_result {
     enum probe_outcome outcome;
     char why[200];               /* one line: what was seen */
     bool transport_failure;      /* UNKNOWN from connect, reset or time-out: worth a retry */
+    bool reset;                  /* UNKNOWN: reset (RST) before any reply byte */
+    bool died_after_hello;       /* ACCEPTED, then an alert or a close mid-flight */
     bool connected;
     bool got_bytes;
     uint32_t first_byte_ms;      /* ClientHello sent -> first byte (0 if none) */
     uint32_t decisive_ms;        /* ClientHello sent -> decisive reply */
+    uint32_t starttls_ms;        /* the STARTTLS dialogue (0 without --starttls) */
     int alert;                   /* description, -1 if none */
     bool hrr;
     uint16_t version;            /* negotiated (ServerHello) */
@@ -94,9 +108,11 @@ TP_MUST_CHECK tp_status probe_build(const struct probe_spec *spec, const uint8_t
 
 /* Run one probe against addr. Never fails: every problem is an UNKNOWN
  * outcome with a why. timeout_ms bounds the wait for the reply (after the
- * ClientHello is sent); connect_ms the TCP connect; both end at deadline. */
+ * ClientHello is sent); connect_ms the TCP connect, and again the STARTTLS
+ * dialogue when starttls (may be NULL) asks for one; all end at deadline. */
 void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32_t connect_ms,
-               uint32_t timeout_ms, tp_deadline deadline, struct probe_result *out);
+               uint32_t timeout_ms, tp_deadline deadline, const struct probe_starttls *starttls,
+               struct probe_result *out);
 
 /* Interpret what the server sent (buf[0..len), closed says whether the
  * peer closed or reset, reset whether it was a reset). Sets outcome and

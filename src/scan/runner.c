@@ -165,7 +165,8 @@ static void run_probe(struct runner *r, const struct probe_spec *spec, struct pr
         uint32_t timeout = plan_probe_timeout_ms(r->measured, r->rtt_ms, r->service_ms);
         pthread_mutex_unlock(&r->mu);
         sleep_until_ns(start_at);
-        probe_run(spec, r->addr, r->limits.connect_ms, timeout, r->limits.deadline, res);
+        probe_run(spec, r->addr, r->limits.connect_ms, timeout, r->limits.deadline,
+                  &r->limits.starttls, res);
         pthread_mutex_lock(&r->mu);
         r->probes++;
         note_timing(r, res);

@@ -54,6 +54,7 @@ struct runner_limits {
     uint32_t delay_ms;          /* between connection starts */
     uint32_t connect_ms;
     tp_deadline deadline;
+    struct probe_starttls starttls; /* --starttls on every probe's connection */
 };
 
 struct runner {

@@ -31,6 +31,12 @@
  * work per handshake, not by latency: extra chunks and splits would only add
  * connections. Above it, they shorten the chains that latency multiplies. */
 #define SLOW_LINK_MS 20
+/* Follow-up rounds of a phase for offers that died suspiciously (plan.h,
+ * poisoned picks): the family split, one style probe, then the halvings. */
+#define MAX_ROUNDS (PLAN_SPLIT_MAX_LEVEL + 3)
+/* A suite code no server may select (RFC 8701 Sec. 3: GREASE values are
+ * unknown to every server): offered alone it shows how a refusal looks. */
+#define STYLE_PROBE_SUITE 0x0A0A
 
 static const uint16_t scan_versions[N_VERSIONS] = {
     TP_VER_SSL2, TP_VER_SSL3, TP_VER_TLS10, TP_VER_TLS11, TP_VER_TLS12, TP_VER_TLS13,
@@ -70,6 +76,12 @@ struct found_suite {
     bool has_group;
 };
 
+/* A suite the server selects and then abandons (plan.h, poisoned picks). */
+struct broken_suite {
+    uint16_t code;
+    char how[96];
+};
+
 struct ver_state {
     uint16_t version;
     enum tp_tri supported;
@@ -85,6 +97,15 @@ struct ver_state {
     enum tp_tri server_order;
     uint16_t order[PLAN_MAX_CODES];
     size_t n_order;
+    /* Whole-offer probes (reverse order, features, groups, schemes) offer
+     * base: every candidate, or, when the full offer died, the key-exchange
+     * parts that got a ServerHello. */
+    uint16_t base[PLAN_MAX_CODES];
+    size_t n_base;
+    enum plan_style style;      /* how this server refuses at this version */
+    bool style_asked;           /* a J_STYLE probe is planned or done */
+    struct broken_suite broken[PLAN_MAX_BROKEN];
+    size_t n_broken;
 };
 
 struct feature_state {
@@ -117,6 +138,7 @@ struct scan_state {
 
 enum job_kind {
     J_VERSION,
+    J_STYLE,
     J_REVERSE,
     J_SUITES,
     J_ORDER_FWD,
@@ -137,6 +159,10 @@ struct job {
     struct plan_elim elim;      /* elimination jobs */
     uint16_t offer[PLAN_MAX_CODES]; /* suites of single-probe and group/sigalg jobs */
     size_t n_offer;
+    unsigned level;             /* J_VERSION, J_SUITES: poison split level (plan.h) */
+    bool deferred;              /* a dead offer waiting for the J_STYLE answer */
+    char died_how[96];          /* what the suspicious end of the offer looked like */
+    struct probe_result res;    /* J_VERSION: the last answer */
 };
 
 /* Jobs are allocated one by one: the runner holds pointers to them while
@@ -219,6 +245,76 @@ static void add_sigalg(struct scan_state *st, uint16_t code)
         st->sigalgs[st->n_sigalgs++] = code;
 }
 
+static const char *suite_label(uint16_t code, char *buf, size_t size)
+{
+    const struct tp_suite_info *s = tp_suite_by_code(code);
+    const char *name = s != NULL ? tp_suite_name(s) : NULL;
+    if (name == NULL && s != NULL)
+        name = s->openssl_name;
+    if (name != NULL)
+        return name;
+    snprintf(buf, size, "0x%04X", code);
+    return buf;
+}
+
+/* What the end of an offer looked like, as "server selects X but ...". */
+static void describe_death(const struct probe_result *res, char *buf, size_t size)
+{
+    const char *name = res->alert >= 0 ? tp_alert_name((uint8_t)res->alert) : NULL;
+    if (res->died_after_hello && res->alert >= 0)
+        snprintf(buf, size, "sends alert %s (%d) after its ServerHello",
+                 name != NULL ? name : "unassigned", res->alert);
+    else if (res->died_after_hello)
+        snprintf(buf, size, "closes the connection after its ServerHello");
+    else if (res->outcome == PROBE_UNKNOWN && res->reset)
+        snprintf(buf, size, "resets the connection");
+    else if (res->alert >= 0)
+        snprintf(buf, size, "answers alert %s (%d)", name != NULL ? name : "unassigned",
+                 res->alert);
+    else
+        snprintf(buf, size, "closes the connection without an alert");
+}
+
+/* The likely cause, from what the suite needs that a server may lack. */
+static const char *broken_hint(uint16_t code)
+{
+    const struct tp_suite_info *s = tp_suite_by_code(code);
+    switch (plan_kx_family(code)) {
+    case PLAN_KX_DHE:
+        return " (no DH parameters?)";
+    case PLAN_KX_STATIC_DH:
+        return " (no certificate with a DH/ECDH key?)";
+    default:
+        break;
+    }
+    if (s != NULL && s->auth != NULL && strcmp(s->auth, "ECDSA") == 0)
+        return " (no ECDSA certificate?)";
+    if (s != NULL && s->auth != NULL && strcmp(s->auth, "DSS") == 0)
+        return " (no DSA certificate?)";
+    return "";
+}
+
+static void add_broken(struct ver_state *v, uint16_t code, const char *how)
+{
+    for (size_t i = 0; i < v->n_broken; i++)
+        if (v->broken[i].code == code)
+            return;
+    if (v->n_broken >= PLAN_MAX_BROKEN)
+        return;
+    struct broken_suite *b = &v->broken[v->n_broken++];
+    b->code = code;
+    snprintf(b->how, sizeof b->how, "%s", how);
+}
+
+/* A refusal with handshake_failure or insufficient_security: the server
+ * says "no common suite" when it has none (plan.h). */
+static void learn_style(struct ver_state *v, const struct probe_result *res)
+{
+    if (res->outcome == PROBE_REFUSED &&
+        (res->alert == TP_AD_HANDSHAKE_FAILURE || res->alert == TP_AD_INSUFFICIENT_SECURITY))
+        v->style = PLAN_STYLE_CLEAN;
+}
+
 /* Alerts that blame the hello itself rather than the offer (RFC 8446 Sec.
  * 6.2): a server sending one to the full offer may choke on its length. */
 static bool alert_blames_hello(int alert)
@@ -264,14 +360,19 @@ static void version_done(struct ver_state *v, const struct probe_result *res)
     }
 }
 
+/* poison: the offer is suites, and a suspicious end splits it (plan.h);
+ * otherwise (groups, schemes, order) any refusal ends the elimination. */
 static enum plan_answer elim_answer(const struct probe_result *res, uint16_t version,
-                                    const char **why)
+                                    bool poison, const char **why)
 {
     *why = res->why;
     if (res->outcome == PROBE_REFUSED)
-        return PLAN_ANSWER_REFUSED;
+        return poison && plan_refusal_suspicious(res->alert) ? PLAN_ANSWER_DIED
+                                                              : PLAN_ANSWER_REFUSED;
+    if (poison && res->outcome == PROBE_UNKNOWN && res->reset)
+        return PLAN_ANSWER_DIED;
     if (res->outcome == PROBE_ACCEPTED && res->version == version)
-        return PLAN_ANSWER_PICK;
+        return poison && res->died_after_hello ? PLAN_ANSWER_PICK_DIED : PLAN_ANSWER_PICK;
     if (res->outcome == PROBE_ACCEPTED)
         *why = "server switched version during elimination";
     return PLAN_ANSWER_UNKNOWN;
@@ -403,10 +504,23 @@ static bool job_next(struct scan_job *base, void *ctx, struct probe_spec *spec)
     struct ver_state *v = &st->ver[j->vi];
     switch (j->kind) {
     case J_VERSION:
+        if (v->version == TP_VER_SSL2) {
+            if (!single_shot(j))
+                return false;
+            probe_spec_defaults(spec, v->version, st->sni);
+            return true;
+        }
+        if (j->elim.state != PLAN_ELIM_RUNNING)
+            return false;
+        probe_spec_defaults(spec, v->version, st->sni);
+        spec_suites(spec, j->elim.remaining, j->elim.n_remaining);
+        return true;
+    case J_STYLE:
         if (!single_shot(j))
             return false;
         probe_spec_defaults(spec, v->version, st->sni);
-        spec_suites(spec, v->cand, v->n_cand);
+        spec->suites[0] = STYLE_PROBE_SUITE;
+        spec->n_suites = 1;
         return true;
     case J_REVERSE:
     case J_ORDER_FWD:
@@ -472,13 +586,24 @@ static void elim_step(struct scan_state *st, struct job *j, const struct probe_r
                       bool have_pick, uint16_t pick, const char *what)
 {
     const char *why;
-    enum plan_answer a = elim_answer(res, st->ver[j->vi].version, &why);
-    if (a == PLAN_ANSWER_PICK && !have_pick) {
+    struct ver_state *v = &st->ver[j->vi];
+    bool poison = j->kind == J_SUITES || j->kind == J_VERSION;
+    enum plan_answer a = elim_answer(res, v->version, poison, &why);
+    if ((a == PLAN_ANSWER_PICK || a == PLAN_ANSWER_PICK_DIED) && !have_pick) {
         a = PLAN_ANSWER_UNKNOWN;
         why = "the reply did not show which one the server chose";
     }
+    if (a == PLAN_ANSWER_DIED)
+        describe_death(res, j->died_how, sizeof j->died_how);
+    if (a == PLAN_ANSWER_PICK_DIED && plan_elim_contains(j->elim.remaining, j->elim.n_remaining,
+                                                         pick)) {
+        char how[96];
+        describe_death(res, how, sizeof how);
+        add_broken(v, pick, how);
+    }
     plan_elim_answer(&j->elim, a, pick, why);
-    if (j->elim.state == PLAN_ELIM_INCOMPLETE)
+    /* A version's unknown is reported with the version. */
+    if (j->elim.state == PLAN_ELIM_INCOMPLETE && j->kind != J_VERSION)
         note_incomplete(st, "%s %s: %s", vname(st->ver[j->vi].version), what, j->elim.why);
 }
 
@@ -487,10 +612,26 @@ static void job_done(struct scan_job *base, void *ctx, const struct probe_result
     struct job *j = (struct job *)base;
     struct scan_state *st = ctx;
     struct ver_state *v = &st->ver[j->vi];
-    bool same_version = res->outcome == PROBE_ACCEPTED && res->version == v->version;
+    /* A ServerHello whose flight then died does not show an accepted suite. */
+    bool same_version = res->outcome == PROBE_ACCEPTED && res->version == v->version &&
+                        !res->died_after_hello;
+    learn_style(v, res);
+    if (getenv("TPDBG")) fprintf(stderr, "DBG kind=%d vi=%d lvl=%u n=%zu style=%d out=%d alert=%d died=%d: %s\n", j->kind, j->vi, j->level, j->kind==J_SUITES||j->kind==J_VERSION? j->elim.n_remaining : j->n_offer, v->style, res->outcome, res->alert, res->died_after_hello, res->why);
     switch (j->kind) {
     case J_VERSION:
-        version_done(v, res);
+        j->res = *res;
+        if (v->version == TP_VER_SSL2)
+            return;
+        if (res->outcome == PROBE_ACCEPTED && res->version != v->version)
+            j->elim.state = PLAN_ELIM_DONE; /* answered with another version: settled */
+        else
+            elim_step(st, j, res, true, res->suite, "version");
+        return;
+    case J_STYLE:
+        /* Anything but a clean refusal of a suite nobody selects: refusals
+         * cannot be told from a server that abandons its pick. */
+        if (v->style != PLAN_STYLE_CLEAN)
+            v->style = PLAN_STYLE_CLOSES;
         return;
     case J_REVERSE:
     case J_ORDER_REV:
@@ -578,6 +719,7 @@ static struct scan_job *job_split(struct scan_job *base, void *ctx)
     plan_elim_init(&nj->elim, give, n_give);
     memcpy(nj->offer, j->offer, j->n_offer * sizeof j->offer[0]);
     nj->n_offer = j->n_offer;
+    nj->level = j->level;
     return &nj->base;
 }
 
@@ -617,18 +759,20 @@ static void job_list_clear(struct job_list *l)
     l->n = 0;
 }
 
+/* Run the jobs l->items[from..]. */
 static tp_status run_jobs(struct scan_state *st, struct runner *r, struct job_list *l,
-                          tp_error *err)
+                          size_t from, tp_error *err)
 {
-    if (l->n == 0)
+    if (l->n <= from)
         return TP_OK;
-    struct scan_job **ptrs = calloc(l->n, sizeof *ptrs);
+    size_t n = l->n - from;
+    struct scan_job **ptrs = calloc(n, sizeof *ptrs);
     if (ptrs == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < l->n; i++)
-        ptrs[i] = &l->items[i]->base;
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &l->items[from + i]->base;
     st->jobs = l;
-    tp_status status = runner_run(r, ptrs, l->n, err);
+    tp_status status = runner_run(r, ptrs, n, err);
     st->jobs = NULL;
     free(ptrs);
     return status;
@@ -658,19 +802,234 @@ static tp_status add_chunk_jobs(struct job_list *l, enum job_kind kind, int vi,
         if (j == NULL)
             return TP_E_NOMEM;
         plan_elim_init(&j->elim, part, m);
-        memcpy(j->offer, offer, n_offer * sizeof offer[0]);
+        if (n_offer > 0) /* offer may be NULL then: memcpy must not see it */
+            memcpy(j->offer, offer, n_offer * sizeof offer[0]);
         j->n_offer = n_offer;
     }
     return TP_OK;
 }
 
+/* A version probe is an elimination that ends at its first clean pick: a
+ * pick whose flight dies is left out and the rest offered again, and a
+ * suspicious end splits the offer (follow_up). */
+static struct job *add_version_job(struct scan_state *st, struct job_list *l, int vi,
+                                   const uint16_t *codes, size_t n, unsigned level)
+{
+    struct job *j = new_job(l, J_VERSION, vi);
+    if (j == NULL)
+        return NULL;
+    (void)st;
+    plan_elim_init(&j->elim, codes, n);
+    j->elim.first_pick_only = true;
+    memcpy(j->offer, codes, n * sizeof codes[0]);
+    j->n_offer = n;
+    j->level = level;
+    return j;
+}
+
 static tp_status plan_phase1(struct scan_state *st, struct job_list *l)
 {
-    (void)st;
     for (int i = 0; i < N_VERSIONS; i++)
-        if (new_job(l, J_VERSION, i) == NULL)
+        if (add_version_job(st, l, i, st->ver[i].cand, st->ver[i].n_cand, 0) == NULL)
             return TP_E_NOMEM;
     return TP_OK;
+}
+
+/* ---- offers that died suspiciously (plan.h, poisoned picks) ---- */
+
+static bool version_job_accepted(const struct job *j, uint16_t version)
+{
+    return j->kind == J_VERSION && j->res.outcome == PROBE_ACCEPTED &&
+           j->res.version == version && !j->res.died_after_hello;
+}
+
+static bool version_answered(const struct job_list *l, size_t end, int vi, uint16_t version)
+{
+    for (size_t k = 0; k < end; k++)
+        if (l->items[k]->vi == vi && version_job_accepted(l->items[k], version))
+            return true;
+    return false;
+}
+
+/* Split a dead offer into new jobs of its kind one level down, single out
+ * its culprit, or ask how the server refuses first. */
+static tp_status follow_up(struct scan_state *st, struct job_list *l, struct job *j)
+{
+    struct ver_state *v = &st->ver[j->vi];
+    /* A version probe never pays for the style probe: its parts are
+     * halved only when the server is already known to refuse cleanly. */
+    enum plan_style style = j->kind == J_VERSION && v->style == PLAN_STYLE_UNKNOWN
+                                ? PLAN_STYLE_CLOSES
+                                : v->style;
+    struct plan_split *sp = malloc(sizeof *sp);
+    if (sp == NULL)
+        return TP_E_NOMEM;
+    plan_poison_split(j->elim.remaining, j->elim.n_remaining, j->level, style, sp);
+    tp_status status = TP_OK;
+    switch (sp->step) {
+    case PLAN_SPLIT_FAMILIES:
+    case PLAN_SPLIT_HALVES:
+        for (size_t p = 0; p < sp->n_parts; p++) {
+            size_t n;
+            const uint16_t *part = plan_split_part(sp, p, &n);
+            struct job *nj = j->kind == J_VERSION
+                                 ? add_version_job(st, l, j->vi, part, n, j->level + 1)
+                                 : new_job(l, J_SUITES, j->vi);
+            if (nj == NULL) {
+                status = TP_E_NOMEM;
+                break;
+            }
+            if (j->kind != J_VERSION) {
+                plan_elim_init(&nj->elim, part, n);
+                nj->level = j->level + 1;
+            }
+        }
+        break;
+    case PLAN_SPLIT_CULPRIT:
+        add_broken(v, sp->codes[0], j->died_how);
+        break;
+    case PLAN_SPLIT_NEED_STYLE: {
+        if (!v->style_asked) {
+            v->style_asked = true;
+            if (new_job(l, J_STYLE, j->vi) == NULL) {
+                status = TP_E_NOMEM;
+                break;
+            }
+        }
+        /* Decided again after the style probe, in the next round. */
+        struct job *nj = new_job(l, j->kind, j->vi);
+        if (nj == NULL) {
+            status = TP_E_NOMEM;
+            break;
+        }
+        nj->elim = j->elim;
+        nj->level = j->level;
+        nj->deferred = true;
+        snprintf(nj->died_how, sizeof nj->died_how, "%s", j->died_how);
+        break;
+    }
+    case PLAN_SPLIT_GIVE_UP:
+    default:
+        break; /* a refusal like any other */
+    }
+    free(sp);
+    return status;
+}
+
+/* After a round: follow up the offers of jobs[from..end) that died. */
+static tp_status plan_follow_ups(struct scan_state *st, struct job_list *l, size_t from,
+                                 size_t end)
+{
+    /* A peer that closes every version probe may not speak TLS at all:
+     * splitting its offers would only multiply the closes. */
+    bool spoke = false;
+    for (size_t k = 0; k < end; k++)
+        spoke |= l->items[k]->kind == J_VERSION && l->items[k]->res.got_bytes;
+    for (size_t k = from; k < end; k++) {
+        struct job *j = l->items[k];
+        if ((j->kind != J_SUITES && j->kind != J_VERSION) || j->elim.state != PLAN_ELIM_DIED)
+            continue;
+        if (j->kind == J_VERSION &&
+            (!spoke || version_answered(l, end, j->vi, st->ver[j->vi].version)))
+            continue;
+        TP_TRY(follow_up(st, l, j));
+    }
+    return TP_OK;
+}
+
+/* Run a phase's jobs, then the follow-ups of its dead offers, round after
+ * round until none is left. A healthy server never needs a second round. */
+static tp_status run_rounds(struct scan_state *st, struct runner *r, struct job_list *l,
+                           tp_error *err)
+{
+    size_t from = 0;
+    for (unsigned round = 0;; round++) {
+        TP_TRY(run_jobs(st, r, l, from, err));
+        size_t end = l->n;
+        if (round + 1 == MAX_ROUNDS)
+            break;
+        TP_TRY(plan_follow_ups(st, l, from, end));
+        if (l->n == end)
+            break;
+        from = end;
+    }
+    return TP_OK;
+}
+
+/* Base for whole-offer probes of a version whose full offer did not
+ * answer cleanly: the parts that did, without the broken suites. */
+static void set_base_from_parts(struct ver_state *v, const struct job_list *l, int vi)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_cand; i++) {
+        uint16_t c = v->cand[i];
+        bool broken = false;
+        for (size_t b = 0; b < v->n_broken; b++)
+            broken |= v->broken[b].code == c;
+        if (broken)
+            continue;
+        for (size_t k = 0; k < l->n; k++) {
+            const struct job *j = l->items[k];
+            if (j->vi == vi && version_job_accepted(j, v->version) &&
+                plan_elim_contains(j->offer, j->n_offer, c)) {
+                v->base[n++] = c;
+                break;
+            }
+        }
+    }
+    v->n_base = n;
+}
+
+/* Phase 1's verdicts: a version is supported when its full offer, or any
+ * part of it, got a clean ServerHello of that version. */
+static void settle_versions(struct scan_state *st, const struct job_list *l)
+{
+    for (int vi = 0; vi < N_VERSIONS; vi++) {
+        struct ver_state *v = &st->ver[vi];
+        const struct job *first = NULL, *first_part = NULL, *decider = NULL;
+        size_t n_parts = 0;
+        bool parts_refused = true;
+        for (size_t k = 0; k < l->n; k++) {
+            const struct job *j = l->items[k];
+            if (j->kind != J_VERSION || j->vi != vi)
+                continue;
+            if (first == NULL) {
+                first = j;
+            } else {
+                if (first_part == NULL)
+                    first_part = j;
+                n_parts++;
+                parts_refused &= j->res.outcome == PROBE_REFUSED;
+            }
+            if (decider == NULL && version_job_accepted(j, v->version))
+                decider = j;
+        }
+        if (first == NULL)
+            continue;
+        if (decider != NULL) {
+            version_done(v, &decider->res);
+            if (decider != first || first->elim.n_broken > 0) {
+                /* Its pick was not made from the whole offer: no order
+                 * inference from it (phase 3 does that). */
+                v->have_fwd = false;
+                set_base_from_parts(v, l, vi);
+                size_t len = strlen(v->why);
+                snprintf(v->why + len, sizeof v->why - len,
+                         " (offered without the suites the server abandons)");
+            }
+            continue;
+        }
+        /* A reset of the full offer whose parts were all refused: a refusal. */
+        const struct job *said = first;
+        if (first_part != NULL && parts_refused && first->res.outcome == PROBE_UNKNOWN)
+            said = first_part;
+        version_done(v, &said->res);
+        if (n_parts > 0) {
+            size_t len = strlen(v->why);
+            snprintf(v->why + len, sizeof v->why - len,
+                     "; offered by key-exchange family too, no part was accepted");
+        }
+    }
 }
 
 /* A peer that closes every connection without a byte tells nothing: it may
@@ -705,8 +1064,8 @@ static tp_status plan_suite_jobs(struct scan_state *st, struct job_list *l, int 
         struct job *j = new_job(l, J_REVERSE, i);
         if (j == NULL)
             return TP_E_NOMEM;
-        plan_reverse(v->cand, v->n_cand, j->offer);
-        j->n_offer = v->n_cand;
+        plan_reverse(v->base, v->n_base, j->offer);
+        j->n_offer = v->n_base;
     }
     size_t n = without(v->cand, v->n_cand, &v->fwd, v->have_fwd ? 1 : 0, rest);
     /* A version probe answered with the full offer proves long hellos
@@ -722,10 +1081,10 @@ static size_t suites_matching(const struct ver_state *v, bool (*keep)(const stru
                               uint16_t *out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < v->n_cand; i++) {
-        const struct tp_suite_info *s = tp_suite_by_code(v->cand[i]);
+    for (size_t i = 0; i < v->n_base; i++) {
+        const struct tp_suite_info *s = tp_suite_by_code(v->base[i]);
         if (s != NULL && keep(s))
-            out[n++] = v->cand[i];
+            out[n++] = v->base[i];
     }
     return n;
 }
@@ -735,10 +1094,12 @@ static bool is_ecdhe(const struct tp_suite_info *s)
     return s->kx != NULL && strncmp(s->kx, "ECDHE", 5) == 0 && (s->flags & TP_SF_PSK) == 0;
 }
 
-/* Suites whose ServerKeyExchange is signed (RFC 5246 Sec. 7.4.3). */
-static bool is_signed_pfs(const struct tp_suite_info *s)
+/* Finite-field DHE suites whose ServerKeyExchange is signed (RFC 5246
+ * Sec. 7.4.3); with is_ecdhe, every suite that shows a signature scheme. */
+static bool is_signed_dhe(const struct tp_suite_info *s)
 {
-    return (s->flags & TP_SF_PFS) != 0 && (s->flags & (TP_SF_ANON | TP_SF_PSK | TP_SF_SRP)) == 0;
+    return (s->flags & TP_SF_PFS) != 0 && !is_ecdhe(s) &&
+           (s->flags & (TP_SF_ANON | TP_SF_PSK | TP_SF_SRP)) == 0;
 }
 
 static tp_status plan_group_jobs(struct scan_state *st, struct job_list *l)
@@ -748,7 +1109,7 @@ static tp_status plan_group_jobs(struct scan_state *st, struct job_list *l)
         const struct ver_state *v = &st->ver[V_TLS13];
         size_t n = plan_group_candidates(PLAN_GROUPS_TLS13, codes, PROBE_MAX_GROUPS);
         size_t chunks = plan_chunk_count(n, GROUP_MAX_CHUNK, GROUP_MIN_CHUNK, st->share);
-        TP_TRY(add_chunk_jobs(l, J_GROUPS13, V_TLS13, codes, n, chunks, v->cand, v->n_cand));
+        TP_TRY(add_chunk_jobs(l, J_GROUPS13, V_TLS13, codes, n, chunks, v->base, v->n_base));
     }
     if (st->top12 > V_SSL3) {
         const struct ver_state *v = &st->ver[st->top12];
@@ -762,7 +1123,10 @@ static tp_status plan_group_jobs(struct scan_state *st, struct job_list *l)
     if (st->ver[V_TLS12].supported == TP_TRI_YES) {
         const struct ver_state *v = &st->ver[V_TLS12];
         uint16_t offer[PLAN_MAX_CODES];
-        size_t n_offer = suites_matching(v, is_signed_pfs, offer);
+        /* ECDHE before DHE: either shows the signature scheme, and a
+         * server in client order then spares itself a modular DH key. */
+        size_t n_offer = suites_matching(v, is_ecdhe, offer);
+        n_offer += suites_matching(v, is_signed_dhe, offer + n_offer);
         size_t n = plan_sigscheme_candidates(codes, PROBE_MAX_SIGALGS);
         size_t chunks = plan_chunk_count(n, GROUP_MAX_CHUNK, GROUP_MIN_CHUNK, st->share);
         if (n_offer > 0)
@@ -786,8 +1150,8 @@ static tp_status add_feature_job(struct scan_state *st, struct job_list *l, enum
             set_feature(st, f, TP_TRI_UNKNOWN, "no candidate suite for this probe");
         }
     } else {
-        memcpy(j->offer, v->cand, v->n_cand * sizeof v->cand[0]);
-        j->n_offer = v->n_cand;
+        memcpy(j->offer, v->base, v->n_base * sizeof v->base[0]);
+        j->n_offer = v->n_base;
     }
     return TP_OK;
 }
@@ -1135,6 +1499,47 @@ static tp_status add_feature(struct tp_scan *out, const char *id, enum tp_tri va
     return tp_set_str(&f->detail, detail);
 }
 
+static bool found_has(const struct ver_state *v, uint32_t code)
+{
+    for (size_t i = 0; i < v->n_found; i++)
+        if (v->found[i].code == code)
+            return true;
+    return false;
+}
+
+/* Suites the server selects and abandons: not accepted (a client cannot
+ * connect with them), but worth telling, as sslscan's silence is not. Only
+ * present when there is one. */
+static tp_status fill_broken(const struct scan_state *st, struct tp_scan *out)
+{
+    char detail[1024] = "";
+    size_t len = 0, shown = 0, more = 0;
+    for (int i = 0; i < N_VERSIONS; i++) {
+        const struct ver_state *v = &st->ver[i];
+        for (size_t k = 0; k < v->n_broken; k++) {
+            const struct broken_suite *b = &v->broken[k];
+            char buf[8];
+            if (found_has(v, b->code))
+                continue; /* completed in another probe: accepted, if unreliably */
+            int w = snprintf(detail + len, sizeof detail - len, "%s%s: server selects %s but %s%s",
+                             shown > 0 ? "; " : "", vname(v->version),
+                             suite_label(b->code, buf, sizeof buf), b->how, broken_hint(b->code));
+            if (w < 0 || (size_t)w >= sizeof detail - len - 32) {
+                detail[len] = '\0';
+                more++;
+                continue;
+            }
+            len += (size_t)w;
+            shown++;
+        }
+    }
+    if (shown == 0 && more == 0)
+        return TP_OK;
+    if (more > 0)
+        snprintf(detail + len, sizeof detail - len, "; and %zu more", more);
+    return add_feature(out, "broken_suites", TP_TRI_YES, detail);
+}
+
 static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
 {
     for (int f = 0; f < F_COUNT; f++)
@@ -1144,6 +1549,7 @@ static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
         TP_TRY(add_feature(out, "signature_schemes", TP_TRI_UNKNOWN,
                            "TLS 1.3 sends CertificateVerify encrypted and TLS 1.2 is not "
                            "supported: signature schemes not enumerated"));
+    TP_TRY(fill_broken(st, out));
     for (int i = 0; i < N_VERSIONS; i++)
         if (st->ver[i].supported == TP_TRI_UNKNOWN)
             note_incomplete(st, "%s: %s", vname(st->ver[i].version), st->ver[i].why);
@@ -1163,6 +1569,8 @@ static void init_state(struct scan_state *st, const struct tp_config *cfg, const
         v->supported = TP_TRI_UNKNOWN;
         if (v->version != TP_VER_SSL2)
             v->n_cand = plan_suite_candidates(v->version, v->cand, PLAN_MAX_CODES);
+        memcpy(v->base, v->cand, v->n_cand * sizeof v->cand[0]);
+        v->n_base = v->n_cand;
     }
 }
 
@@ -1170,18 +1578,19 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
 {
     struct job_list l = {0};
     tp_status status;
-    if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+    if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK)
         goto out;
+    settle_versions(st, &l);
     st->rtt_ms = r->measured ? r->rtt_ms : 0;
     job_list_clear(&l);
-    if ((status = plan_phase2(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+    if ((status = plan_phase2(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK)
         goto out;
     after_phase2(st);
     job_list_clear(&l);
-    if ((status = plan_phase3(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+    if ((status = plan_phase3(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK)
         goto out;
     job_list_clear(&l);
-    if ((status = plan_phase4(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, err)) != TP_OK)
+    if ((status = plan_phase4(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK)
         goto out;
     after_phase4(st, &l);
 out:
@@ -1204,6 +1613,7 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         .delay_ms = cfg->delay_ms,
         .connect_ms = cfg->connect_timeout_ms,
         .deadline = deadline,
+        .starttls = {cfg->starttls, sni != NULL ? sni : cfg->host},
     };
     struct scan_state *st = calloc(1, sizeof *st);
     if (st == NULL)

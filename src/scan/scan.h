@@ -5,18 +5,27 @@
  * sees what GnuTLS itself cannot speak.
  *
  * The phases (each runs its probes concurrently, see runner.h):
- *   1. one probe per version, offering every candidate suite; for SSL 3.0 ..
- *      TLS 1.3 also the same offer reversed (server-order evidence);
- *   2. per supported version, suite elimination: offer the rest, remove the
- *      server's pick, until it refuses. A server that picked the same suite
- *      from both orders may enforce its own order: one elimination over the
- *      whole list then yields that order. Otherwise (client order) the list
- *      is split into disjoint chunks eliminated side by side. Alongside:
- *      groups (TLS 1.3 HelloRetryRequest with an empty key_share; TLS 1.2
- *      ECDHE curves from ServerKeyExchange), TLS 1.2 signature schemes
- *      (from ServerKeyExchange) and the feature probes;
- *   3. where order could not be settled that way: the accepted set forward
- *      and reversed, then (server order) one elimination over it.
+ *   1. one probe per version, offering every candidate suite (the server's
+ *      pick is its first choice from the whole list);
+ *   2. per supported version: the same offer reversed (same pick from both
+ *      orders with two or more suites accepted: the server enforces its
+ *      order), and suite elimination: offer the rest, remove the server's
+ *      pick, until it refuses, over disjoint chunks side by side. Alongside:
+ *      groups (TLS 1.3 HelloRetryRequest to an empty key_share; TLS 1.2
+ *      ECDHE curves from ServerKeyExchange), TLS 1.2 signature schemes (from
+ *      ServerKeyExchange), TLS_FALLBACK_SCSV. Features a server must ignore
+ *      when it lacks them ride on probes made anyway (compression, heartbeat
+ *      and max_fragment_length on the reversed offer, record_size_limit on
+ *      the elimination probes, encrypt_then_mac on every TLS <= 1.2 hello);
+ *   3. what phase 2 left open: record_size_limit if no elimination probe was
+ *      answered, and the accepted set forward and reversed where the
+ *      phase-2 order probes failed;
+ *   4. with server order: one elimination over the accepted set, whose
+ *      sequence of picks is the server's order.
+ * On a fast link (measured round trip under 20 ms) each elimination is one
+ * chunk, the fewest connections; on a slow one chunks share out the
+ * --parallel slots and idle workers split long eliminations, the shortest
+ * chains (see SLOW_LINK_MS in scan.c).
  * A failed probe never fails the scan: the fact it was for says unknown,
  * with why. Facts only: rating and rendering are grade/'s and report/'s. */
 #ifndef TP_SCAN_H

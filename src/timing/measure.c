@@ -8,6 +8,7 @@
 
 #include "capture/capture.h"
 #include "net/net.h"
+#include "net/starttls.h"
 #include "report/timing_model.h"
 #include "timing/link.h"
 #include "timing/projection.h"
@@ -100,6 +101,21 @@ static tp_status timed_handshake(const struct measure *m, const struct tp_config
     return status;
 }
 
+/* --starttls: the plaintext dialogue on a fresh connection, timed as its
+ * own phase (*ms; untouched without --starttls). Its bytes are not TLS and
+ * never reach the timeline: the flights start at the ClientHello. */
+static tp_status starttls_timed(const struct measure *m, const struct tp_config *cfg, int fd,
+                                double *ms, tp_error *err)
+{
+    if (cfg->starttls == TP_STARTTLS_NONE)
+        return TP_OK;
+    uint64_t began = tp_now_ns();
+    tp_status status = net_starttls(fd, cfg->starttls, m->sni != NULL ? m->sni : cfg->host,
+                                    m->deadline, err);
+    *ms = (double)(tp_now_ns() - began) / 1e6;
+    return status;
+}
+
 /* A later run: resolve (for the DNS phase), connect to the same address,
  * handshake. The report is a scratch one. */
 static tp_status run_again(const struct measure *m, const struct tp_config *cfg,
@@ -118,9 +134,13 @@ static tp_status run_again(const struct measure *m, const struct tp_config *cfg,
     uint64_t t2 = tp_now_ns();
     if (status != TP_OK)
         goto out;
+    double starttls_ms = -1;
+    if ((status = starttls_timed(m, cfg, fd, &starttls_ms, err)) != TP_OK)
+        goto out;
     status = timed_handshake(m, cfg, fd, t0, resume, &scratch, tl, err);
     tl->dns_ms = (double)(t1 - t0) / 1e6;
     tl->connect_ms = (double)(t2 - t1) / 1e6;
+    tl->starttls_ms = starttls_ms;
 out:
     if (fd >= 0)
         close(fd);
@@ -167,7 +187,8 @@ static void samples_add(struct samples *s, const struct tp_timeline *tl)
         [TP_PHASE_FIRST_BYTE] = sf->start_ms - ch->start_ms,
         [TP_PHASE_SERVER_FLIGHT] = sf->end_ms - sf->start_ms,
         [TP_PHASE_HANDSHAKE] = tl->handshake_ms,
-        [TP_PHASE_TOTAL] = tl->dns_ms + tl->connect_ms + tl->handshake_ms,
+        [TP_PHASE_TOTAL] = tl->dns_ms + tl->connect_ms +
+                           (tl->starttls_ms > 0 ? tl->starttls_ms : 0) + tl->handshake_ms,
     };
     for (size_t i = 0; i < TP_PHASE_COUNT; i++)
         s->v[i][s->n] = us(phase[i]);
@@ -427,6 +448,7 @@ tp_status timing_run(const struct tp_config *cfg, struct tp_report *report, enum
         (status = tp_set_str(&report->target.sni, m.sni)) != TP_OK)
         goto out;
     report->target.port = cfg->port;
+    report->target.starttls = net_starttls_name(cfg->starttls);
 
     uint64_t t0 = tp_now_ns(), t0_wall = tp_wall_ns();
     *stage = TP_STAGE_RESOLVE;
@@ -454,9 +476,14 @@ tp_status timing_run(const struct tp_config *cfg, struct tp_report *report, enum
     if (live != NULL && (status = tp_live_tighten(live, fd, &t->capture, err)) != TP_OK)
         goto out;
     *stage = TP_STAGE_TLS;
-    status = timed_handshake(&m, cfg, fd, t0, cfg->resume ? &first : NULL, report, &t->full, err);
+    double starttls_ms = -1;
+    status = starttls_timed(&m, cfg, fd, &starttls_ms, err);
+    if (status == TP_OK)
+        status = timed_handshake(&m, cfg, fd, t0, cfg->resume ? &first : NULL, report,
+                                 &t->full, err);
     t->full.dns_ms = (double)(t1 - t0) / 1e6;
     t->full.connect_ms = (double)(t2 - t1) / 1e6;
+    t->full.starttls_ms = starttls_ms;
     close(fd);
     fd = -1;
     if (live != NULL) {

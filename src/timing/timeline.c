@@ -395,6 +395,7 @@ void tp_tl_result(const tp_tl_builder *live, const struct tp_tl_facts *facts,
     memset(out, 0, sizeof *out);
     out->dns_ms = -1;
     out->connect_ms = -1;
+    out->starttls_ms = -1;
     out->handshake_ms = -1;
     out->cert_flight = SIZE_MAX;
     out->version = b->version != 0 ? b->version : facts != NULL ? facts->version : 0;

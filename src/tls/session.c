@@ -24,7 +24,12 @@
 #define MIN_DH_PRIME_BITS 512u
 /* TLS 1.3 NewSessionTicket follows the handshake (RFC 8446 Sec. 4.6.1);
  * servers send it at once, so a short wait suffices. */
-#define TICKET_WAIT_MS 300u
+/* The least time to wait for TLS 1.3 tickets after the handshake. A server
+ * sends them at most about one round trip after our Finished (OpenSSL after
+ * reading it), and the handshake itself took about one round trip, so the
+ * wait is the larger of this floor and twice the handshake time: on a
+ * 1.6 s NB-IoT round trip a fixed 300 ms would always miss the ticket. */
+#define TICKET_WAIT_MIN_MS 300u
 /* Bound on sending close_notify after a completed handshake. */
 #define BYE_WAIT_MS 100u
 #define ALPN_MAX 32u
@@ -248,11 +253,17 @@ static bool server_hello_seen(gnutls_session_t session)
  * handshake after all (e.g. certificate_required, RFC 8446 Sec. 4.4.2.4,
  * which only arrives after our Finished). Returns that alert's error code,
  * or 0. */
+static uint64_t ticket_wait_ms(const struct tp_handshake *hs)
+{
+    uint64_t scaled = 2u * (hs->handshake_us / 1000u);
+    return scaled > TICKET_WAIT_MIN_MS ? scaled : TICKET_WAIT_MIN_MS;
+}
+
 static int await_tls13_ticket(gnutls_session_t session, struct tls_transport *t,
                               struct tp_handshake *hs)
 {
     tp_deadline overall = t->deadline;
-    t->deadline = tp_deadline_min_ms(overall, TICKET_WAIT_MS);
+    t->deadline = tp_deadline_min_ms(overall, ticket_wait_ms(hs));
     bool full_window = overall.at_ns == 0 || t->deadline.at_ns < overall.at_ns;
     bool closed = false;
     int alert_rc = 0;

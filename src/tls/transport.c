@@ -97,6 +97,25 @@ static void keep_peek(struct tls_transport *t, const uint8_t *data, size_t n)
     t->peek_len += take;
 }
 
+/* After a send or receive failed with errno: whether to try it again (it
+ * was interrupted, or would have blocked and the socket is now ready for
+ * events). If not, the error is set for GnuTLS: ETIMEDOUT when the
+ * deadline passed first. */
+static bool again(struct tls_transport *t, short events)
+{
+    if (errno == EINTR)
+        return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        set_errno(t, errno);
+        return false;
+    }
+    int rc = wait_ready(t, events, -1);
+    if (rc > 0)
+        return true;
+    set_errno(t, rc == 0 ? ETIMEDOUT : errno);
+    return false;
+}
+
 /* One sendmsg() of the whole vector once the socket is writable. A partial
  * write is returned as such; GnuTLS calls again with the rest. */
 static ssize_t vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
@@ -117,21 +136,8 @@ static ssize_t vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iov
                  iovcnt > 0 ? iov[0].iov_len : 0, (size_t)n, iov, iovcnt);
             return n;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            set_errno(t, errno);
+        if (!again(t, POLLOUT))
             return -1;
-        }
-        int rc = wait_ready(t, POLLOUT, -1);
-        if (rc == 0) {
-            set_errno(t, ETIMEDOUT);
-            return -1;
-        }
-        if (rc < 0) {
-            set_errno(t, errno);
-            return -1;
-        }
     }
 }
 
@@ -158,21 +164,8 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
             t->eof = true;
             return 0;
         }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            set_errno(t, errno);
+        if (!again(t, POLLIN))
             return -1;
-        }
-        int rc = wait_ready(t, POLLIN, -1);
-        if (rc == 0) {
-            set_errno(t, ETIMEDOUT);
-            return -1;
-        }
-        if (rc < 0) {
-            set_errno(t, errno);
-            return -1;
-        }
     }
 }
 

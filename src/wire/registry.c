@@ -1,8 +1,13 @@
-/* registry.c: lookups over the generated tables (registry_data.c). Linear
- * scans: the tables hold a few hundred rows and lookups are not hot. */
+/* registry.c: lookups over the generated tables (registry_data.c).
+ * gen_registry.py emits the suites sorted by (wire_len, code) and the
+ * groups, signature schemes and extensions sorted by code, without
+ * duplicates, so lookups by code are binary searches: --read names every
+ * code of every ClientHello in a capture, and a linear scan of ~400 rows
+ * was a third of its time. Lookups by name stay linear (rare, at start). */
 #include "wire/registry.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -45,20 +50,50 @@ uint16_t tp_version_parse(const char *text)
     return 0;
 }
 
+/* Keys compared by the searches below: the row types differ, the key
+ * fields do not. */
+struct suite_key {
+    uint8_t wire_len;
+    uint32_t code;
+};
+
+static int cmp_suite(const void *key, const void *row)
+{
+    const struct suite_key *k = key;
+    const struct tp_suite_info *s = row;
+    if (k->wire_len != s->wire_len)
+        return k->wire_len < s->wire_len ? -1 : 1;
+    return (k->code > s->code) - (k->code < s->code);
+}
+
+static int cmp_group(const void *key, const void *row)
+{
+    uint16_t k = *(const uint16_t *)key, c = ((const struct tp_group_info *)row)->code;
+    return (k > c) - (k < c);
+}
+
+static int cmp_sigscheme(const void *key, const void *row)
+{
+    uint16_t k = *(const uint16_t *)key, c = ((const struct tp_sigscheme_info *)row)->code;
+    return (k > c) - (k < c);
+}
+
+static int cmp_extension(const void *key, const void *row)
+{
+    uint16_t k = *(const uint16_t *)key, c = ((const struct tp_extension_info *)row)->code;
+    return (k > c) - (k < c);
+}
+
 const struct tp_suite_info *tp_suite_by_code(uint16_t code)
 {
-    for (size_t i = 0; i < tp_suites_count; i++)
-        if (tp_suites[i].wire_len == 2 && tp_suites[i].code == code)
-            return &tp_suites[i];
-    return NULL;
+    struct suite_key key = {2, code};
+    return bsearch(&key, tp_suites, tp_suites_count, sizeof tp_suites[0], cmp_suite);
 }
 
 const struct tp_suite_info *tp_ssl2_kind_by_code(uint32_t code)
 {
-    for (size_t i = 0; i < tp_suites_count; i++)
-        if (tp_suites[i].wire_len == 3 && tp_suites[i].code == code)
-            return &tp_suites[i];
-    return NULL;
+    struct suite_key key = {3, code};
+    return bsearch(&key, tp_suites, tp_suites_count, sizeof tp_suites[0], cmp_suite);
 }
 
 const char *tp_suite_name(const struct tp_suite_info *suite)
@@ -70,10 +105,7 @@ const char *tp_suite_name(const struct tp_suite_info *suite)
 
 const struct tp_group_info *tp_group_by_code(uint16_t code)
 {
-    for (size_t i = 0; i < tp_groups_count; i++)
-        if (tp_groups[i].code == code)
-            return &tp_groups[i];
-    return NULL;
+    return bsearch(&code, tp_groups, tp_groups_count, sizeof tp_groups[0], cmp_group);
 }
 
 const struct tp_group_info *tp_group_by_gnutls_name(const char *name)
@@ -92,10 +124,8 @@ const struct tp_group_info *tp_group_by_gnutls_name(const char *name)
 
 const struct tp_sigscheme_info *tp_sigscheme_by_code(uint16_t code)
 {
-    for (size_t i = 0; i < tp_sigschemes_count; i++)
-        if (tp_sigschemes[i].code == code)
-            return &tp_sigschemes[i];
-    return NULL;
+    return bsearch(&code, tp_sigschemes, tp_sigschemes_count, sizeof tp_sigschemes[0],
+                   cmp_sigscheme);
 }
 
 /* Does the space-separated keyword list contain "SIGN-" + name? */
@@ -127,10 +157,8 @@ const struct tp_sigscheme_info *tp_sigscheme_by_gnutls_name(const char *name)
 
 const struct tp_extension_info *tp_extension_by_code(uint16_t code)
 {
-    for (size_t i = 0; i < tp_extensions_count; i++)
-        if (tp_extensions[i].code == code)
-            return &tp_extensions[i];
-    return NULL;
+    return bsearch(&code, tp_extensions, tp_extensions_count, sizeof tp_extensions[0],
+                   cmp_extension);
 }
 
 const struct tp_link_info *tp_link_by_name(const char *preset)

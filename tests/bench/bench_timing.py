@@ -4,23 +4,26 @@
 1. Projection accuracy: an emulated constrained link between two network
    namespaces of our own (veth pair with 198.18.0.0/30 benchmark addresses
    that exist only inside them; `tc tbf` for bandwidth per direction,
-   tests/bench/flight_relay.py for latency, since netem is missing). For each
-   preset (its bandwidth and round trip; no loss, no radio set-up, which are
-   not emulated) tlsprobe measures full and resumed handshakes and projects
-   them onto the same link; the client-side handshake time (ClientHello
-   sent to the client's completion) is compared with the projection's.
+   tests/tools/delay_relay.py --connect-early for latency, since netem is
+   missing). For each preset (its bandwidth and round trip; no loss, no
+   radio set-up, which are not emulated) tlsprobe measures full and
+   resumed handshakes and projects them onto the same link; the
+   client-side handshake time (ClientHello sent to the client's
+   completion) is compared with the projection's.
 2. The cost of --capture against hook-only timing (loopback, wall time of
    the whole run).
-3. --read throughput on a large generated capture (a recorded TLS 1.2 and
-   TLS 1.3 handshake replicated with rewritten client ports) against
-   `tshark -r FILE -Y tls.handshake`.
+3. --read throughput on large generated captures (a recorded TLS 1.2 and
+   TLS 1.3 handshake replicated with rewritten client ports), text and
+   JSON, against `tshark -r FILE -Y tls.handshake`: wall time and max RSS
+   at two sizes (the report streams, so the RSS must not grow with them).
 
-Needs root, iproute2, tc, gnutls-serv or openssl, tcpdump, tshark.
+Needs root, iproute2, tc, gnutls-serv or openssl, tcpdump, tshark, GNU time.
 Usage: bench_timing.py TLSPROBE [--quick]   (prints a table; exit 77 if not root)
 """
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -33,7 +36,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-RELAY = HERE / "flight_relay.py"
+RELAY = ROOT / "tests" / "tools" / "delay_relay.py"
 MKPKI = ROOT / "tests" / "certs" / "mkpki.sh"
 
 # preset, downlink kbit/s, uplink kbit/s, RTT ms (from src/data/link-profiles.csv;
@@ -148,8 +151,9 @@ def bench_link(exe, pki, quick):
             time.sleep(0.5)
             for name, down, up, rtt in presets:
                 n.shape(down, up)
-                relay = start([sys.executable, RELAY, port, rtt / 2, n.s_addr], ns=n.s,
-                              stdout=subprocess.PIPE, text=True)
+                relay = start([sys.executable, RELAY, 0, "127.0.0.1", port, rtt / 2, "--bind",
+                               n.s_addr, "--connect-early"], ns=n.s, stdout=subprocess.PIPE,
+                              text=True)
                 try:
                     rport = int(relay.stdout.readline().split()[1])
                     spec = f"dl={down}k,ul={up}k,rtt={rtt}ms,mtu=1500,loss=0%,setup=0s"
@@ -170,7 +174,8 @@ def bench_link(exe, pki, quick):
                         if r and p["resumed_total_ms"] is not None:
                             # The resumed projection's TCP part is the full one's.
                             proj_res = p["resumed_total_ms"] - ch["start_ms"]
-                            if r["flights"][-1]["direction"] == "client":
+                            hs_flights = [f for f in r["flights"] if not f["post_handshake"]]
+                            if hs_flights[-1]["direction"] == "client":
                                 proj_res -= rtt / 2  # the client is done when it sends
                             meas_res = r["handshake_ms"]
                         adj_full = proj_full - tbf_free_ms(t["flights"], down, up)
@@ -257,26 +262,50 @@ def replicate(seed, out, copies):
     return len(pkts) * copies
 
 
-def bench_read(exe, pki, copies):
+def run_measured(argv, stdout=subprocess.DEVNULL):
+    """(wall seconds, max RSS in MiB) of one process, from GNU time: the
+    rusage Python could read counts the forked interpreter's pages too."""
+    with tempfile.NamedTemporaryFile("r") as t:
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name,
+                               *[str(a) for a in argv]], stdout=stdout,
+                              stderr=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{argv[0]} exited with status {proc.returncode}")
+        wall, rss_kib = t.read().split()[-2:]
+    return float(wall), int(rss_kib) / 1024
+
+
+def best_of(runs, argv, stdout=subprocess.DEVNULL):
+    """The fastest of runs (the machine may be busy); the largest RSS."""
+    results = [run_measured(argv, stdout) for _ in range(runs)]
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def bench_read(exe, pki, sizes, runs):
+    """--read (text, JSON) and tshark on captures of each size (copies of a
+    recorded TLS 1.3 and TLS 1.2 handshake): wall time and max RSS. The
+    RSS must not grow with the file: the report streams."""
+    rows = []
     with tempfile.TemporaryDirectory() as d:
-        seed, big = Path(d) / "seed.pcap", Path(d) / "big.pcap"
+        seed = Path(d) / "seed.pcap"
         record_seed(exe, pki, seed)
-        packets = replicate(seed, big, copies)
-        size = big.stat().st_size
-        t0 = time.monotonic()
-        subprocess.run([exe, "--read", big, "--fail-on", "none"], stdout=subprocess.DEVNULL,
-                       timeout=3600)
-        t_text = time.monotonic() - t0
-        t0 = time.monotonic()
-        p = subprocess.run([exe, "--json", "--read", big, "--fail-on", "none"],
-                           capture_output=True, text=True, timeout=3600)
-        t_tp = time.monotonic() - t0
-        n_hs = len(json.loads(p.stdout)["handshakes"])
-        t0 = time.monotonic()
-        subprocess.run(["tshark", "-r", big, "-Y", "tls.handshake"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=3600)
-        t_ts = time.monotonic() - t0
-        return packets, size, n_hs, t_text, t_tp, t_ts
+        for copies in sizes:
+            big = Path(d) / f"big{copies}.pcap"
+            packets = replicate(seed, big, copies)
+            size = big.stat().st_size
+            text_out = Path(d) / "out.txt"
+            with open(text_out, "wb") as f:
+                run_measured([exe, "--read", big, "--fail-on", "none"], stdout=f)
+            tail = text_out.read_bytes()[-4096:].decode(errors="replace")
+            m = re.search(r"(\d+) handshakes?\n", tail)
+            n_hs = int(m.group(1)) if m else 0
+            text_out.unlink()
+            text = best_of(runs, [exe, "--read", big, "--fail-on", "none"])
+            js = best_of(runs, [exe, "--json", "--read", big, "--fail-on", "none"])
+            ts = best_of(1, ["tshark", "-r", big, "-Y", "tls.handshake"])
+            rows.append((packets, size, n_hs, text, js, ts))
+            big.unlink()
+    return rows
 
 
 def main():
@@ -315,14 +344,15 @@ def main():
               f"with --capture {cap['capture'][0]:.1f} ms (handshake {cap['capture'][1]:.3f} ms);"
               f" cost {cap['capture'][0] - cap['hook'][0]:+.1f} ms per run")
 
-        copies = 2000 if quick else 20000
-        packets, size, n_hs, t_text, t_tp, t_ts = bench_read(exe, pki, copies)
-        print(f"\n3. --read on {packets} packets ({size / 1e6:.1f} MB, {n_hs} handshakes):")
-        print(f"   tlsprobe --read (text) {t_text:.2f} s ({packets / t_text / 1e3:.0f} kpkt/s), "
-              f"x{t_ts / t_text:.1f} faster than tshark")
-        print(f"   tlsprobe --read --json {t_tp:.2f} s ({packets / t_tp / 1e3:.0f} kpkt/s), "
-              f"x{t_ts / t_tp:.1f} faster than tshark")
-        print(f"   tshark -r FILE -Y tls.handshake {t_ts:.2f} s")
+        sizes = (500, 2000) if quick else (5000, 20000)
+        print(f"\n3. --read on a large capture (best of {1 if quick else 3} runs; "
+              f"max RSS; output to /dev/null):")
+        print(f"   {'packets':>8} {'MB':>6} {'hs':>6}   {'text s':>7} {'RSS MB':>6} {'x':>5}   "
+              f"{'json s':>7} {'RSS MB':>6} {'x':>5}   {'tshark s':>8} {'RSS MB':>6}")
+        for packets, size, n_hs, text, js, ts in bench_read(exe, pki, sizes, 1 if quick else 3):
+            print(f"   {packets:8} {size / 1e6:6.1f} {n_hs:6}   {text[0]:7.2f} {text[1]:6.1f} "
+                  f"{ts[0] / text[0]:5.1f}   {js[0]:7.2f} {js[1]:6.1f} {ts[0] / js[0]:5.1f}   "
+                  f"{ts[0]:8.2f} {ts[1]:6.1f}", flush=True)
     return 0
 
 

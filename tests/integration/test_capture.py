@@ -45,8 +45,12 @@ def test_capture_on_lo(servers, pki, tmp_path):
     # -w saved the connection: --read finds the same handshake in it.
     back = run_json(["--read", saved]).doc
     assert len(back["handshakes"]) == 1
-    assert back["handshakes"][0]["timing"]["total_bytes"]["client"] == \
-        t["total_bytes"]["client"]
+    # On the wire a TLS 1.3 client's close_notify (one 24-byte encrypted
+    # record) is indistinguishable from more of its Finished flight when it
+    # follows before the server's tickets arrive; the hook knows where the
+    # handshake ended. So --read may count that one record more, never less.
+    read_client = back["handshakes"][0]["timing"]["total_bytes"]["client"]
+    assert t["total_bytes"]["client"] <= read_client <= t["total_bytes"]["client"] + 24
     assert back["capture_file"]["packets"] == len(pkts)
 
 

@@ -39,6 +39,8 @@ VALUE_SETS = {
     "fail-on": {"info", "low", "medium", "high", "critical", "none"},
     "tls-min": {"1.0", "1.1", "1.2", "1.3"},
     "tls-max": {"1.0", "1.1", "1.2", "1.3"},
+    "starttls": {"smtp", "lmtp", "imap", "pop3", "ftp", "xmpp", "ldap", "postgres", "mysql",
+                 "nntp", "sieve"},
 }
 
 # "  -h, --help    show ..." / "      --sni NAME    send ...". The left column

@@ -7,9 +7,16 @@ for DELAY ms (one way) and then written to the other side, in order, so a
 150 ms relay gives a 300 ms round trip for data. The client's own TCP connect
 completes at once (the kernel accepts before the relay sees it), so a client
 that measures the round trip must do it on data, not on connect(); the
-upstream connect is delayed by one round trip before any data flows.
+upstream connect is delayed by one round trip before any data flows, and
+so is the ClientHello.
 
-Usage: delay_relay.py LISTEN_PORT UPSTREAM_HOST UPSTREAM_PORT DELAY_MS [--bind 127.0.0.1]
+--connect-early connects upstream at once instead: the TCP handshake is
+not emulated, only the flights that follow it, so the first flight is not
+held back by an emulated connect (bench_timing.py compares TLS flights
+with a projection whose TCP part it accounts for on its own).
+
+Usage: delay_relay.py LISTEN_PORT UPSTREAM_HOST UPSTREAM_PORT DELAY_MS
+                      [--bind 127.0.0.1] [--connect-early]
 Prints "ready PORT" on stdout when listening (LISTEN_PORT 0 picks a free one).
 Only loopback or test-namespace addresses should be given.
 """
@@ -55,13 +62,14 @@ async def pump(reader, writer, delay_s, loop):
 async def handle(client_r, client_w, args):
     loop = asyncio.get_running_loop()
     delay_s = args.delay_ms / 1000.0
-    await asyncio.sleep(delay_s)  # SYN travelling to the server
+    syn_s = 0.0 if args.connect_early else delay_s
+    await asyncio.sleep(syn_s)  # SYN travelling to the server
     try:
         up_r, up_w = await asyncio.open_connection(args.upstream_host, args.upstream_port)
     except OSError:
         client_w.close()
         return
-    await asyncio.sleep(delay_s)  # SYN-ACK travelling back
+    await asyncio.sleep(syn_s)  # SYN-ACK travelling back
     await asyncio.gather(pump(client_r, up_w, delay_s, loop), pump(up_r, client_w, delay_s, loop))
     for w in (client_w, up_w):
         try:
@@ -77,6 +85,8 @@ async def main():
     ap.add_argument("upstream_port", type=int)
     ap.add_argument("delay_ms", type=float)
     ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--connect-early", action="store_true",
+                    help="connect upstream at once: delay the data, not the TCP handshake")
     args = ap.parse_args()
     server = await asyncio.start_server(lambda r, w: handle(r, w, args), args.bind,
                                         args.listen_port, backlog=256)

@@ -72,7 +72,10 @@ static void test_close_and_reset(void **state)
 {
     (void)state;
     struct probe_result r;
-    memset(&r, 0x5a, sizeof r); /* nothing may survive from before */
+    memset(&r, 0x5a, sizeof r); /* nothing may survive from before... */
+    r.connected = true;         /* ...but the transport facts, which carry over */
+    r.got_bytes = false;
+    r.first_byte_ms = 0;
     const struct probe_spec *s = spec_for(TP_VER_TLS12, true);
     assert_true(probe_interpret(s, NULL, 0, true, false, &r));
     assert_int_equal(r.outcome, PROBE_REFUSED);

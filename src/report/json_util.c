@@ -1,0 +1,86 @@
+/* json_util.c: the shared jansson builders (see json_util.h). */
+#include "report/json_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/registry.h"
+#include "util/text.h"
+#include "util/banned.h"
+
+bool jput(json_t *obj, const char *key, json_t *value)
+{
+    if (value == NULL)
+        return false;
+    return json_object_set_new(obj, key, value) == 0;
+}
+
+bool jappend(json_t *array, json_t *value)
+{
+    if (value == NULL)
+        return false;
+    return json_array_append_new(array, value) == 0;
+}
+
+json_t *jstr(const char *s)
+{
+    if (s == NULL)
+        return json_null();
+    char *clean = tp_utf8_sanitize(s, strlen(s));
+    if (clean == NULL)
+        return NULL;
+    json_t *value = json_string(clean);
+    free(clean);
+    return value;
+}
+
+/* The catalog leaves some references empty. */
+json_t *jstr_nonempty(const char *s)
+{
+    return jstr(s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+json_t *jtri(enum tp_tri value)
+{
+    switch (value) {
+    case TP_TRI_YES:
+        return json_true();
+    case TP_TRI_NO:
+        return json_false();
+    default:
+        return json_null();
+    }
+}
+
+/* By hand rather than json_sprintf("0x%04X"): --read writes a few hundred
+ * per handshake. Always ASCII, so jansson need not check it. */
+json_t *jcode(uint16_t code)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char text[7] = {'0', 'x', hex[code >> 12], hex[(code >> 8) & 0xf], hex[(code >> 4) & 0xf],
+                    hex[code & 0xf], '\0'};
+    return json_stringn_nocheck(text, 6);
+}
+
+json_t *jcode_or_null(uint16_t code)
+{
+    return code != 0 ? jcode(code) : json_null();
+}
+
+json_t *juint_or_null(uint64_t value)
+{
+    return value != 0 ? json_integer((json_int_t)value) : json_null();
+}
+
+json_t *jversion(uint16_t version)
+{
+    if (version == 0)
+        return json_null();
+    const char *name = tp_version_name(version);
+    return name != NULL ? json_string(name) : jcode(version);
+}
+
+json_t *jms_from_us(uint64_t us)
+{
+    return json_real((double)us / 1000.0);
+}

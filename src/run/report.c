@@ -1,0 +1,114 @@
+/* report.c: the handshake report: resolve, connect, (STARTTLS,) the GnuTLS
+ * handshake and its grading, with --enum beside it. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grade/grade.h"
+#include "net/starttls.h"
+#include "report/scan_model.h"
+#include "run/run.h"
+#include "run/run_int.h"
+#include "tls/tls.h"
+#include "util/banned.h"
+
+/* Resolve, connect, handshake and grade; everything learned goes in report.
+ * Returns the status of the step that stopped the run (TP_OK if none). */
+static bool scan_found_a_version(const struct tp_scan *scan)
+{
+    for (size_t i = 0; i < TP_SCAN_VERSIONS; i++)
+        if (scan->protocols[i].supported == TP_TRI_YES)
+            return true;
+    return false;
+}
+
+/* Wait for --enum and combine its outcome with the report's handshake.
+ * The handshake failing (a server GnuTLS cannot speak, e.g. SSLv3-only, or
+ * one that does not answer in its share of the time) does not end an --enum
+ * run when the scan found a version the server speaks: the failure stays
+ * in the report, marked tolerated (JSON: handshake.error, not error), and
+ * the findings decide the exit status. */
+static tp_status finish_enum(struct enum_task *task, struct tp_report *report,
+                             tp_status hs_status, enum tp_stage stage, tp_error *err)
+{
+    tp_error scan_err = {0};
+    tp_status scanned = enum_finish(task, report, &scan_err);
+    bool hs_failed = hs_status == TP_E_TLS || hs_status == TP_E_TIMEOUT;
+    if (hs_status != TP_OK && !hs_failed)
+        return hs_status; /* a local failure (no memory) of the report's own */
+    if (scanned != TP_OK)
+        return hs_failed ? hs_status : tp_fail(err, scanned, "%s", scan_err.msg);
+    if (hs_status == TP_OK)
+        return TP_OK;
+    TP_TRY(tp_report_set_failure(report, stage, hs_status, err->msg));
+    if (!scan_found_a_version(report->scan))
+        return hs_status;
+    report->failure.tolerated = true;
+    tp_error_clear(err);
+    return TP_OK;
+}
+
+tp_status run_report(const struct tp_config *cfg, struct tp_report *report,
+                            tp_error *err)
+{
+    tp_deadline deadline = tp_deadline_in_ms(cfg->timeout_ms);
+    struct tp_addrlist addrs = {0};
+    int fd = -1;
+    size_t which = 0;
+    const char *sni = run_choose_sni(cfg);
+    enum tp_stage stage = TP_STAGE_RESOLVE;
+    tp_status status;
+    struct enum_task *task = NULL;
+
+    if ((status = tp_set_str(&report->target.host, cfg->host)) != TP_OK ||
+        (status = tp_set_str(&report->target.sni, sni)) != TP_OK)
+        goto out;
+    report->target.port = cfg->port;
+    report->target.starttls = net_starttls_name(cfg->starttls);
+
+    status = net_resolve(cfg->host, cfg->port, cfg->family, deadline, &addrs, err);
+    if (status != TP_OK)
+        goto out;
+    stage = TP_STAGE_CONNECT;
+    status = net_connect_first(&addrs, cfg->connect_timeout_ms, deadline, report, &fd, &which,
+                               err);
+    if (status != TP_OK)
+        goto out;
+    report->target.family = addrs.items[which].family;
+    if ((status = tp_set_str(&report->target.address, addrs.items[which].text)) != TP_OK)
+        goto out;
+    if (cfg->enumerate &&
+        (status = enum_start(&task, cfg, &addrs.items[which], sni, deadline, report, err)) !=
+            TP_OK)
+        goto out;
+    stage = TP_STAGE_TLS;
+    /* With --enum the report's handshake gets a third of the run, so that
+     * a peer that never answers still leaves time for the scan. */
+    tp_deadline hs_deadline =
+        cfg->enumerate ? tp_deadline_min_ms(deadline, cfg->timeout_ms / 3u) : deadline;
+    /* --starttls: the plaintext dialogue first, within the handshake's
+     * share of the time; XMPP names the service (--sni, else HOST). */
+    if (cfg->starttls != TP_STARTTLS_NONE)
+        status = net_starttls(fd, cfg->starttls, sni != NULL ? sni : cfg->host, hs_deadline,
+                              err);
+    if (status == TP_OK)
+        status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
+    if (status == TP_OK) {
+        stage = TP_STAGE_NONE;
+        status = grade_handshake(report, cfg, tp_wall_seconds());
+    }
+    if (task != NULL) {
+        /* Free the server first: single-threaded ones (openssl s_server)
+         * serve one connection at a time. */
+        close(fd);
+        fd = -1;
+        status = finish_enum(task, report, status, stage, err);
+        task = NULL;
+    }
+out:
+    status = run_note_failure(report, status, stage, err);
+    if (fd >= 0)
+        close(fd);
+    net_addrlist_finish(&addrs);
+    return status;
+}

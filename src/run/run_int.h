@@ -1,0 +1,32 @@
+/* run_int.h: what the run/ files share. */
+#ifndef TP_RUN_INT_H
+#define TP_RUN_INT_H
+
+#include "cli/config.h"
+#include "net/net.h"
+#include "report/model.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+/* The SNI to send for cfg (NULL for none). */
+const char *run_choose_sni(const struct tp_config *cfg);
+
+/* The stage a failure with status belongs to when current was running. */
+enum tp_stage run_failure_stage(tp_status status, enum tp_stage current);
+
+/* Record a failure in report unless one is recorded (or it is a usage
+ * error, which prints no report); returns status, or the recording's own
+ * failure. */
+TP_MUST_CHECK tp_status run_note_failure(struct tp_report *report, tp_status status,
+                                         enum tp_stage stage, const tp_error *err);
+
+/* --enum beside the report's handshake (run/enum.c). */
+struct enum_task;
+TP_MUST_CHECK tp_status enum_start(struct enum_task **task, const struct tp_config *cfg,
+                                   const struct tp_addr *addr, const char *sni,
+                                   tp_deadline deadline, struct tp_report *report, tp_error *err);
+/* Wait for the scan, grade it and free the task (on every path). */
+TP_MUST_CHECK tp_status enum_finish(struct enum_task *task, struct tp_report *report,
+                                    tp_error *err);
+
+#endif
