@@ -116,7 +116,10 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
 
 /* Interpret what the server sent (buf[0..len), closed says whether the
  * peer closed or reset, reset whether it was a reset). Sets outcome and
- * facts; returns true when the reply is decisive. Pure: unit-tested. */
+ * facts; returns true when the reply is decisive. Pure: unit-tested.
+ * The transport facts already in *out (connected, got_bytes,
+ * first_byte_ms) are kept, so *out must be initialised; the rest is
+ * overwritten. */
 bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t len, bool closed,
                      bool reset, struct probe_result *out);
 

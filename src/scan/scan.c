@@ -133,6 +133,7 @@ struct scan_state {
     struct feature_state feat[F_COUNT];
     int top12;                  /* index of the highest of SSLv3..TLSv1.2 supported, -1 */
     struct job_list *jobs;      /* the running phase's jobs (for splits) */
+    bool silent_deaths;         /* some version probe ended suspiciously (plan.h) */
     char incomplete[480];       /* why some list may be incomplete */
 };
 
@@ -616,7 +617,6 @@ static void job_done(struct scan_job *base, void *ctx, const struct probe_result
     bool same_version = res->outcome == PROBE_ACCEPTED && res->version == v->version &&
                         !res->died_after_hello;
     learn_style(v, res);
-    if (getenv("TPDBG")) fprintf(stderr, "DBG kind=%d vi=%d lvl=%u n=%zu style=%d out=%d alert=%d died=%d: %s\n", j->kind, j->vi, j->level, j->kind==J_SUITES||j->kind==J_VERSION? j->elim.n_remaining : j->n_offer, v->style, res->outcome, res->alert, res->died_after_hello, res->why);
     switch (j->kind) {
     case J_VERSION:
         j->res = *res;
@@ -812,13 +812,12 @@ static tp_status add_chunk_jobs(struct job_list *l, enum job_kind kind, int vi,
 /* A version probe is an elimination that ends at its first clean pick: a
  * pick whose flight dies is left out and the rest offered again, and a
  * suspicious end splits the offer (follow_up). */
-static struct job *add_version_job(struct scan_state *st, struct job_list *l, int vi,
-                                   const uint16_t *codes, size_t n, unsigned level)
+static struct job *add_version_job(struct job_list *l, int vi, const uint16_t *codes, size_t n,
+                                   unsigned level)
 {
     struct job *j = new_job(l, J_VERSION, vi);
     if (j == NULL)
         return NULL;
-    (void)st;
     plan_elim_init(&j->elim, codes, n);
     j->elim.first_pick_only = true;
     memcpy(j->offer, codes, n * sizeof codes[0]);
@@ -830,7 +829,7 @@ static struct job *add_version_job(struct scan_state *st, struct job_list *l, in
 static tp_status plan_phase1(struct scan_state *st, struct job_list *l)
 {
     for (int i = 0; i < N_VERSIONS; i++)
-        if (add_version_job(st, l, i, st->ver[i].cand, st->ver[i].n_cand, 0) == NULL)
+        if (add_version_job(l, i, st->ver[i].cand, st->ver[i].n_cand, 0) == NULL)
             return TP_E_NOMEM;
     return TP_OK;
 }
@@ -873,7 +872,7 @@ static tp_status follow_up(struct scan_state *st, struct job_list *l, struct job
             size_t n;
             const uint16_t *part = plan_split_part(sp, p, &n);
             struct job *nj = j->kind == J_VERSION
-                                 ? add_version_job(st, l, j->vi, part, n, j->level + 1)
+                                 ? add_version_job(l, j->vi, part, n, j->level + 1)
                                  : new_job(l, J_SUITES, j->vi);
             if (nj == NULL) {
                 status = TP_E_NOMEM;
@@ -929,8 +928,11 @@ static tp_status plan_follow_ups(struct scan_state *st, struct job_list *l, size
         struct job *j = l->items[k];
         if ((j->kind != J_SUITES && j->kind != J_VERSION) || j->elim.state != PLAN_ELIM_DIED)
             continue;
+        /* Without a word from the server, TLS 1.2 alone is split: a
+         * Dovecot-like peer closing on every refusal, TLS 1.2 only, with a
+         * poisoned first pick, would otherwise look like no TLS at all. */
         if (j->kind == J_VERSION &&
-            (!spoke || version_answered(l, end, j->vi, st->ver[j->vi].version)))
+            ((!spoke && j->vi != V_TLS12) || version_answered(l, end, j->vi, st->ver[j->vi].version)))
             continue;
         TP_TRY(follow_up(st, l, j));
     }
@@ -1006,6 +1008,7 @@ static void settle_versions(struct scan_state *st, const struct job_list *l)
         }
         if (first == NULL)
             continue;
+        st->silent_deaths |= first->elim.state == PLAN_ELIM_DIED;
         if (decider != NULL) {
             version_done(v, &decider->res);
             if (decider != first || first->elim.n_broken > 0) {
@@ -1015,7 +1018,8 @@ static void settle_versions(struct scan_state *st, const struct job_list *l)
                 set_base_from_parts(v, l, vi);
                 size_t len = strlen(v->why);
                 snprintf(v->why + len, sizeof v->why - len,
-                         " (offered without the suites the server abandons)");
+                         " (offered by key-exchange family: the full offer got %.80s)",
+                         first->res.why);
             }
             continue;
         }
@@ -1048,6 +1052,32 @@ static void check_silent_closes(struct scan_state *st)
     }
 }
 
+/* A server seen to end offers suspiciously, not known to refuse cleanly:
+ * every chunk's last answer would be such an end and cost a family split;
+ * split by family from the start instead (plan.h, poisoned picks). */
+static tp_status add_family_jobs(struct scan_state *st, struct job_list *l, int i,
+                                 const uint16_t *rest, size_t n, size_t max_chunk)
+{
+    struct plan_split *sp = malloc(sizeof *sp);
+    if (sp == NULL)
+        return TP_E_NOMEM;
+    tp_status status = TP_OK;
+    plan_poison_split(rest, n, 0, PLAN_STYLE_CLOSES, sp);
+    size_t n_parts = sp->step == PLAN_SPLIT_FAMILIES ? sp->n_parts : 1;
+    size_t first = l->n;
+    for (size_t p = 0; p < n_parts && status == TP_OK; p++) {
+        size_t m = n;
+        const uint16_t *part = sp->step == PLAN_SPLIT_FAMILIES ? plan_split_part(sp, p, &m) : rest;
+        size_t chunks = plan_chunk_count(m, max_chunk, PLAN_MIN_SUITE_CHUNK,
+                                         (st->share + n_parts - 1) / n_parts);
+        status = add_chunk_jobs(l, J_SUITES, i, part, m, chunks, NULL, 0);
+    }
+    for (size_t k = first; k < l->n; k++)
+        l->items[k]->level = 1;
+    free(sp);
+    return status;
+}
+
 /* Suites of a supported version: the full offer reversed (its pick against
  * the version probe's says whether the server enforces its order, RFC 5246
  * Sec. 7.4.1.3 leaves the choice to it) and elimination over disjoint chunks
@@ -1073,6 +1103,8 @@ static tp_status plan_suite_jobs(struct scan_state *st, struct job_list *l, int 
     size_t max_chunk = v->retry_chunked              ? RETRY_CHUNK
                        : v->supported == TP_TRI_YES ? PLAN_MAX_CODES
                                                     : PLAN_MAX_CHUNK;
+    if (st->silent_deaths && v->style != PLAN_STYLE_CLEAN)
+        return add_family_jobs(st, l, i, rest, n, max_chunk);
     size_t chunks = plan_chunk_count(n, max_chunk, PLAN_MIN_SUITE_CHUNK, st->share);
     return add_chunk_jobs(l, J_SUITES, i, rest, n, chunks, NULL, 0);
 }

@@ -71,7 +71,7 @@ static struct probe_spec *spec_for(uint16_t version, bool want_flight)
 static void test_close_and_reset(void **state)
 {
     (void)state;
-    struct probe_result r;
+    struct probe_result r = {0};
     memset(&r, 0x5a, sizeof r); /* nothing may survive from before... */
     r.connected = true;         /* ...but the transport facts, which carry over */
     r.got_bytes = false;
@@ -83,6 +83,7 @@ static void test_close_and_reset(void **state)
     assert_true(probe_interpret(s, NULL, 0, true, true, &r));
     assert_int_equal(r.outcome, PROBE_UNKNOWN);
     assert_true(r.transport_failure);
+    assert_true(r.reset);
     assert_non_null(strstr(r.why, "reset"));
     assert_false(probe_interpret(s, NULL, 0, false, false, &r));
 }
@@ -90,7 +91,7 @@ static void test_close_and_reset(void **state)
 static void test_alert(void **state)
 {
     (void)state;
-    struct probe_result r;
+    struct probe_result r = {0};
     const uint8_t alert[] = {21, 3, 3, 0, 2, 2, 40};
     assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), alert, sizeof alert, false, false,
                                 &r));
@@ -103,7 +104,7 @@ static void test_server_hello_and_flight(void **state)
 {
     (void)state;
     uint8_t buf[256];
-    struct probe_result r;
+    struct probe_result r = {0};
     size_t sh = server_hello(buf, TP_VER_TLS12, 0xC02F, false);
     /* Without the wish for the whole flight, the ServerHello decides. */
     assert_true(probe_interpret(spec_for(TP_VER_TLS12, false), buf, sh, false, false, &r));
@@ -116,21 +117,38 @@ static void test_server_hello_and_flight(void **state)
     /* With it, the probe waits for ServerHelloDone... */
     assert_false(probe_interpret(spec_for(TP_VER_TLS12, true), buf, sh, false, false, &r));
     assert_int_equal(r.outcome, PROBE_ACCEPTED);
-    /* ...unless the peer is gone, */
+    assert_false(r.died_after_hello);
+    /* ...unless the peer is gone: then the suite it chose died with it, */
     assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), buf, sh, true, false, &r));
     assert_int_equal(r.outcome, PROBE_ACCEPTED);
+    assert_true(r.died_after_hello);
+    assert_non_null(strstr(r.why, "close before ServerHelloDone"));
+    /* as it does with a fatal alert after the ServerHello (plan.h, poisoned
+     * picks: a ServerKeyExchange the server could not make); */
+    static const uint8_t internal_error[] = {21, 3, 3, 0, 2, 2, 80};
+    memcpy(buf + sh, internal_error, sizeof internal_error);
+    assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), buf, sh + sizeof internal_error,
+                                false, false, &r));
+    assert_int_equal(r.outcome, PROBE_ACCEPTED);
+    assert_int_equal(r.suite, 0xC02F);
+    assert_true(r.died_after_hello);
+    assert_int_equal(r.alert, 80);
     /* and the whole flight decides. */
     size_t all = server_hello(buf, TP_VER_TLS12, 0xC02F, true);
     assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), buf, all, false, false, &r));
     assert_int_equal(r.outcome, PROBE_ACCEPTED);
+    assert_false(r.died_after_hello);
     assert_non_null(strstr(r.why, "TLSv1.2"));
+    /* closing after a whole flight kills nothing */
+    assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), buf, all, true, false, &r));
+    assert_false(r.died_after_hello);
 }
 
 static void test_every_truncation(void **state)
 {
     (void)state;
     uint8_t buf[256];
-    struct probe_result r;
+    struct probe_result r = {0};
     size_t all = server_hello(buf, TP_VER_TLS12, 0xC02F, false);
     for (size_t len = 1; len < all; len++) {
         /* still arriving: not decisive; cut off there: unknown, never a yes */
@@ -144,7 +162,7 @@ static void test_every_truncation(void **state)
 static void test_hostile_bytes(void **state)
 {
     (void)state;
-    struct probe_result r;
+    struct probe_result r = {0};
     const uint8_t garbage[] = {0xff, 0x13, 0x37, 0x00, 0x01};
     assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), garbage, sizeof garbage, false,
                                 false, &r));
@@ -183,7 +201,7 @@ static void test_hostile_bytes(void **state)
 static void test_ssl2_replies(void **state)
 {
     (void)state;
-    struct probe_result r;
+    struct probe_result r = {0};
     /* SERVER-HELLO: no session hit, X.509, version 2, a 4-byte "certificate",
      * two kinds, a 16-byte connection id. */
     uint8_t msg[64];
