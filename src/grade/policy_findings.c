@@ -259,6 +259,15 @@ static tp_status find_features(const struct tp_scan *scan, const struct pol_info
         TP_TRY(tp_report_add_finding(report, "enum-compression",
                                      "server accepts TLS compression: secrets in compressed "
                                      "records leak through their length (CRIME)"));
+    /* A suite the server selects and then cannot complete fails every client
+     * that prefers it: a configuration fault (e.g. DHE without parameters). */
+    for (size_t i = 0; i < scan->n_features; i++)
+        if (strcmp(scan->features[i].id, "broken_suites") == 0 &&
+            scan->features[i].value == TP_TRI_YES)
+            TP_TRY(tp_report_add_finding(report, "enum-broken-suite", "%s",
+                                         scan->features[i].detail != NULL
+                                             ? scan->features[i].detail
+                                             : "server selects suites it cannot complete"));
     bool pre13 = false;
     for (size_t i = 0; i < TP_SCAN_VERSIONS; i++)
         if (scan->protocols[i].version < TP_VER_TLS13 &&
