@@ -205,6 +205,7 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
         cfg->enumerate = true;
         return TP_OK;
     case OPT_PARALLEL:
+        cfg->parallel_given = true;
         if (cli_parse_uint(arg, 1, TP_MAX_PARALLEL, &cfg->parallel) != TP_OK)
             return tp_fail(err, TP_E_USAGE, "--parallel: expected 1-%u, not '%s'",
                            TP_MAX_PARALLEL, arg);

@@ -67,6 +67,7 @@ struct tp_config {
     /* Enumeration (--enum; scan/scan.h). */
     bool enumerate;
     uint32_t parallel;        /* probes in flight at once, 1..64 */
+    bool parallel_given;      /* --parallel was given: a hard cap, never raised */
     uint32_t max_connections; /* TCP connections for the scan, 0 = unlimited */
     uint32_t delay_ms;        /* between connection starts, 0 = none */
     const char *policy;       /* grading policy name (argv-owned or static) */

@@ -49,7 +49,7 @@ const struct tp_option tp_options[] = {
      OPT_MAX_CONNECTIONS},
     {"no-sni", 0, TP_ARG_NONE, NULL, "send no server_name extension", TP_CAT_TLS, OPT_NO_SNI},
     {"parallel", 0, TP_ARG_REQUIRED, "N",
-     "with --enum: run up to N probes at once, 1-64 (default 8)", TP_CAT_ENUM, OPT_PARALLEL},
+     "with --enum: run up to N probes at once, 1-64 (default 8, more on slow links)", TP_CAT_ENUM, OPT_PARALLEL},
     {"policy", 0, TP_ARG_REQUIRED, "NAME",
      "with --enum: grade by rfc9325 (default), mozilla-intermediate, mozilla-modern, "
      "nist-800-52r2 or iot-rfc7925",

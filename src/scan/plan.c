@@ -113,6 +113,44 @@ unsigned plan_group_bits(uint16_t group)
     return (unsigned)g->security_bits * 2u;
 }
 
+unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_ms)
+{
+    unsigned p = configured != 0 ? configured : 1;
+    if (configured_given || rtt_ms < PLAN_SLOW_LINK_MS)
+        return p;
+    uint32_t want = rtt_ms / PLAN_SLOW_PARALLEL_SPACING_MS;
+    if (want > PLAN_SLOW_PARALLEL_MAX)
+        want = PLAN_SLOW_PARALLEL_MAX;
+    return want > p ? (unsigned)want : p;
+}
+
+size_t plan_predict(const uint16_t *accepted, size_t n, uint16_t version, uint16_t *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct tp_suite_info *s = tp_suite_by_code(accepted[i]);
+        if (s != NULL && ((s->min_version != 0 && version < s->min_version) ||
+                          (s->max_version != 0 && version > s->max_version)))
+            continue;
+        out[m++] = accepted[i];
+    }
+    return m;
+}
+
+size_t plan_partition(const uint16_t *in, size_t n, const uint16_t *pred, size_t n_pred,
+                      uint16_t *hit, uint16_t *miss, size_t *n_miss)
+{
+    size_t h = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (plan_elim_contains(pred, n_pred, in[i]))
+            hit[h++] = in[i];
+        else
+            miss[m++] = in[i];
+    }
+    *n_miss = m;
+    return h;
+}
+
 size_t plan_chunk_count(size_t n, size_t max_chunk, size_t min_chunk, size_t parallel)
 {
     if (n == 0)

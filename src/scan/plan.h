@@ -53,6 +53,44 @@ size_t plan_chunk_count(size_t n, size_t max_chunk, size_t min_chunk, size_t par
 size_t plan_chunk(const uint16_t *in, size_t n, size_t chunks, size_t index, uint16_t *out);
 void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
 
+/* ---- slow links ----
+ *
+ * Behind a long round trip a scan is bound by latency: every elimination
+ * step costs a connect and a ClientHello -> ServerHello exchange, and the
+ * steps of one chunk run one after the other. */
+
+/* Round trip (ms, as the scan measures it) from which more probes in flight
+ * and more chunks pay: below it (a LAN, loopback) a scan is bound by the
+ * server's work per handshake, and extra chunks only add connections. */
+#define PLAN_SLOW_LINK_MS 20u
+/* Most probes in flight by default on a slow link. */
+#define PLAN_SLOW_PARALLEL_MAX 32u
+/* One probe in flight per this many ms of round trip: the connection rate
+ * stays near 1000 / 16 = 60 a second, far below what the default of 8 in
+ * flight opens against a LAN server answering in 2 ms (~4000 a second). */
+#define PLAN_SLOW_PARALLEL_SPACING_MS 16u
+
+/* Probes in flight for the rest of a scan: configured when the user chose it
+ * (configured_given), else the default, raised on a slow link so that about
+ * rtt_ms / PLAN_SLOW_PARALLEL_SPACING_MS probes are in flight (at most
+ * PLAN_SLOW_PARALLEL_MAX): the connection rate stays far below what the
+ * default opens on a LAN, while the scan's many independent chains no
+ * longer queue behind each other. configured 0 means 1. */
+unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_ms);
+
+/* Split in[0..n) into the codes that are in pred[0..n_pred) (into hit, in
+ * in's order) and the rest (into miss). Returns the number of hits; *n_miss
+ * gets the rest's. A version's accepted set predicts another's (TLS 1.0,
+ * 1.1 and 1.2 mostly share theirs): chunks of predicted suites end without
+ * a refusal probe when the prediction holds, and the rest needs a single
+ * one, while the elimination stays exact whatever the server does. */
+/* The suites of accepted[0..n) (another version's accepted set) that the
+ * registry allows at version: the prediction plan_partition takes. Codes
+ * the registry does not know are kept. Returns the count. */
+size_t plan_predict(const uint16_t *accepted, size_t n, uint16_t version, uint16_t *out);
+size_t plan_partition(const uint16_t *in, size_t n, const uint16_t *pred, size_t n_pred,
+                      uint16_t *hit, uint16_t *miss, size_t *n_miss);
+
 /* Elimination over one disjoint set of code points. */
 enum plan_elim_state {
     PLAN_ELIM_RUNNING,    /* offer elim.remaining next */

@@ -15,6 +15,7 @@
 #include "net/starttls.h"
 #include "wire/clienthello.h"
 #include "wire/flight.h"
+#include "wire/record.h"
 #include "wire/registry.h"
 
 #include "util/banned.h"
@@ -234,19 +235,62 @@ static bool interpret_need_more(size_t len, bool closed, bool reset, struct prob
     return false;
 }
 
+/* Offset of the first alert record that follows handshake records only, 0
+ * if there is none (the record header of RFC 5246 Sec. 6.2.1: type,
+ * version, 2-byte length). */
+static size_t alert_after_handshake(const uint8_t *buf, size_t len)
+{
+    size_t pos = 0;
+    while (len - pos >= 5) {
+        uint8_t type = buf[pos];
+        size_t rec = 5 + ((size_t)buf[pos + 3] << 8 | buf[pos + 4]);
+        if (type == TP_CT_ALERT)
+            return pos;
+        if (type != TP_CT_HANDSHAKE || rec > len - pos)
+            return 0;
+        pos += rec;
+    }
+    return 0;
+}
+
+/* Whether buf[0..len) holds a whole TLS <= 1.2 first flight, through
+ * ServerHelloDone, with no alert in it. */
+static bool whole_flight(const uint8_t *buf, size_t len)
+{
+    tp_flight f;
+    tp_flight_init(&f);
+    bool whole = tp_flight_classify(&f, buf, len) == TP_OK && f.kind == TP_FLIGHT_SERVER_HELLO &&
+                 f.flight_complete && !f.has_alert && !f.change_cipher_spec &&
+                 f.sh.version < TP_VER_TLS13;
+    tp_flight_finish(&f);
+    return whole;
+}
+
 bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t len, bool closed,
                      bool reset, struct probe_result *out)
 {
     tp_flight f;
     bool decisive = true;
+    /* A half-closed probe: having sent its whole flight, the server reads
+     * our end-of-stream where it waits for the client's next flight and
+     * says so with an alert (decode_error, unexpected_message) and a close.
+     * That answers our FIN, not the suite: read the flight without it. */
+    if (out->half_closed && spec->want_flight) {
+        size_t cut = alert_after_handshake(buf, len);
+        if (cut > 0 && whole_flight(buf, cut)) {
+            len = cut;
+            closed = reset = false;
+        }
+    }
     tp_flight_init(&f);
     /* Each call reads everything received so far afresh; only the
      * transport facts carry over. */
-    bool connected = out->connected, got_bytes = out->got_bytes;
+    bool connected = out->connected, got_bytes = out->got_bytes, half_closed = out->half_closed;
     uint32_t first_byte_ms = out->first_byte_ms;
     memset(out, 0, sizeof *out);
     out->connected = connected;
     out->got_bytes = got_bytes;
+    out->half_closed = half_closed;
     out->first_byte_ms = first_byte_ms;
     out->alert = -1;
     if (tp_flight_classify(&f, buf, len) != TP_OK) {
@@ -455,6 +499,9 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
         set_why(out, "sending the hello failed: %s", strerror(err_no));
         goto out;
     }
+    /* RFC 793 Sec. 3.5: a half-closed connection still carries the reply. */
+    if (spec->half_close && shutdown(fd, SHUT_WR) == 0)
+        out->half_closed = true;
     read_reply(fd, spec, buf, sent_at, until, timeout_ms, out);
 out:
     if (fd >= 0)

@@ -52,6 +52,14 @@ struct probe_spec {
     uint16_t record_size_limit;  /* RFC 8449, 0 = omit */
     bool heartbeat;              /* RFC 6520 peer_allowed_to_send */
     bool want_flight;            /* TLS <= 1.2: read up to ServerHelloDone */
+    /* Shut down our sending side (TCP FIN) right after the hello. A server
+     * that handles one connection at a time otherwise holds each accepted
+     * probe until our close reaches it, one round trip after its flight;
+     * with the FIN queued behind the hello it reads end-of-stream as soon
+     * as its flight is out and moves on. A close with no reply byte is then
+     * ambiguous (a proxy may give up on a half-closed client): the runner
+     * asks again without it. */
+    bool half_close;
     const char *sni;
 };
 
@@ -73,6 +81,7 @@ struct probe_result {
     bool died_after_hello;       /* ACCEPTED, then an alert or a close mid-flight */
     bool connected;
     bool got_bytes;
+    bool half_closed;            /* the probe sent its FIN after the hello (spec.half_close) */
     uint32_t first_byte_ms;      /* ClientHello sent -> first byte (0 if none) */
     uint32_t decisive_ms;        /* ClientHello sent -> decisive reply */
     uint32_t starttls_ms;        /* the STARTTLS dialogue (0 without --starttls) */
@@ -117,7 +126,7 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
 /* Interpret what the server sent (buf[0..len), closed says whether the
  * peer closed or reset, reset whether it was a reset). Sets outcome and
  * facts; returns true when the reply is decisive. Pure: unit-tested.
- * The transport facts already in *out (connected, got_bytes,
+ * The transport facts already in *out (connected, got_bytes, half_closed,
  * first_byte_ms) are kept, so *out must be initialised; the rest is
  * overwritten. */
 bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t len, bool closed,

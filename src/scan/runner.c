@@ -79,6 +79,19 @@ static size_t idle_jobs(const struct runner *r)
     return n;
 }
 
+static bool room_for_job(struct runner *r)
+{
+    if (r->n_jobs < r->cap_jobs)
+        return true;
+    size_t cap = r->cap_jobs * 2;
+    struct scan_job **p = realloc(r->jobs, cap * sizeof *p);
+    if (p == NULL)
+        return false;
+    r->jobs = p;
+    r->cap_jobs = cap;
+    return true;
+}
+
 /* With the lock held, after job got an answer: while workers would find
  * nothing to do, let the job give part of its work away. */
 static void share_work(struct runner *r, struct scan_job *job)
@@ -86,18 +99,25 @@ static void share_work(struct runner *r, struct scan_job *job)
     if (job->ops->split == NULL || job->finished)
         return;
     while (r->in_flight + idle_jobs(r) < r->workers) {
-        if (r->n_jobs == r->cap_jobs) {
-            size_t cap = r->cap_jobs * 2;
-            struct scan_job **p = realloc(r->jobs, cap * sizeof *p);
-            if (p == NULL)
-                return;
-            r->jobs = p;
-            r->cap_jobs = cap;
-        }
+        if (!room_for_job(r))
+            return;
         struct scan_job *part = job->ops->split(job, r->ctx);
         if (part == NULL)
             return;
         r->jobs[r->n_jobs++] = part;
+    }
+}
+
+/* With the lock held, after an answer: the jobs it made possible. */
+static void take_more(struct runner *r)
+{
+    if (r->more == NULL)
+        return;
+    while (room_for_job(r)) {
+        struct scan_job *job = r->more(r->ctx);
+        if (job == NULL)
+            return;
+        r->jobs[r->n_jobs++] = job;
     }
 }
 
@@ -147,31 +167,46 @@ static void note_timing(struct runner *r, const struct probe_result *res)
 
 /* Run one probe with the lock released; retry once on a transport failure
  * when the server has answered other probes (a lost SYN or a momentary
- * overload should not become a false "unknown"). Called and returns with
- * the lock held. */
-static void run_probe(struct runner *r, const struct probe_spec *spec, struct probe_result *res)
+ * overload should not become a false "unknown"), and once without the
+ * half-close when a half-closed probe got no byte back (a refusal by close
+ * cannot be told from a peer or proxy that gave up on our FIN; see
+ * probe.h). Called and returns with the lock held. */
+static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_result *res)
 {
-    for (int attempt = 0; attempt < 2; attempt++) {
+    bool retried_transport = false, ambiguous = false;
+    for (int attempt = 0; attempt < 3; attempt++) {
         uint64_t start_at = 0;
         struct probe_result refused;
         if (!reserve_connection(r, &start_at, &refused)) {
-            /* A retry that may not run leaves the first answer standing. */
-            if (attempt == 0) {
+            /* A retry that may not run leaves the first answer standing,
+             * unless that answer was the ambiguous half-closed one. */
+            if (attempt == 0 || ambiguous) {
                 *res = refused;
                 r->probes++;
             }
             return;
         }
         uint32_t timeout = plan_probe_timeout_ms(r->measured, r->rtt_ms, r->service_ms);
+        spec->half_close = r->limits.half_close;
         pthread_mutex_unlock(&r->mu);
         sleep_until_ns(start_at);
         probe_run(spec, r->addr, r->limits.connect_ms, timeout, r->limits.deadline,
                   &r->limits.starttls, res);
         pthread_mutex_lock(&r->mu);
+        if (res->half_closed && !res->got_bytes) {
+            /* Not counted as a probe: the one without the FIN is. */
+            r->limits.half_close = false;
+            r->half_close_retries++;
+            ambiguous = true;
+            continue;
+        }
+        ambiguous = false;
         r->probes++;
         note_timing(r, res);
-        if (res->outcome != PROBE_UNKNOWN || !res->transport_failure || !r->server_spoke)
+        if (res->outcome != PROBE_UNKNOWN || !res->transport_failure || !r->server_spoke ||
+            retried_transport)
             return;
+        retried_transport = true;
     }
 }
 
@@ -200,6 +235,7 @@ static void *worker(void *arg)
         job->ops->done(job, r->ctx, &res);
         job->busy = false;
         r->in_flight--;
+        take_more(r);
         share_work(r, job);
         report_progress(r);
         pthread_cond_broadcast(&r->cv);

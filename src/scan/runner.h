@@ -55,6 +55,10 @@ struct runner_limits {
     uint32_t connect_ms;
     tp_deadline deadline;
     struct probe_starttls starttls; /* --starttls on every probe's connection */
+    /* Half-close every probe after its hello (probe.h, spec.half_close);
+     * the scan sets it between phases, the runner clears it for good the
+     * first time a half-closed probe ends without a reply byte. */
+    bool half_close;
 };
 
 struct runner {
@@ -63,6 +67,10 @@ struct runner {
     void *ctx;                  /* passed to the jobs */
     scan_progress_fn progress;
     void *progress_arg;
+    /* Optional: new jobs that became possible (called with the lock held
+     * after every answer, until it returns NULL); owned by the caller,
+     * valid until runner_run returns. */
+    struct scan_job *(*more)(void *ctx);
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -75,6 +83,7 @@ struct runner {
     /* Statistics, read after runner_run. */
     uint32_t connections;
     uint32_t probes;
+    uint32_t half_close_retries; /* half-closed probes asked again without */
     bool measured;              /* at least one reply timed */
     uint32_t rtt_ms;            /* smallest ClientHello -> first byte */
     uint32_t service_ms;        /* largest ClientHello -> decisive reply */

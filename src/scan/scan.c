@@ -23,14 +23,17 @@
 /* Suites per hello when the full offer seemed to upset the server. */
 #define RETRY_CHUNK 64
 #define GROUP_MAX_CHUNK 64
-#define GROUP_MIN_CHUNK 4
+/* Smallest group or scheme chunk on a slow link, and smallest half a split
+ * leaves. Each chunk ends with a refusal (a connection); smaller ones cost
+ * more connections than the time they save (measured behind a 300 ms
+ * relay: chunks and halves of 2-4 added ~40 connections for < 0.5 s). */
+#define GROUP_MIN_CHUNK 8
 /* Record size limit offered (RFC 8449 Sec. 4: >= 64); 512 is what small
  * devices ask for. */
 #define OFFER_RECORD_SIZE_LIMIT 512
-/* Below this round trip (a LAN, loopback) a scan is bound by the server's
+/* Below PLAN_SLOW_LINK_MS (a LAN, loopback) a scan is bound by the server's
  * work per handshake, not by latency: extra chunks and splits would only add
  * connections. Above it, they shorten the chains that latency multiplies. */
-#define SLOW_LINK_MS 20
 /* Follow-up rounds of a phase for offers that died suspiciously (plan.h,
  * poisoned picks): the family split, one style probe, then the halvings. */
 #define MAX_ROUNDS (PLAN_SPLIT_MAX_LEVEL + 3)
@@ -102,6 +105,7 @@ struct ver_state {
      * parts that got a ServerHello. */
     uint16_t base[PLAN_MAX_CODES];
     size_t n_base;
+    bool predicted;             /* suites eliminated after TLS 1.2's, predicted by them */
     enum plan_style style;      /* how this server refuses at this version */
     bool style_asked;           /* a J_STYLE probe is planned or done */
     struct broken_suite broken[PLAN_MAX_BROKEN];
@@ -123,7 +127,11 @@ struct scan_state {
     const char *sni;
     unsigned parallel;
     unsigned share;             /* phase 2: spread each elimination over this many chunks */
-    bool slow_link;             /* round trip >= SLOW_LINK_MS: trade connections for time */
+    bool slow_link;             /* round trip >= PLAN_SLOW_LINK_MS: trade connections for time */
+    bool parallel_given;        /* --parallel was chosen, not the default: a hard cap */
+    bool want_2b;               /* some version is predicted (mark_predicted) */
+    bool injected_2b;           /* phase 2b's jobs joined phase 2's run */
+    size_t more_next, more_end; /* of st->jobs: 2b jobs not yet handed to the runner */
     uint32_t rtt_ms;            /* as measured by phase 1 */
     struct ver_state ver[N_VERSIONS];
     struct found_group groups[PROBE_MAX_GROUPS];
@@ -686,8 +694,9 @@ static struct job *new_job(struct job_list *l, enum job_kind kind, int vi);
 
 /* Work sharing: when workers would sit idle, an elimination hands half of
  * what it has left to a new job (the halves stay disjoint, so the union of
- * the picks is the same). Suites split down to PLAN_MIN_SUITE_CHUNK / 2,
- * groups and schemes to 2. */
+ * the picks is the same). Suites split down to PLAN_MIN_SUITE_CHUNK,
+ * groups and schemes to GROUP_MIN_CHUNK: a smaller half adds a final
+ * refusal more often than it shortens a chain. */
 static struct scan_job *job_split(struct scan_job *base, void *ctx)
 {
     struct job *j = (struct job *)base;
@@ -695,12 +704,12 @@ static struct scan_job *job_split(struct scan_job *base, void *ctx)
     size_t min;
     switch (j->kind) {
     case J_SUITES:
-        min = PLAN_MIN_SUITE_CHUNK / 2;
+        min = PLAN_MIN_SUITE_CHUNK;
         break;
     case J_GROUPS13:
     case J_GROUPS12:
     case J_SIGALGS:
-        min = 2;
+        min = GROUP_MIN_CHUNK;
         break;
     default:
         return NULL;
@@ -1097,6 +1106,8 @@ static tp_status plan_suite_jobs(struct scan_state *st, struct job_list *l, int 
         plan_reverse(v->base, v->n_base, j->offer);
         j->n_offer = v->n_base;
     }
+    if (v->predicted)
+        return TP_OK; /* phase 2b */
     size_t n = without(v->cand, v->n_cand, &v->fwd, v->have_fwd ? 1 : 0, rest);
     /* A version probe answered with the full offer proves long hellos
      * work; only a version that needed the retry keeps it short. */
@@ -1105,7 +1116,12 @@ static tp_status plan_suite_jobs(struct scan_state *st, struct job_list *l, int 
                                                     : PLAN_MAX_CHUNK;
     if (st->silent_deaths && v->style != PLAN_STYLE_CLEAN)
         return add_family_jobs(st, l, i, rest, n, max_chunk);
-    size_t chunks = plan_chunk_count(n, max_chunk, PLAN_MIN_SUITE_CHUNK, st->share);
+    /* TLS 1.2 leads the versions predicted from it (mark_predicted): its
+     * chain is the scan's longest, give it half the slots. */
+    size_t share = st->share;
+    if (v->version == TP_VER_TLS12 && st->want_2b && share < st->parallel / 2)
+        share = st->parallel / 2;
+    size_t chunks = plan_chunk_count(n, max_chunk, PLAN_MIN_SUITE_CHUNK, share);
     return add_chunk_jobs(l, J_SUITES, i, rest, n, chunks, NULL, 0);
 }
 
@@ -1291,6 +1307,97 @@ static tp_status plan_leftover_features(struct scan_state *st, struct job_list *
     return TP_OK;
 }
 
+/* On a slow link, SSLv3 .. TLS 1.1 wait for TLS 1.2's accepted set and
+ * offer it first, one suite per chunk where the parallel slots allow
+ * (plan_partition): a few steps instead of a long chain, and no more
+ * connections than the picks when the prediction holds. Versions whose
+ * offers need special handling (short hellos, silent deaths) keep the
+ * ordinary plan. */
+static void mark_predicted(struct scan_state *st)
+{
+    for (int i = V_SSL3; i < V_TLS12; i++) {
+        struct ver_state *v = &st->ver[i];
+        v->predicted = st->slow_link && st->ver[V_TLS12].supported == TP_TRI_YES &&
+                       !st->ver[V_TLS12].retry_chunked && v->supported == TP_TRI_YES &&
+                       !v->retry_chunked && !(st->silent_deaths && v->style != PLAN_STYLE_CLEAN);
+        st->want_2b |= v->predicted;
+    }
+}
+
+/* Phase 2b: the predicted versions' eliminations (mark_predicted). */
+static tp_status plan_phase2b(struct scan_state *st, struct job_list *l)
+{
+    const struct ver_state *lead = &st->ver[V_TLS12];
+    uint16_t accepted[PLAN_MAX_CODES], pred[PLAN_MAX_CODES];
+    size_t n_accepted = 0;
+    for (size_t k = 0; k < lead->n_found && n_accepted < PLAN_MAX_CODES; k++)
+        accepted[n_accepted++] = (uint16_t)lead->found[k].code;
+    uint16_t rest[PLAN_MAX_CODES], hit[N_VERSIONS][PLAN_MAX_CODES], miss[PLAN_MAX_CODES];
+    size_t n_hit[N_VERSIONS] = {0};
+    for (int i = V_SSL3; i < V_TLS12; i++) {
+        struct ver_state *v = &st->ver[i];
+        if (!v->predicted)
+            continue;
+        /* Suites already seen at this version need no probe. */
+        uint16_t known[PLAN_MAX_CODES];
+        size_t n_known = 0;
+        for (size_t k = 0; k < v->n_found; k++)
+            known[n_known++] = (uint16_t)v->found[k].code;
+        size_t n = without(v->cand, v->n_cand, known, n_known, rest);
+        size_t n_miss = 0;
+        size_t n_pred = plan_predict(accepted, n_accepted, v->version, pred);
+        n_hit[i] = plan_partition(rest, n, pred, n_pred, hit[i], miss, &n_miss);
+        size_t chunks = plan_chunk_count(n_miss, PLAN_MAX_CODES, PLAN_MIN_SUITE_CHUNK, 1);
+        TP_TRY(add_chunk_jobs(l, J_SUITES, i, miss, n_miss, chunks, NULL, 0));
+    }
+    /* One predicted suite per chunk: while the prediction holds that costs
+     * the same probes as any grouping (one pick each, no refusal), and the
+     * runner runs them --parallel at a time; a wrong guess costs a refusal
+     * of its own. */
+    for (int i = V_SSL3; i < V_TLS12; i++)
+        if (n_hit[i] > 0)
+            TP_TRY(add_chunk_jobs(l, J_SUITES, i, hit[i], n_hit[i], n_hit[i], NULL, 0));
+    return TP_OK;
+}
+
+/* TLS 1.2's elimination has ended in every chunk (its follow-ups, if any,
+ * come later and only add to the misses' chunk of phase 2b). */
+static bool lead_settled(const struct scan_state *st)
+{
+    for (size_t k = 0; k < st->jobs->n; k++) {
+        const struct job *j = st->jobs->items[k];
+        if (j->kind == J_SUITES && j->vi == V_TLS12 &&
+            (j->base.busy || j->elim.state == PLAN_ELIM_RUNNING))
+            return false;
+    }
+    return true;
+}
+
+/* The runner's more(): phase 2b joins phase 2's run as soon as TLS 1.2's
+ * accepted set is known, instead of waiting for its slowest other chain
+ * (groups, signature schemes). */
+static struct scan_job *scan_more(void *ctx)
+{
+    struct scan_state *st = ctx;
+    if (st->jobs == NULL)
+        return NULL;
+    if (st->want_2b && !st->injected_2b && lead_settled(st)) {
+        size_t before = st->jobs->n;
+        if (plan_phase2b(st, st->jobs) != TP_OK) {
+            while (st->jobs->n > before) /* out of memory: after the round, then */
+                drop_last_job(st->jobs);
+            st->want_2b = false;
+            return NULL;
+        }
+        st->injected_2b = true;
+        st->more_next = before;
+        st->more_end = st->jobs->n;
+    }
+    if (st->injected_2b && st->more_next < st->more_end)
+        return &st->jobs->items[st->more_next++]->base;
+    return NULL;
+}
+
 static tp_status plan_phase2(struct scan_state *st, struct job_list *l)
 {
     check_silent_closes(st);
@@ -1303,11 +1410,13 @@ static tp_status plan_phase2(struct scan_state *st, struct job_list *l)
     /* Spread each elimination over a fair share of the parallel slots:
      * more chunks than that only add final refusals (one probe each) without
      * shortening the scan. */
+    st->slow_link = st->rtt_ms >= PLAN_SLOW_LINK_MS;
+    mark_predicted(st);
     unsigned axes = (st->ver[V_TLS13].supported == TP_TRI_YES) +
                     (st->top12 > V_SSL3) + (st->ver[V_TLS12].supported == TP_TRI_YES);
     for (int i = V_SSL3; i < N_VERSIONS; i++)
-        axes += st->ver[i].supported == TP_TRI_YES || st->ver[i].retry_chunked;
-    st->slow_link = st->rtt_ms >= SLOW_LINK_MS;
+        axes += (st->ver[i].supported == TP_TRI_YES || st->ver[i].retry_chunked) &&
+                !st->ver[i].predicted;
     st->share = axes > 0 ? (st->parallel + axes - 1) / axes : st->parallel;
     if (st->share < 2)
         st->share = 2;
@@ -1594,6 +1703,9 @@ static void init_state(struct scan_state *st, const struct tp_config *cfg, const
     memset(st, 0, sizeof *st);
     st->sni = sni;
     st->parallel = cfg->parallel != 0 ? cfg->parallel : TP_DEFAULT_PARALLEL;
+    /* An explicit --parallel is a hard cap; only the default may be raised
+     * on a slow link (plan_parallel). */
+    st->parallel_given = cfg->parallel_given;
     st->top12 = -1;
     for (int i = 0; i < N_VERSIONS; i++) {
         struct ver_state *v = &st->ver[i];
@@ -1606,6 +1718,19 @@ static void init_state(struct scan_state *st, const struct tp_config *cfg, const
     }
 }
 
+/* Some version probe was refused by a close without a byte: a half-closed
+ * probe's refusal would be ambiguous (probe.h), each costing a second
+ * connection. */
+static bool silent_refusals(const struct job_list *l)
+{
+    for (size_t k = 0; k < l->n; k++) {
+        const struct job *j = l->items[k];
+        if (j->kind == J_VERSION && j->res.outcome == PROBE_REFUSED && !j->res.got_bytes)
+            return true;
+    }
+    return false;
+}
+
 static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *err)
 {
     struct job_list l = {0};
@@ -1613,9 +1738,24 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
     if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK)
         goto out;
     settle_versions(st, &l);
+    bool silent = silent_refusals(&l);
     st->rtt_ms = r->measured ? r->rtt_ms : 0;
     job_list_clear(&l);
-    if ((status = plan_phase2(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK)
+    st->parallel = plan_parallel(st->parallel, st->parallel_given, st->rtt_ms);
+    r->limits.parallel = st->parallel < r->limits.parallel ? r->limits.parallel : st->parallel;
+    if ((status = plan_phase2(st, &l)) != TP_OK)
+        goto out;
+    /* Behind a long round trip, a server serving one connection at a time
+     * would otherwise be held a round trip per accepted probe (probe.h). */
+    r->limits.half_close = st->slow_link && !silent;
+    r->more = scan_more;
+    status = run_rounds(st, r, &l, err);
+    r->more = NULL;
+    if (status != TP_OK)
+        goto out;
+    job_list_clear(&l);
+    if (st->want_2b && !st->injected_2b &&
+        ((status = plan_phase2b(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK))
         goto out;
     after_phase2(st);
     job_list_clear(&l);

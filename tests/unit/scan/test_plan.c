@@ -216,6 +216,50 @@ static void test_server_order(void **state)
     assert_int_equal(plan_server_order(true, 0xC02F, false, 0, 5), TP_TRI_UNKNOWN);
 }
 
+static void test_slow_link_parallel(void **state)
+{
+    (void)state;
+    assert_int_equal(plan_parallel(8, false, 0), 8);     /* loopback: as is */
+    assert_int_equal(plan_parallel(8, false, 19), 8);    /* a LAN */
+    assert_int_equal(plan_parallel(8, false, 200), 12);  /* 200 / 16 */
+    assert_int_equal(plan_parallel(8, false, 603), 32);  /* the 300 ms relay: capped */
+    assert_int_equal(plan_parallel(8, false, 5000), PLAN_SLOW_PARALLEL_MAX);
+    assert_int_equal(plan_parallel(48, false, 603), 48); /* never lowered */
+    assert_int_equal(plan_parallel(4, true, 603), 4);    /* --parallel is a hard cap */
+    assert_int_equal(plan_parallel(0, true, 0), 1);
+}
+
+static void test_prediction(void **state)
+{
+    (void)state;
+    /* TLS 1.2's set: a CBC-SHA suite any version allows, two TLS 1.2-only
+     * ones (GCM, CBC-SHA256) and a code the registry does not know (0x7777). */
+    const uint16_t accepted[] = {0x002F, 0xC02F, 0x003C, 0x7777};
+    uint16_t pred[8];
+    size_t n = plan_predict(accepted, 4, TP_VER_TLS10, pred);
+    assert_int_equal(n, 2);
+    assert_int_equal(pred[0], 0x002F);
+    assert_int_equal(pred[1], 0x7777);
+    assert_int_equal(plan_predict(accepted, 4, TP_VER_TLS12, pred), 4);
+    assert_int_equal(plan_predict(accepted, 0, TP_VER_TLS12, pred), 0);
+
+    /* The partition keeps in's order and covers it, disjointly. */
+    const uint16_t in[] = {0x0005, 0x002F, 0x0035, 0x7777, 0x000A};
+    uint16_t hit[8], miss[8];
+    size_t n_miss = 99;
+    n = plan_predict(accepted, 4, TP_VER_TLS10, pred);
+    size_t n_hit = plan_partition(in, 5, pred, n, hit, miss, &n_miss);
+    assert_int_equal(n_hit, 2);
+    assert_int_equal(n_miss, 3);
+    assert_int_equal(hit[0], 0x002F);
+    assert_int_equal(hit[1], 0x7777);
+    assert_int_equal(miss[0], 0x0005);
+    assert_int_equal(miss[1], 0x0035);
+    assert_int_equal(miss[2], 0x000A);
+    assert_int_equal(plan_partition(in, 5, NULL, 0, hit, miss, &n_miss), 0);
+    assert_int_equal(n_miss, 5);
+}
+
 static void test_timeout_scaling(void **state)
 {
     (void)state;
@@ -236,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_suite_candidates),
         cmocka_unit_test(test_group_and_sigscheme_candidates),
         cmocka_unit_test(test_chunk_count),
+        cmocka_unit_test(test_slow_link_parallel),
+        cmocka_unit_test(test_prediction),
         cmocka_unit_test(test_chunks_are_disjoint_and_cover),
         cmocka_unit_test(test_elimination),
         cmocka_unit_test(test_server_order),

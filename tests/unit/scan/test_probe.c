@@ -144,6 +144,49 @@ static void test_server_hello_and_flight(void **state)
     assert_false(r.died_after_hello);
 }
 
+/* A half-closed probe (probe.h, spec.half_close): the alert that answers
+ * our FIN after a whole flight says nothing about the suite; an alert
+ * before ServerHelloDone still does. */
+static void test_half_closed_flight(void **state)
+{
+    (void)state;
+    uint8_t buf[256];
+    static const uint8_t decode_error[] = {21, 3, 3, 0, 2, 2, 50};
+    struct probe_result r;
+    size_t all = server_hello(buf, TP_VER_TLS12, 0xC02F, true);
+    memcpy(buf + all, decode_error, sizeof decode_error);
+    /* Without the half-close the alert kills the pick, as before... */
+    memset(&r, 0, sizeof r);
+    assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), buf, all + sizeof decode_error, true,
+                                false, &r));
+    assert_true(r.died_after_hello);
+    /* ...with it, the whole flight stands, close and alert or not. */
+    memset(&r, 0, sizeof r);
+    r.half_closed = true;
+    assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), buf, all + sizeof decode_error, true,
+                                false, &r));
+    assert_int_equal(r.outcome, PROBE_ACCEPTED);
+    assert_int_equal(r.suite, 0xC02F);
+    assert_false(r.died_after_hello);
+    assert_int_equal(r.alert, -1);
+    assert_true(r.half_closed);
+    /* An alert where ServerHelloDone should be is still a death. */
+    size_t sh = server_hello(buf, TP_VER_TLS12, 0xC02F, false);
+    memcpy(buf + sh, decode_error, sizeof decode_error);
+    memset(&r, 0, sizeof r);
+    r.half_closed = true;
+    assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), buf, sh + sizeof decode_error, true,
+                                false, &r));
+    assert_true(r.died_after_hello);
+    assert_int_equal(r.alert, 50);
+    /* A refusal by alert is one, half-closed or not. */
+    memset(&r, 0, sizeof r);
+    r.half_closed = true;
+    assert_true(probe_interpret(spec_for(TP_VER_TLS12, true), decode_error, sizeof decode_error,
+                                true, false, &r));
+    assert_int_equal(r.outcome, PROBE_REFUSED);
+}
+
 static void test_every_truncation(void **state)
 {
     (void)state;
@@ -325,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_ssl2_replies),
+        cmocka_unit_test(test_half_closed_flight),
         cmocka_unit_test(test_build_tls),
         cmocka_unit_test(test_build_ssl2),
     };
