@@ -15,6 +15,7 @@
 #include "net/starttls.h"
 #include "wire/clienthello.h"
 #include "wire/flight.h"
+#include "wire/reader.h"
 #include "wire/record.h"
 #include "wire/registry.h"
 
@@ -240,15 +241,17 @@ static bool interpret_need_more(size_t len, bool closed, bool reset, struct prob
  * version, 2-byte length). */
 static size_t alert_after_handshake(const uint8_t *buf, size_t len)
 {
-    size_t pos = 0;
-    while (len - pos >= 5) {
-        uint8_t type = buf[pos];
-        size_t rec = 5 + ((size_t)buf[pos + 3] << 8 | buf[pos + 4]);
-        if (type == TP_CT_ALERT)
-            return pos;
-        if (type != TP_CT_HANDSHAKE || rec > len - pos)
+    tp_reader rd;
+    tp_rd_init(&rd, buf, len, NULL);
+    while (tp_rd_left(&rd) > 0) {
+        size_t at = rd.pos;
+        tp_record rec;
+        if (tp_record_read(&rd, &rec) != TP_OK)
+            return 0; /* incomplete or malformed: no clean cut */
+        if (rec.type == TP_CT_ALERT)
+            return at;
+        if (rec.type != TP_CT_HANDSHAKE)
             return 0;
-        pos += rec;
     }
     return 0;
 }

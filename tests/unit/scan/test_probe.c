@@ -75,6 +75,7 @@ static void test_close_and_reset(void **state)
     memset(&r, 0x5a, sizeof r); /* nothing may survive from before... */
     r.connected = true;         /* ...but the transport facts, which carry over */
     r.got_bytes = false;
+    r.half_closed = false;
     r.first_byte_ms = 0;
     const struct probe_spec *s = spec_for(TP_VER_TLS12, true);
     assert_true(probe_interpret(s, NULL, 0, true, false, &r));
