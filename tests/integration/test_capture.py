@@ -34,7 +34,12 @@ def test_capture_on_lo(servers, pki, tmp_path):
     assert pkts[0]["flags"] == "SYN" and pkts[0]["direction"] == "client"
     assert pkts[1]["flags"] == "SYN,ACK" and pkts[1]["direction"] == "server"
     assert 0 <= cap["syn_rtt_ms"] < 1000
-    assert cap["retransmissions"] == 0
+    # Loopback rarely retransmits, but a loaded 2-core machine (the ASan run)
+    # can delay an ACK past the RTO: check the count is consistent and small
+    # rather than zero.
+    flagged = sum(1 for p in pkts if p["retransmission"])
+    assert cap["retransmissions"] == flagged
+    assert flagged <= len(pkts) // 4
     assert [p["t_ms"] for p in pkts] == sorted(p["t_ms"] for p in pkts)
     t = res.doc["timing"]
     assert cap["bytes"]["client"] >= t["total_bytes"]["client"]
