@@ -26,8 +26,7 @@ static void show_read_progress(void *arg, uint64_t packets, uint64_t handshakes)
  * be read is a usage error and prints no report; a damaged one gives
  * partial results. */
 tp_status run_audit(const struct tp_config *cfg, struct tp_report *report, bool colour,
-                           uint64_t started, bool *streamed, tp_status *rendered,
-                           tp_error *err)
+                    uint64_t started, bool *streamed, tp_status *rendered, tp_error *err)
 {
     /* Progress only when the report is not also going to the terminal. */
     bool progress = isatty(STDERR_FILENO) == 1 && isatty(STDOUT_FILENO) != 1;

@@ -49,20 +49,21 @@ tp_status enum_start(struct enum_task **task, const struct tp_config *cfg,
                      const struct tp_addr *addr, const char *sni, tp_deadline deadline,
                      struct tp_report *report, tp_error *err)
 {
-    struct enum_task *t = calloc(1, sizeof *t);
+    /* The scan belongs to the report (freed with it) from here on. */
     report->scan = malloc(sizeof *report->scan);
-    if (t == NULL || report->scan == NULL) {
-        free(t);
+    if (report->scan == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
-    }
     tp_scan_init(report->scan);
+    struct enum_task *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
     t->cfg = cfg;
     t->addr = *addr;
     t->sni = sni;
     t->deadline = deadline;
     t->scan = report->scan;
     t->progress.fn = isatty(STDERR_FILENO) == 1 ? show_progress : NULL;
-    /* Without a thread, scan_finish runs it after the handshake. */
+    /* Without a thread, enum_finish runs the scan after the handshake. */
     t->threaded = pthread_create(&t->thread, NULL, scan_thread, t) == 0;
     *task = t;
     return TP_OK;

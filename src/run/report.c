@@ -12,8 +12,6 @@
 #include "tls/tls.h"
 #include "util/banned.h"
 
-/* Resolve, connect, handshake and grade; everything learned goes in report.
- * Returns the status of the step that stopped the run (TP_OK if none). */
 static bool scan_found_a_version(const struct tp_scan *scan)
 {
     for (size_t i = 0; i < TP_SCAN_VERSIONS; i++)
@@ -48,8 +46,9 @@ static tp_status finish_enum(struct enum_task *task, struct tp_report *report,
     return TP_OK;
 }
 
-tp_status run_report(const struct tp_config *cfg, struct tp_report *report,
-                            tp_error *err)
+/* Resolve, connect, handshake and grade; everything learned goes in report.
+ * Returns the status of the step that stopped the run (TP_OK if none). */
+tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_error *err)
 {
     tp_deadline deadline = tp_deadline_in_ms(cfg->timeout_ms);
     struct tp_addrlist addrs = {0};
