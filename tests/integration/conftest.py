@@ -654,3 +654,113 @@ def mosquitto(servers, pki):
         return servers._start("mosquitto", argv)
 
     return start
+
+
+# ---------------------------------------------------------------------------
+# Dovecot (IMAP, POP3, ManageSieve, LMTP), shared by the STARTTLS and the
+# enumeration tests.
+
+import tempfile  # noqa: E402
+
+
+class SharedDir:
+    """A directory other users can traverse (pytest's own tmp is 0700 root):
+    Dovecot's login processes and PostgreSQL run as their own users."""
+
+    def __init__(self, prefix, owner=None):
+        self.path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+        os.chmod(self.path, 0o755)
+        if owner is not None:
+            os.chown(self.path, owner.pw_uid, owner.pw_gid)
+
+    def remove(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+@pytest.fixture
+def shared_dirs():
+    made = []
+
+    def make(prefix, owner=None):
+        d = SharedDir(prefix, owner)
+        made.append(d)
+        return d.path
+
+    yield make
+    for d in made:
+        d.remove()
+
+
+@pytest.fixture
+def dovecot(shared_dirs, servers, pki):
+    """dovecot(ssl=True, dh=True) -> (server, {protocol: port}) for imap,
+    pop3, sieve and lmtp listeners on 127.0.0.1. dh=False leaves out ssl_dh:
+    Dovecot then closes any connection on which it picks a DHE suite."""
+    exe = require_tool("dovecot")
+    if not os.path.exists("/usr/lib/dovecot/managesieve-login"):
+        pytest.skip("dovecot-managesieved is not installed")
+
+    def start(ssl=True, dh=True):
+        ports = {}
+
+        def argv(port, workdir):
+            base = shared_dirs("tlsprobe-dovecot-")
+            ports.update(imap=port, pop3=free_port(), sieve=free_port(), lmtp=free_port())
+            dh_line = "ssl_dh = </usr/share/dovecot/dh.pem\n" if dh else ""
+            tls = (f"ssl = yes\nssl_cert = <{pki / 'leaf-fullchain.pem'}\n"
+                   f"ssl_key = <{pki / 'leaf.key'}\n{dh_line}"
+                   if ssl else "ssl = no\n")
+            conf = f"""
+base_dir = {base}/run
+state_dir = {base}/state
+log_path = {workdir}/dovecot.log
+protocols = imap pop3 sieve lmtp
+listen = 127.0.0.1
+{tls}
+auth_mechanisms = plain
+passdb {{
+  driver = static
+  args = password=unused
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={base}/home
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {ports['imap']}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {ports['pop3']}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+service managesieve-login {{
+  inet_listener sieve {{
+    address = 127.0.0.1
+    port = {ports['sieve']}
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {ports['lmtp']}
+  }}
+}}
+"""
+            (workdir / "dovecot.conf").write_text(conf)
+            return [exe, "-F", "-c", str(workdir / "dovecot.conf")]
+
+        server = servers._start("dovecot", argv)
+        return server, ports
+
+    return start

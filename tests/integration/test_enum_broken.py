@@ -11,13 +11,9 @@ own preference order, DHE first and poisoned; a close or internal_error
 when it picks one); the real Dovecot of Debian, without ssl_dh, is checked
 against `openssl s_client -starttls imap` offering each suite alone."""
 
-import os
 import re
-import shutil
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -106,46 +102,9 @@ def test_healthy_peer_pays_no_split(responder, pki):
 
 
 @pytest.fixture
-def dovecot_without_dh(servers, pki):
-    exe = require_tool("dovecot")
-    base = Path(tempfile.mkdtemp(prefix="tlsprobe-dovecot-nodh-", dir="/tmp"))
-    os.chmod(base, 0o755)
-
-    def argv(port, workdir):
-        conf = f"""
-base_dir = {base}/run
-state_dir = {base}/state
-log_path = {workdir}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = yes
-ssl_cert = <{pki / 'leaf-fullchain.pem'}
-ssl_key = <{pki / 'leaf.key'}
-auth_mechanisms = plain
-passdb {{
-  driver = static
-  args = password=unused
-}}
-userdb {{
-  driver = static
-  args = uid=nobody gid=nogroup home={base}/home
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-"""
-        (workdir / "dovecot.conf").write_text(conf)
-        return [exe, "-F", "-c", str(workdir / "dovecot.conf")]
-
-    yield servers._start("dovecot", argv)
-    servers.stop_all()  # before its directories go
-    shutil.rmtree(base, ignore_errors=True)
+def dovecot_without_dh(dovecot):
+    server, _ = dovecot(dh=False)
+    return server
 
 
 def openssl_suites():
