@@ -233,17 +233,12 @@ static tp_status keep_client_hello(struct stream_state *s, const tp_client_hello
     uint16_t *exts = all + ch->suites.n;
     for (size_t i = 0; i < ch->exts.n; i++)
         exts[i] = ch->exts.ext[i].type;
-    uint16_t versions[TP_AU_MAX_CODES], sigalgs[TP_AU_MAX_CODES];
-    for (size_t i = 0; i < h->versions.n; i++)
-        versions[i] = h->versions.v[i];
-    for (size_t i = 0; i < h->sigalgs.n; i++)
-        sigalgs[i] = h->sigalgs.v[i];
     struct tp_ja4_input in = {
         .legacy_version = ch->legacy_version,
-        .versions = versions, .n_versions = h->versions.n,
+        .versions = h->versions.v, .n_versions = h->versions.n,
         .suites = all, .n_suites = ch->suites.n,
         .extensions = exts, .n_extensions = ch->exts.n,
-        .sigalgs = sigalgs, .n_sigalgs = h->sigalgs.n,
+        .sigalgs = h->sigalgs.v, .n_sigalgs = h->sigalgs.n,
         .has_sni = ch->sni != NULL,
         .alpn = ch->n_alpn > 0 ? ch->alpn[0] : NULL,
         .alpn_len = ch->n_alpn > 0 ? ch->alpn_len[0] : 0,
@@ -417,6 +412,13 @@ static void hit(struct audit *a, const struct tp_audit_hs *h, enum rule r, const
                  detail);
 }
 
+/* Count the hit and list the rule's id among the handshake's findings. */
+static tp_status flag(struct audit *a, struct tp_audit_hs *h, enum rule r, const char *detail)
+{
+    hit(a, h, r, detail);
+    return tp_strlist_push(&h->findings, rules[r].id);
+}
+
 static void append_name(char *buf, size_t size, const struct tp_suite_info *info, uint32_t code)
 {
     size_t used = strlen(buf);
@@ -465,8 +467,7 @@ static tp_status offer_findings(struct audit *a, struct tp_audit_hs *h)
     for (enum rule r = R_OFFER_EXPORT; r <= R_OFFER_WEAK; r++) {
         if (count[r] == 0)
             continue;
-        hit(a, h, r, names[r]);
-        TP_TRY(tp_strlist_push(&h->findings, rules[r].id));
+        TP_TRY(flag(a, h, r, names[r]));
     }
     uint16_t max = h->legacy_version;
     bool sslv3 = h->legacy_version <= TP_VER_SSL3 && h->versions.n == 0;
@@ -479,15 +480,13 @@ static tp_status offer_findings(struct audit *a, struct tp_audit_hs *h)
             sslv3 = true;
     }
     if (sslv3 && !h->ssl2_hello) {
-        hit(a, h, R_OFFER_SSLV3, "");
-        TP_TRY(tp_strlist_push(&h->findings, rules[R_OFFER_SSLV3].id));
+        TP_TRY(flag(a, h, R_OFFER_SSLV3, ""));
     }
     if (max < TP_VER_TLS13) {
         char v[64];
         snprintf(v, sizeof v, "highest version offered: %s",
                  tp_version_name(max) ? tp_version_name(max) : "unknown");
-        hit(a, h, R_OFFER_NO_TLS13, v);
-        TP_TRY(tp_strlist_push(&h->findings, rules[R_OFFER_NO_TLS13].id));
+        TP_TRY(flag(a, h, R_OFFER_NO_TLS13, v));
     }
     return TP_OK;
 }
@@ -501,8 +500,7 @@ static tp_status choice_findings(struct audit *a, struct tp_audit_hs *h)
                              : h->version == TP_VER_TLS11 ? R_CHOSE_TLS11
                                                           : R_COUNT;
     if (version_rule != R_COUNT) {
-        hit(a, h, version_rule, "");
-        TP_TRY(tp_strlist_push(&h->findings, rules[version_rule].id));
+        TP_TRY(flag(a, h, version_rule, ""));
     }
     const struct tp_suite_info *info = tp_suite_by_code(h->suite);
     if (info == NULL)
@@ -521,8 +519,7 @@ static tp_status choice_findings(struct audit *a, struct tp_audit_hs *h)
         char name[200] = "";
         if (a->hits[by_flag[i].r].count == 0)
             append_name(name, sizeof name, info, h->suite);
-        hit(a, h, by_flag[i].r, name);
-        TP_TRY(tp_strlist_push(&h->findings, rules[by_flag[i].r].id));
+        TP_TRY(flag(a, h, by_flag[i].r, name));
     }
     return TP_OK;
 }
@@ -652,11 +649,7 @@ static tp_status ssl2_hello(struct stream_state *s, const uint8_t *data, size_t 
             h->suites.v[h->suites.n++] = (uint16_t)kind;
         h->suites.total++;
     }
-    if (v2_kind) {
-        hit(s->a, h, R_OFFER_SSLV2, "SSL 2.0 CLIENT-HELLO");
-        TP_TRY(tp_strlist_push(&h->findings, rules[R_OFFER_SSLV2].id));
-    }
-    return TP_OK;
+    return v2_kind ? flag(s->a, h, R_OFFER_SSLV2, "SSL 2.0 CLIENT-HELLO") : TP_OK;
 }
 
 /* The client's first bytes say whether this is TLS at all: a TLS record

@@ -453,19 +453,22 @@ static bool word_at(const uint8_t *p, size_t n, const char *word)
 }
 
 /* "ddd", "ddd text" or "ddd-text" (RFC 5321 Sec. 4.2, RFC 959 Sec. 4.2):
- * the code, or -1. */
-static int reply_code(const struct line *ln)
+ * the code, or -1. *sep is the byte after the code: ' ', '-', or 0 when
+ * the line is the code alone. */
+static int reply_code(const struct line *ln, uint8_t *sep)
 {
-    if (ln->len < 3)
-        return -1;
+    tp_reader rd;
+    tp_rd_init(&rd, ln->p, ln->len, NULL);
+    uint8_t d[3];
     for (size_t i = 0; i < 3; i++)
-        if (ln->p[i] < '0' || ln->p[i] > '9')
+        if (tp_rd_u8(&rd, "reply code", &d[i]) != TP_OK || d[i] < '0' || d[i] > '9')
             return -1;
-    if (ln->p[0] < '1' || ln->p[0] > '5')
+    if (d[0] < '1' || d[0] > '5')
         return -1;
-    if (ln->len > 3 && ln->p[3] != ' ' && ln->p[3] != '-')
+    *sep = 0;
+    if (tp_rd_u8(&rd, "reply code separator", sep) == TP_OK && *sep != ' ' && *sep != '-')
         return -1;
-    return (ln->p[0] - '0') * 100 + (ln->p[1] - '0') * 10 + (ln->p[2] - '0');
+    return (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
 }
 
 static void note_offer(const struct judge *j, const struct line *ln, bool *offered)
@@ -490,7 +493,8 @@ static enum tp_starttls_verdict judge_code(struct judge *j)
         struct line ln, last;
         if (!take_line(j, &ln, &v))
             return v;
-        int code = reply_code(&ln);
+        uint8_t sep;
+        int code = reply_code(&ln, &sep);
         if (code < 0)
             return not_service(j);
         last = ln;
@@ -498,12 +502,12 @@ static enum tp_starttls_verdict judge_code(struct judge *j)
         /* A multi-line reply ends at a line with the same code and a
          * space; SMTP marks every other line "ddd-" (RFC 5321 Sec.
          * 4.2.1), FTP allows any text between (RFC 959 Sec. 4.2). */
-        bool more = ln.len > 3 && ln.p[3] == '-';
+        bool more = sep == '-';
         while (more) {
             if (!take_line(j, &ln, &v))
                 return v;
             note_offer(j, &ln, &offered);
-            if (reply_code(&ln) == code && (ln.len == 3 || ln.p[3] == ' ')) {
+            if (reply_code(&ln, &sep) == code && sep != '-') {
                 more = false;
                 last = ln;
             }

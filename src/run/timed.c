@@ -14,7 +14,7 @@
 tp_status run_timed(const struct tp_config *cfg, struct tp_report *report, tp_error *err)
 {
     enum tp_stage stage = TP_STAGE_RESOLVE;
-    tp_status status = timing_run(cfg, report, &stage, err);
+    tp_status status = timing_run(cfg, run_choose_sni(cfg), report, &stage, err);
     if (status == TP_OK)
         status = grade_handshake(report, cfg, tp_wall_seconds());
     const struct tp_timing *t = report->timing;

@@ -78,16 +78,16 @@ void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
  * longer queue behind each other. configured 0 means 1. */
 unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_ms);
 
+/* The suites of accepted[0..n) (another version's accepted set) that the
+ * registry allows at version: the prediction plan_partition takes. Codes
+ * the registry does not know are kept. Returns the count. */
+size_t plan_predict(const uint16_t *accepted, size_t n, uint16_t version, uint16_t *out);
 /* Split in[0..n) into the codes that are in pred[0..n_pred) (into hit, in
  * in's order) and the rest (into miss). Returns the number of hits; *n_miss
  * gets the rest's. A version's accepted set predicts another's (TLS 1.0,
  * 1.1 and 1.2 mostly share theirs): chunks of predicted suites end without
  * a refusal probe when the prediction holds, and the rest needs a single
  * one, while the elimination stays exact whatever the server does. */
-/* The suites of accepted[0..n) (another version's accepted set) that the
- * registry allows at version: the prediction plan_partition takes. Codes
- * the registry does not know are kept. Returns the count. */
-size_t plan_predict(const uint16_t *accepted, size_t n, uint16_t version, uint16_t *out);
 size_t plan_partition(const uint16_t *in, size_t n, const uint16_t *pred, size_t n_pred,
                       uint16_t *hit, uint16_t *miss, size_t *n_miss);
 

@@ -196,7 +196,6 @@ static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_re
         if (res->half_closed && !res->got_bytes) {
             /* Not counted as a probe: the one without the FIN is. */
             r->limits.half_close = false;
-            r->half_close_retries++;
             ambiguous = true;
             continue;
         }

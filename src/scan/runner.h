@@ -83,7 +83,6 @@ struct runner {
     /* Statistics, read after runner_run. */
     uint32_t connections;
     uint32_t probes;
-    uint32_t half_close_retries; /* half-closed probes asked again without */
     bool measured;              /* at least one reply timed */
     uint32_t rtt_ms;            /* smallest ClientHello -> first byte */
     uint32_t service_ms;        /* largest ClientHello -> decisive reply */

@@ -31,9 +31,6 @@
 /* Record size limit offered (RFC 8449 Sec. 4: >= 64); 512 is what small
  * devices ask for. */
 #define OFFER_RECORD_SIZE_LIMIT 512
-/* Below PLAN_SLOW_LINK_MS (a LAN, loopback) a scan is bound by the server's
- * work per handshake, not by latency: extra chunks and splits would only add
- * connections. Above it, they shorten the chains that latency multiplies. */
 /* Follow-up rounds of a phase for offers that died suspiciously (plan.h,
  * poisoned picks): the family split, one style probe, then the halvings. */
 #define MAX_ROUNDS (PLAN_SPLIT_MAX_LEVEL + 3)
@@ -169,7 +166,6 @@ struct job {
     uint16_t offer[PLAN_MAX_CODES]; /* suites of single-probe and group/sigalg jobs */
     size_t n_offer;
     unsigned level;             /* J_VERSION, J_SUITES: poison split level (plan.h) */
-    bool deferred;              /* a dead offer waiting for the J_STYLE answer */
     char died_how[96];          /* what the suspicious end of the offer looked like */
     struct probe_result res;    /* J_VERSION: the last answer */
 };
@@ -912,7 +908,6 @@ static tp_status follow_up(struct scan_state *st, struct job_list *l, struct job
         }
         nj->elim = j->elim;
         nj->level = j->level;
-        nj->deferred = true;
         snprintf(nj->died_how, sizeof nj->died_how, "%s", j->died_how);
         break;
     }

@@ -25,7 +25,7 @@
  * On a fast link (measured round trip under 20 ms) each elimination is one
  * chunk, the fewest connections; on a slow one chunks share out the
  * --parallel slots and idle workers split long eliminations, the shortest
- * chains (see SLOW_LINK_MS in scan.c).
+ * chains (see PLAN_SLOW_LINK_MS in plan.h).
  * A failed probe never fails the scan: the fact it was for says unknown,
  * with why. Facts only: rating and rendering are grade/'s and report/'s. */
 #ifndef TP_SCAN_H

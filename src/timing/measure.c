@@ -423,8 +423,8 @@ static tp_status open_capture(const struct tp_config *cfg, const struct tp_addrl
     return tp_live_open(&opts, remotes, n, cfg->port, live, res, err);
 }
 
-tp_status timing_run(const struct tp_config *cfg, struct tp_report *report, enum tp_stage *stage,
-                     tp_error *err)
+tp_status timing_run(const struct tp_config *cfg, const char *sni, struct tp_report *report,
+                     enum tp_stage *stage, tp_error *err)
 {
     struct tp_link link;
     struct tp_addrlist addrs = {0};
@@ -441,9 +441,7 @@ tp_status timing_run(const struct tp_config *cfg, struct tp_report *report, enum
         return tp_fail(err, TP_E_NOMEM, "out of memory");
     tp_timing_init(t);
     t->repeat = cfg->repeat > 0 ? cfg->repeat : 1;
-    struct measure m = {cfg, NULL, tp_deadline_in_ms(cfg->timeout_ms), NULL};
-    m.sni = cfg->no_sni ? NULL : cfg->sni != NULL ? cfg->sni
-                             : net_is_ip_literal(cfg->host) ? NULL : cfg->host;
+    struct measure m = {cfg, sni, tp_deadline_in_ms(cfg->timeout_ms), NULL};
     if ((status = tp_set_str(&report->target.host, cfg->host)) != TP_OK ||
         (status = tp_set_str(&report->target.sni, m.sni)) != TP_OK)
         goto out;

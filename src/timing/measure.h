@@ -18,8 +18,10 @@
 /* Returns the status of the step that stopped the first handshake (with
  * *stage naming the step: resolve, connect, tls), TP_OK otherwise. Later
  * runs (repeat, resume, versions) that fail are counted, not fatal. A bad
- * --link, -i or --user is TP_E_USAGE before any network work. */
-TP_MUST_CHECK tp_status timing_run(const struct tp_config *cfg, struct tp_report *report,
-                                   enum tp_stage *stage, tp_error *err);
+ * --link, -i or --user is TP_E_USAGE before any network work. sni is the
+ * name to send (NULL for none), as every run chooses it (run/common.c). */
+TP_MUST_CHECK tp_status timing_run(const struct tp_config *cfg, const char *sni,
+                                   struct tp_report *report, enum tp_stage *stage,
+                                   tp_error *err);
 
 #endif
