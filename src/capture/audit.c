@@ -225,7 +225,8 @@ static tp_status keep_client_hello(struct stream_state *s, const tp_client_hello
         TP_TRY(tp_strlist_push(&h->alpn, name));
     }
     /* JA4 over everything offered (the kept lists may be capped). */
-    uint16_t *all = malloc(sizeof(uint16_t) * (ch->suites.n + ch->exts.n + 1));
+    uint16_t *all = malloc(sizeof(uint16_t) * (ch->suites.n + ch->exts.n + ch->versions.n +
+                                               ch->sigalgs.n + 1));
     if (all == NULL)
         return TP_E_NOMEM;
     for (size_t i = 0; i < ch->suites.n; i++)
@@ -233,12 +234,18 @@ static tp_status keep_client_hello(struct stream_state *s, const tp_client_hello
     uint16_t *exts = all + ch->suites.n;
     for (size_t i = 0; i < ch->exts.n; i++)
         exts[i] = ch->exts.ext[i].type;
+    uint16_t *versions = exts + ch->exts.n;
+    for (size_t i = 0; i < ch->versions.n; i++)
+        versions[i] = tp_u16_list_at(&ch->versions, i);
+    uint16_t *sigalgs = versions + ch->versions.n;
+    for (size_t i = 0; i < ch->sigalgs.n; i++)
+        sigalgs[i] = tp_u16_list_at(&ch->sigalgs, i);
     struct tp_ja4_input in = {
         .legacy_version = ch->legacy_version,
-        .versions = h->versions.v, .n_versions = h->versions.n,
+        .versions = versions, .n_versions = ch->versions.n,
         .suites = all, .n_suites = ch->suites.n,
         .extensions = exts, .n_extensions = ch->exts.n,
-        .sigalgs = h->sigalgs.v, .n_sigalgs = h->sigalgs.n,
+        .sigalgs = sigalgs, .n_sigalgs = ch->sigalgs.n,
         .has_sni = ch->sni != NULL,
         .alpn = ch->n_alpn > 0 ? ch->alpn[0] : NULL,
         .alpn_len = ch->n_alpn > 0 ? ch->alpn_len[0] : 0,
