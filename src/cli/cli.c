@@ -25,6 +25,7 @@ static const char *const category_titles[TP_CAT_COUNT] = {
     [TP_CAT_TARGET] = "Target and deadlines",
     [TP_CAT_TLS] = "TLS offer",
     [TP_CAT_VERIFY] = "Certificate verification",
+    [TP_CAT_CREDENTIALS] = "Client credentials",
     [TP_CAT_OUTPUT] = "Output and exit status",
     [TP_CAT_GENERAL] = "General",
     [TP_CAT_ENUM] = "Enumeration (--enum)",
@@ -89,6 +90,52 @@ void cli_config_finish(struct tp_config *cfg)
 {
     free(cfg->host);
     cfg->host = NULL;
+    if (cfg->psk_key != NULL)
+        explicit_bzero(cfg->psk_key, cfg->psk_key_len);
+    free(cfg->psk_key);
+    cfg->psk_key = NULL;
+    cfg->psk_key_len = 0;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* --psk-key: hex digits, as openssl s_client -psk and gnutls-cli --pskkey
+ * take them (an optional 0x is allowed), 1..TP_MAX_PSK_KEY bytes. */
+static tp_status parse_psk_key(const char *text, struct tp_config *cfg, tp_error *err)
+{
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        text += 2;
+    size_t digits = strlen(text);
+    if (digits == 0 || digits % 2 != 0 || digits / 2 > TP_MAX_PSK_KEY)
+        return tp_fail(err, TP_E_USAGE,
+                       "--psk-key: expected an even number of hex digits, 2-%u", 2 * TP_MAX_PSK_KEY);
+    uint8_t *key = malloc(digits / 2);
+    if (key == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < digits / 2; i++) {
+        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            free(key);
+            return tp_fail(err, TP_E_USAGE, "--psk-key: '%c' is not a hex digit",
+                           hi < 0 ? text[2 * i] : text[2 * i + 1]);
+        }
+        key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (cfg->psk_key != NULL)
+        explicit_bzero(cfg->psk_key, cfg->psk_key_len);
+    free(cfg->psk_key);
+    cfg->psk_key = key;
+    cfg->psk_key_len = digits / 2;
+    return TP_OK;
 }
 
 static tp_status parse_tls_version(const char *opt, const char *text, uint16_t *out,
@@ -187,6 +234,24 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
     case OPT_CA_FILE:
         cfg->ca_file = arg;
         return TP_OK;
+    case OPT_CERT:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--cert: empty file name");
+        cfg->cert_file = arg;
+        return TP_OK;
+    case OPT_KEY:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--key: empty file name");
+        cfg->key_file = arg;
+        return TP_OK;
+    case OPT_PSK_IDENTITY:
+        if (*arg == '\0' || strlen(arg) > TP_MAX_PSK_IDENTITY)
+            return tp_fail(err, TP_E_USAGE, "--psk-identity: expected 1-%u bytes",
+                           TP_MAX_PSK_IDENTITY);
+        cfg->psk_identity = arg;
+        return TP_OK;
+    case OPT_PSK_KEY:
+        return parse_psk_key(arg, cfg, err);
     case OPT_COLOR:
         return parse_color(arg, &cfg->color, err);
     case OPT_CONNECT_TIMEOUT:
@@ -311,6 +376,10 @@ static tp_status check_conflicts(const struct tp_config *cfg, tp_error *err)
                        "versions in the priority string)");
     if (cfg->connect_timeout_ms > cfg->timeout_ms)
         return tp_fail(err, TP_E_USAGE, "--connect-timeout is longer than --timeout");
+    if (cfg->key_file != NULL && cfg->cert_file == NULL)
+        return tp_fail(err, TP_E_USAGE, "--key needs --cert");
+    if ((cfg->psk_identity != NULL) != (cfg->psk_key != NULL))
+        return tp_fail(err, TP_E_USAGE, "--psk-identity and --psk-key go together");
     /* The scan's knobs mean nothing without a scan: say so rather than
      * silently ignore them. */
     if (!cfg->enumerate) {
@@ -466,9 +535,14 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
         if (optind < argc)
             return tp_fail(err, TP_E_USAGE, "--read takes no HOST (unexpected '%s')",
                            argv[optind]);
-        if (cfg->timing || cfg->enumerate || cfg->starttls != TP_STARTTLS_NONE)
+        if (cfg->timing || cfg->enumerate || cfg->starttls != TP_STARTTLS_NONE ||
+            cfg->cert_file != NULL || cfg->psk_identity != NULL)
             return tp_fail(err, TP_E_USAGE, "--read cannot be combined with --%s",
-                           cfg->timing ? "timing" : cfg->enumerate ? "enum" : "starttls");
+                           cfg->timing              ? "timing"
+                           : cfg->enumerate         ? "enum"
+                           : cfg->cert_file != NULL ? "cert"
+                           : cfg->psk_identity != NULL ? "psk-identity"
+                                                       : "starttls");
         return check_timing_conflicts(cfg, err);
     }
     if (optind >= argc)

@@ -17,6 +17,7 @@ enum tp_opt_category {
     TP_CAT_TARGET = 0,
     TP_CAT_TLS,
     TP_CAT_VERIFY,
+    TP_CAT_CREDENTIALS, /* --cert/--key, --psk-identity/--psk-key */
     TP_CAT_OUTPUT,
     TP_CAT_GENERAL,
     TP_CAT_ENUM,      /* --enum and its knobs */

@@ -4,6 +4,7 @@
 #define TP_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "report/severity.h"
@@ -39,6 +40,10 @@ enum tp_starttls {
 #define TP_MAX_PARALLEL 64u
 #define TP_DEFAULT_POLICY "rfc9325"
 #define TP_MAX_REPEAT 1000u
+/* RFC 4279 Sec. 5.3: identities up to 2^16-1 bytes, keys up to 2^16-1;
+ * real deployments use at most a few dozen bytes of each. */
+#define TP_MAX_PSK_IDENTITY 1024u
+#define TP_MAX_PSK_KEY 512u
 
 struct tp_config {
     enum tp_action action;
@@ -59,6 +64,14 @@ struct tp_config {
     /* Verification. */
     const char *ca_file;     /* replaces the system trust store */
     uint32_t warn_days;
+
+    /* Client credentials. The server may ask for a certificate (mutual
+     * TLS) or speak only PSK suites (RFC 4279, RFC 8446 Sec. 2.2). */
+    const char *cert_file;   /* --cert: PEM chain, leaf first */
+    const char *key_file;    /* --key, NULL = the key is in cert_file */
+    const char *psk_identity;/* --psk-identity, argv-owned */
+    uint8_t *psk_key;        /* --psk-key decoded, owned (cli_config_finish) */
+    size_t psk_key_len;
 
     /* Deadlines. */
     uint32_t connect_timeout_ms;

@@ -36,6 +36,10 @@ enum tp_option_id {
     OPT_USER,
     OPT_READ,
     OPT_STARTTLS,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_PSK_IDENTITY,
+    OPT_PSK_KEY,
 };
 
 #endif
