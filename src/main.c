@@ -87,6 +87,8 @@ int main(int argc, char **argv)
     if (status == TP_OK)
         status = tls_check_ca_file(&cfg, &err);
     if (status == TP_OK)
+        status = tls_check_credentials(&cfg, &err);
+    if (status == TP_OK)
         status = cfg.read_file != NULL
                      ? run_audit(&cfg, &report, want_colour(&cfg), started, &streamed,
                                  &rendered, &err)

@@ -7,6 +7,7 @@
  * MUST NOT becomes high or critical, SHOULD NOT medium, discouraged low. */
 #include "grade/grade.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "grade/checks.h"
@@ -33,11 +34,15 @@ static bool offered_tls13(const struct tp_config *cfg)
     return cfg->priority == NULL && (cfg->tls_max == 0 || cfg->tls_max >= TP_VER_TLS13);
 }
 
+static bool cert_refused(const struct tp_report *r);
+
 static tp_status check_failed(const struct grade_ctx *ctx)
 {
     const struct tp_report *r = ctx->report;
     if (r->handshake.completed || r->failure.stage != TP_STAGE_TLS)
         return TP_OK;
+    if (cert_refused(r))
+        return TP_OK; /* check_client_cert says why */
     const char *why = r->failure.message != NULL ? r->failure.message : "no reason recorded";
     if (r->failure.alert_name != NULL)
         return tp_report_add_finding(ctx->report, "tls-failed",
@@ -287,17 +292,54 @@ static tp_status check_ocsp(const struct grade_ctx *ctx)
     return TP_OK;
 }
 
-/* RFC 8446 Sec. 4.3.2; RFC 5246 Sec. 7.4.4. */
+/* Up to three acceptable CA names, "; "-separated, for a finding. */
+static void ca_names_text(const struct tp_strlist *names, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < names->count && i < 3 && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? "; " : "",
+                                 names->items[i]);
+    if (names->count > 3 && used < size)
+        snprintf(buf + used, size - used, "; and %zu more", names->count - 3);
+}
+
+/* The server ended a handshake in which it had asked for a certificate. */
+static bool cert_refused(const struct tp_report *r)
+{
+    return r->handshake.client_cert_requested == TP_TRI_YES && !r->handshake.completed &&
+           r->failure.stage == TP_STAGE_TLS;
+}
+
+/* RFC 8446 Sec. 4.3.2 and 4.4.2.4; RFC 5246 Sec. 7.4.4 and 7.4.6. */
 static tp_status check_client_cert(const struct grade_ctx *ctx)
 {
-    const struct tp_handshake *hs = &ctx->report->handshake;
+    struct tp_report *r = ctx->report;
+    const struct tp_handshake *hs = &r->handshake;
     if (hs->client_cert_requested != TP_TRI_YES)
         return TP_OK;
+    char cas[512];
+    ca_names_text(&hs->client_ca_names, cas, sizeof cas);
+    const char *alert = r->failure.alert_name != NULL ? r->failure.alert_name : "a close";
+    if (cert_refused(r) && hs->client_cert_sent != TP_TRI_YES)
+        return tp_report_add_finding(
+            r, "client-cert-required",
+            "server requires a client certificate (mutual TLS): it ended the handshake with %s "
+            "when none was sent; acceptable CAs: %s; give one with --cert/--key",
+            alert, cas[0] ? cas : "any (none listed)");
+    if (cert_refused(r))
+        return tp_report_add_finding(r, "client-cert-rejected",
+                                     "server rejected the --cert certificate with %s "
+                                     "(acceptable CAs: %s)",
+                                     alert, cas[0] ? cas : "any (none listed)");
     size_t n = hs->client_ca_names.count;
-    return tp_report_add_finding(ctx->report, "client-cert-requested",
+    return tp_report_add_finding(r, "client-cert-requested",
                                  "server requested a client certificate (%zu acceptable CA "
-                                 "name%s)",
-                                 n, n == 1 ? "" : "s");
+                                 "name%s)%s",
+                                 n, n == 1 ? "" : "s",
+                                 hs->client_cert_sent == TP_TRI_YES ? "; --cert was accepted"
+                                 : hs->completed ? "; it went on without one"
+                                                 : "");
 }
 
 static const struct grade_check {

@@ -182,7 +182,9 @@ static json_t *client_cert_json(const struct tp_handshake *hs)
 {
     json_t *o = json_object();
     if (o == NULL || !jput(o, "requested", jtri(hs->client_cert_requested)) ||
-        !jput(o, "acceptable_cas", strlist_json(&hs->client_ca_names))) {
+        !jput(o, "acceptable_cas", strlist_json(&hs->client_ca_names)) ||
+        !jput(o, "sent", jtri(hs->client_cert_sent)) ||
+        !jput(o, "subject", jstr(hs->client_cert_subject))) {
         json_decref(o);
         return NULL;
     }

@@ -48,6 +48,7 @@ static void handshake_finish(struct tp_handshake *hs)
     free(hs->alpn);
     free(hs->ocsp_status);
     tp_strlist_finish(&hs->client_ca_names);
+    free(hs->client_cert_subject);
 }
 
 void tp_report_finish(struct tp_report *report)

@@ -82,6 +82,8 @@ struct tp_handshake {
     char *ocsp_status;             /* "good", "revoked", "unknown", "invalid", NULL */
     enum tp_tri client_cert_requested;
     struct tp_strlist client_ca_names; /* acceptable CA DNs from CertificateRequest */
+    enum tp_tri client_cert_sent;  /* --cert presented (no: asked, none given) */
+    char *client_cert_subject;     /* the --cert leaf's subject, NULL without --cert */
     uint64_t handshake_us;         /* ClientHello sent to handshake done */
 };
 

@@ -224,6 +224,10 @@ static void handshake(struct text_writer *w, const struct tp_handshake *hs)
     tri_line(w, "Client cert requested", hs->client_cert_requested, TW_NEUTRAL);
     for (size_t i = 0; i < hs->client_ca_names.count; i++)
         str_line(w, i == 0 ? "  Acceptable CAs" : "", hs->client_ca_names.items[i]);
+    if (hs->client_cert_subject != NULL) {
+        tri_line(w, "Client cert sent", hs->client_cert_sent, TW_NEUTRAL);
+        str_line(w, "  Subject", hs->client_cert_subject);
+    }
 
     label(w, "Handshake time");
     if (hs->handshake_us != 0)
@@ -382,8 +386,10 @@ static void failure(struct text_writer *w, const struct tp_failure *f)
         return;
     tw_emit(w, "\n");
     tw_sgr(w, f->tolerated ? SGR_BOLD : SGR_BOLD_RED);
-    /* Tolerated: the report's handshake failed, --enum still completed. */
-    tw_emit(w, f->tolerated ? "Handshake failed, enumeration completed" : "FAILED");
+    /* Tolerated: the report's handshake failed, and the run still
+     * completed (--enum found the server's versions, or the server only
+     * wanted a client certificate). */
+    tw_emit(w, f->tolerated ? "Handshake not completed, report completed" : "FAILED");
     tw_sgr(w, SGR_RESET);
     tw_emit(w, " at %s (%s): ", tp_stage_name(f->stage), tp_status_name(f->status));
     tw_esc(w, f->message);

@@ -46,6 +46,46 @@ static tp_status finish_enum(struct enum_task *task, struct tp_report *report,
     return TP_OK;
 }
 
+/* A server that asks for a client certificate and ends the handshake when
+ * none comes (mutual TLS without --cert) has shown everything but the
+ * application: that is its design, not a failed probe. The failure stays
+ * in the report, marked tolerated, and a finding says what it requires. */
+static bool needs_client_cert(const struct tp_report *report)
+{
+    const struct tp_handshake *hs = &report->handshake;
+    return report->failure.stage == TP_STAGE_TLS && hs->client_cert_requested == TP_TRI_YES &&
+           hs->client_cert_sent != TP_TRI_YES;
+}
+
+static tp_status tolerate_cert_required(const struct tp_config *cfg, struct tp_report *report,
+                                        tp_error *err)
+{
+    report->failure.tolerated = true;
+    tp_error_clear(err);
+    return grade_handshake(report, cfg, tp_wall_seconds());
+}
+
+/* RFC 6066 Sec. 3: unrecognized_name(112) to a hello without server_name
+ * is how nginx's ssl_reject_handshake and strict-SNI front ends refuse. */
+#define ALERT_UNRECOGNIZED_NAME 112
+
+static tp_status hint_sni(struct tp_report *report, tp_error *err)
+{
+    struct tp_failure *f = &report->failure;
+    if (f->alert != ALERT_UNRECOGNIZED_NAME || f->message == NULL)
+        return TP_OK;
+    char *old = f->message;
+    f->message = NULL;
+    tp_status status = tp_set_strf(&f->message,
+                                   "%s; no server_name was sent and the server may require "
+                                   "one: try --sni NAME",
+                                   old);
+    free(old);
+    if (status == TP_OK)
+        tp_fail(err, TP_E_TLS, "%s", f->message);
+    return status;
+}
+
 /* Resolve, connect, handshake and grade; everything learned goes in report.
  * Returns the status of the step that stopped the run (TP_OK if none). */
 tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_error *err)
@@ -95,12 +135,25 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     if (status == TP_OK) {
         stage = TP_STAGE_NONE;
         status = grade_handshake(report, cfg, tp_wall_seconds());
+    } else if (status == TP_E_TLS && needs_client_cert(report)) {
+        stage = TP_STAGE_NONE;
+        status = tolerate_cert_required(cfg, report, err);
+    } else if (status == TP_E_TLS && sni == NULL) {
+        tp_status hinted = hint_sni(report, err);
+        status = hinted != TP_OK ? hinted : status;
+    } else if (status == TP_E_TLS && report->handshake.client_cert_sent == TP_TRI_YES) {
+        /* --cert refused: still a failed run, with the finding that says
+         * the server's verdict on the certificate, and what it had shown. */
+        tp_status graded = grade_handshake(report, cfg, tp_wall_seconds());
+        status = graded != TP_OK ? graded : status;
     }
     if (task != NULL) {
         /* Free the server first: single-threaded ones (openssl s_server)
          * serve one connection at a time. */
         close(fd);
         fd = -1;
+        if (status == TP_OK)
+            status = run_check_sni(cfg, &addrs.items[which], sni, deadline, report);
         status = finish_enum(task, report, status, stage, err);
         task = NULL;
     }

@@ -71,6 +71,16 @@ static tp_status fill_suite(gnutls_session_t session, struct tp_handshake *hs)
     return tp_set_str(&hs->cipher_name, iana != NULL ? iana : gnutls_name);
 }
 
+tp_status tls_facts_suite_code(uint16_t code, struct tp_handshake *hs)
+{
+    const struct tp_suite_info *info = tp_suite_by_code(code);
+    const char *iana = info != NULL ? tp_suite_name(info) : NULL;
+    hs->cipher_code = code;
+    if (iana != NULL)
+        return tp_set_str(&hs->cipher_name, iana);
+    return tp_set_strf(&hs->cipher_name, "0x%04x", code);
+}
+
 tp_status tls_set_lower(char **slot, const char *name)
 {
     TP_TRY(tp_set_str(slot, name));

@@ -14,6 +14,7 @@
 #include <gnutls/abstract.h>
 
 #include "wire/registry.h"
+#include "wire/serverhello.h"
 #include "util/banned.h"
 
 /* The default offer (GnuTLS priority syntax). NORMAL already carries TLS
@@ -36,6 +37,8 @@
 
 struct hs_ctx {
     struct tp_report *report;
+    const struct tls_client_cert *client_cert; /* --cert, n_pcerts 0 without */
+    uint16_t server_suite; /* from the ServerHello (on_server_hello), 0 before */
     tp_status cb_status; /* an allocation failure inside a GnuTLS callback */
 };
 
@@ -170,8 +173,10 @@ static tp_status push_ca_name(struct tp_strlist *list, const gnutls_datum_t *der
 }
 
 /* GnuTLS calls this when the server sends a CertificateRequest. We record
- * the request and the acceptable CA names, and present no certificate:
- * the server then decides whether to continue (RFC 8446 Sec. 4.4.2.4). */
+ * the request and the acceptable CA names, and present the --cert chain,
+ * or none: the server then decides whether to continue (RFC 8446 Sec.
+ * 4.4.2.4). The chain is offered whatever CA names the server listed, as
+ * curl and openssl s_client do: the server's verdict is what we report. */
 static int on_cert_request(gnutls_session_t session, const gnutls_datum_t *req_ca_dn,
                            int nreqs, const gnutls_pk_algorithm_t *algos, int n_algos,
                            gnutls_pcert_st **pcert, unsigned int *pcert_length,
@@ -179,13 +184,33 @@ static int on_cert_request(gnutls_session_t session, const gnutls_datum_t *req_c
 {
     struct hs_ctx *ctx = gnutls_session_get_ptr(session);
     struct tp_handshake *hs = &ctx->report->handshake;
-    *pcert = NULL;
-    *pcert_length = 0;
-    *key = NULL;
+    const struct tls_client_cert *cc = ctx->client_cert;
+    *pcert = cc->n_pcerts > 0 ? cc->pcerts : NULL;
+    *pcert_length = cc->n_pcerts;
+    *key = cc->n_pcerts > 0 ? cc->key : NULL;
     hs->client_cert_requested = TP_TRI_YES;
+    hs->client_cert_sent = cc->n_pcerts > 0 ? TP_TRI_YES : TP_TRI_NO;
     tp_strlist_finish(&hs->client_ca_names);
     for (int i = 0; i < nreqs && ctx->cb_status == TP_OK; i++)
         ctx->cb_status = push_ca_name(&hs->client_ca_names, &req_ca_dn[i]);
+    return 0;
+}
+
+/* The ServerHello as it arrived. In TLS 1.2 GnuTLS exposes the suite only
+ * once it is in use (after ChangeCipherSpec), so a server that aborts
+ * before that (mutual TLS without --cert) would leave the report without
+ * the suite it chose: keep it from the message itself. */
+static int on_server_hello(gnutls_session_t session, unsigned htype, unsigned when,
+                           unsigned incoming, const gnutls_datum_t *msg)
+{
+    (void)htype;
+    (void)when;
+    struct hs_ctx *ctx = gnutls_session_get_ptr(session);
+    tp_server_hello sh;
+    tp_error ignored = {0};
+    if (incoming && msg != NULL && tp_sh_parse(msg->data, msg->size, &sh, &ignored) == TP_OK &&
+        !sh.is_hrr)
+        ctx->server_suite = sh.cipher_suite;
     return 0;
 }
 
@@ -199,6 +224,8 @@ static tp_status make_session(const struct tp_config *cfg, const char *sni,
     if (gnutls_init(&session, GNUTLS_CLIENT) < 0)
         return tp_fail(err, TP_E_NOMEM, "cannot create a TLS session");
     gnutls_session_set_ptr(session, ctx);
+    gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_SERVER_HELLO, GNUTLS_HOOK_POST,
+                                       on_server_hello);
     if ((rc = gnutls_priority_set(session, prio)) < 0 ||
         (rc = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred)) < 0) {
         status = tp_fail(err, TP_E_INTERNAL, "cannot configure the TLS session: %s",
@@ -339,6 +366,7 @@ struct tls_run {
     size_t anchors;
     gnutls_priority_t prio;
     gnutls_certificate_credentials_t cred;
+    struct tls_client_cert client_cert;
     gnutls_session_t session;
     struct tls_chain chain;
     struct tls_transport t;
@@ -349,6 +377,11 @@ static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
 {
     TP_TRY(tls_trust_load(run->cfg, &run->trust, &run->anchors, err));
     TP_TRY(make_priority(run->cfg, &run->prio, err));
+    TP_TRY(tls_client_cert_load(run->cfg, &run->client_cert, err));
+    run->ctx.client_cert = &run->client_cert;
+    if (tls_client_cert_subject(&run->client_cert,
+                                &run->report->handshake.client_cert_subject) != TP_OK)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
     if (gnutls_certificate_allocate_credentials(&run->cred) < 0)
         return tp_fail(err, TP_E_NOMEM, "cannot allocate TLS credentials");
     gnutls_certificate_set_retrieve_function2(run->cred, on_cert_request);
@@ -393,11 +426,21 @@ static int run_exchange(struct tls_run *run, tp_status *status)
 {
     struct tp_handshake *hs = &run->report->handshake;
     hs->client_cert_requested = TP_TRI_NO;
+    hs->client_cert_sent = TP_TRI_NO;
     int rc = run_handshake(run->session, &run->t);
     uint64_t done_ns = tp_now_ns();
     hs->completed = rc >= 0;
     if (hs->completed || server_hello_seen(run->session))
         hs->version = tls_facts_version(run->session);
+    /* A server that asked for a certificate and then aborted (mutual TLS
+     * without --cert) has negotiated everything already: keep the facts,
+     * so the report can say what it would have been. */
+    if (!hs->completed && hs->client_cert_requested == TP_TRI_YES &&
+        (*status = tls_facts_fill(run->session, hs)) == TP_OK && hs->cipher_name == NULL &&
+        run->ctx.server_suite != 0)
+        *status = tls_facts_suite_code(run->ctx.server_suite, hs);
+    if (*status != TP_OK)
+        return rc;
     if (!hs->completed)
         return rc;
     if (run->t.first_send_ns != 0)
@@ -434,6 +477,7 @@ static void run_finish(struct tls_run *run)
         gnutls_deinit(run->session);
     if (run->cred != NULL)
         gnutls_certificate_free_credentials(run->cred);
+    tls_client_cert_finish(&run->client_cert);
     if (run->prio != NULL)
         gnutls_priority_deinit(run->prio);
     if (run->trust != NULL)

@@ -103,6 +103,10 @@ TP_MUST_CHECK tp_status tls_describe_der(const uint8_t *der, size_t len, int64_t
  * it cannot be read or holds no certificate; TP_OK when unset. */
 TP_MUST_CHECK tp_status tls_check_ca_file(const struct tp_config *cfg, tp_error *err);
 
+/* Check --cert/--key the same way: readable, a certificate and its key, and
+ * the key belongs to the leaf; TP_E_USAGE otherwise, TP_OK when unset. */
+TP_MUST_CHECK tp_status tls_check_credentials(const struct tp_config *cfg, tp_error *err);
+
 /* Library-wide set-up and tear-down (gnutls_global_init/deinit). */
 TP_MUST_CHECK tp_status tls_global_init(tp_error *err);
 void tls_global_finish(void);

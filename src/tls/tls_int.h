@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
 #include "cli/config.h"
@@ -78,6 +79,9 @@ void tls_chain_finish(struct tls_chain *chain);
  * resumption, extensions' outcomes). */
 TP_MUST_CHECK tp_status tls_facts_fill(gnutls_session_t session, struct tp_handshake *hs);
 /* The protocol version GnuTLS settled on (TP_VER_*), 0 before ServerHello. */
+/* Name the suite of a ServerHello by its code point (the registry's IANA
+ * name, else the hex code) when GnuTLS cannot say yet. */
+TP_MUST_CHECK tp_status tls_facts_suite_code(uint16_t code, struct tp_handshake *hs);
 uint16_t tls_facts_version(gnutls_session_t session);
 /* The stapled OCSP response (RFC 6066 Sec. 8, RFC 6960): "good" or
  * "revoked" only when it is about leaf and its signature verifies with
@@ -130,5 +134,22 @@ TP_MUST_CHECK tp_status tls_verify_report(const struct tls_chain *chain,
                                           gnutls_x509_trust_list_t trust, size_t anchors,
                                           const struct tp_config *cfg, const char *name,
                                           int64_t now, struct tp_report *report);
+
+/* --cert/--key (client_cert.c): the chain as GnuTLS pcerts, leaf first,
+ * and its key; all zero when no --cert was given. */
+struct tls_client_cert {
+    gnutls_pcert_st *pcerts;
+    unsigned n_pcerts;
+    gnutls_privkey_t key;
+};
+
+/* Load cfg's --cert/--key (nothing when unset). TP_E_USAGE names the file
+ * that cannot be read, holds no certificate or key, or a key that does not
+ * match the leaf. */
+TP_MUST_CHECK tp_status tls_client_cert_load(const struct tp_config *cfg,
+                                             struct tls_client_cert *cc, tp_error *err);
+void tls_client_cert_finish(struct tls_client_cert *cc);
+/* The leaf's subject DN into *out (NULL without a certificate). */
+TP_MUST_CHECK tp_status tls_client_cert_subject(const struct tls_client_cert *cc, char **out);
 
 #endif
