@@ -100,6 +100,9 @@ static json_t *request_json(const struct tp_config *cfg)
         !jput(o, "alpn", jstr(cfg->alpn)) || !jput(o, "tls_min", jversion(cfg->tls_min)) ||
         !jput(o, "tls_max", jversion(cfg->tls_max)) ||
         !jput(o, "priority", jstr(cfg->priority)) || !jput(o, "ca_file", jstr(cfg->ca_file)) ||
+        !jput(o, "cert_file", jstr(cfg->cert_file)) || !jput(o, "key_file", jstr(cfg->key_file)) ||
+        /* The identity, never the key. */
+        !jput(o, "psk_identity", jstr(cfg->psk_identity)) ||
         !jput(o, "warn_days", json_integer(cfg->warn_days)) ||
         !jput(o, "connect_timeout_ms", json_integer(cfg->connect_timeout_ms)) ||
         !jput(o, "timeout_ms", json_integer(cfg->timeout_ms)) ||
