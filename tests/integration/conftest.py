@@ -305,13 +305,18 @@ class ServerFactory:
         return self._start("openssl", argv, host=host)
 
     def nginx(self, cert="leaf-fullchain.pem", key="leaf.key", http2=True,
-              protocols="TLSv1.2 TLSv1.3", host="127.0.0.1"):
+              protocols="TLSv1.2 TLSv1.3", host="127.0.0.1", sni_only=False):
         """nginx with a generated minimal configuration, everything in the
-        test's own directory."""
+        test's own directory. sni_only: a default server with
+        `ssl_reject_handshake on` refuses hellos without SNI or for a name
+        other than localhost (nginx >= 1.19.4)."""
         exe = require_tool("nginx")
 
         def argv(port, workdir):
             listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            reject = (f"    server {{\n        listen {listen} ssl default_server;\n"
+                      f"        ssl_protocols {protocols};\n"
+                      f"        ssl_reject_handshake on;\n    }}\n") if sni_only else ""
             # nginx 1.22 has no `http2 on;`: HTTP/2 (and so ALPN h2) is a
             # listen parameter there.
             conf = f"""
@@ -328,7 +333,7 @@ http {{
     fastcgi_temp_path {workdir}/fastcgi;
     uwsgi_temp_path {workdir}/uwsgi;
     scgi_temp_path {workdir}/scgi;
-    server {{
+{reject}    server {{
         listen {listen} ssl{' http2' if http2 else ''};
         server_name localhost;
         ssl_certificate {self.pki / cert};
@@ -639,15 +644,17 @@ def mosquitto(servers, pki):
     (server certificate from the test PKI, no client certificate)."""
     exe = require_tool("mosquitto")
 
-    def start():
+    def start(extra="", cafile="root.pem"):
+        """extra: more listener settings, e.g. require_certificate true;
+        cafile: the CA that client certificates must chain to."""
         def argv(port, workdir):
             # Started as root, mosquitto switches to its own user, which
             # cannot read the test PKI's keys: `user <ourselves>` keeps it.
             conf = (f"per_listener_settings false\nallow_anonymous true\npersistence false\n"
                     f"user {getpass.getuser()}\n"
                     f"log_dest stderr\nlistener {port} 127.0.0.1\n"
-                    f"cafile {pki / 'root.pem'}\ncertfile {pki / 'leaf-fullchain.pem'}\n"
-                    f"keyfile {pki / 'leaf.key'}\n")
+                    f"cafile {pki / cafile}\ncertfile {pki / 'leaf-fullchain.pem'}\n"
+                    f"keyfile {pki / 'leaf.key'}\n{extra}")
             (workdir / "mosquitto.conf").write_text(conf)
             return [exe, "-c", str(workdir / "mosquitto.conf")]
 
