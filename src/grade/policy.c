@@ -10,9 +10,11 @@
  * The deciding rule gives the rating; every other rule that matches adds its
  * reason, so a suite forbidden for NULL encryption still says MD5 and static
  * RSA. Not every match is a reason, though: a catch-all ("any") means
- * "otherwise", and a rule rating the subject worse than the verdict was
- * overridden by an earlier, more specific one (TLS 1.3 integrity-only suites
- * against NULL encryption, the IoT profile's CCM_8 against the base). */
+ * "otherwise", so it speaks only when no earlier rule of its policy matched;
+ * a rule rating the subject worse than the verdict was overridden by an
+ * earlier, more specific one (TLS 1.3 integrity-only suites against NULL
+ * encryption, the IoT profile's CCM_8 against the base); and what rates
+ * ok or better is no second reason. */
 #include "grade/policy.h"
 
 #include <string.h>
@@ -328,12 +330,16 @@ static void collect_reasons(int policy, const struct pol_subject *s, struct pol_
                                     depth <= MAX_POLICY_DEPTH;
          p = tp_policies[p].base, depth++) {
         const struct pol_info *info = &tp_policies[p];
+        bool matched = false; /* by an earlier rule of this policy */
         for (size_t i = info->first_rule; i < info->first_rule + info->n_rules; i++) {
             const struct pol_rule *r = &tp_policy_rules[i];
-            if (r->combine == PC_BASE || r->rating < TP_RATING_WEAK ||
-                r->rating > out->rating || catch_all(r) || !rule_matches(r, s))
+            if (!rule_matches(r, s))
                 continue;
-            add_reason(out, r->rating, r->reason, r->reference);
+            bool applies = !(matched && catch_all(r));
+            matched = true;
+            if (applies && r->combine != PC_BASE && r->rating >= TP_RATING_WEAK &&
+                r->rating <= out->rating)
+                add_reason(out, r->rating, r->reason, r->reference);
         }
     }
     for (size_t i = 2; i < out->n_reasons; i++) /* insertion sort: stable, tiny */
