@@ -4,9 +4,9 @@
  *     TLSv1.2   yes  server order: yes  ok
  *          1  0xC02F    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256     x25519       recommended
  *          2  0xC013    TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA        x25519       weak [1]
- *          3  0x000A    TLS_RSA_WITH_3DES_EDE_CBC_SHA             RSA          deprecated [2, 3, 1]
+ *          3  0x002F    TLS_RSA_WITH_AES_128_CBC_SHA              RSA          deprecated [2, 1]
  *     [1] CBC mode: should not be used without encrypt_then_mac (RFC 9325 Sec. 4.2)
- *     [2] static RSA key transport: ...
+ *     [2] static RSA key transport: no forward secrecy, ... (RFC 9325 Sec. 4.1 ...)
  *
  * Versions newest first; suites in the server's order (unordered ones after,
  * as the scan found them). A suite's reasons are numbered notes below the
