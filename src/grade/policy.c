@@ -5,7 +5,16 @@
  * conditions all hold decides, else the base policy's rules do. A condition
  * on an attribute that is unknown (a code point missing from the registry,
  * a key size the scan did not see) is false whatever its operator, so a rule
- * fires only on what is actually known. */
+ * fires only on what is actually known.
+ *
+ * The deciding rule gives the rating; every other rule that matches adds its
+ * reason, so a suite forbidden for NULL encryption still says MD5 and static
+ * RSA. Not every match is a reason, though: a catch-all ("any") means
+ * "otherwise", so it speaks only when no earlier rule of its policy matched;
+ * a rule rating the subject worse than the verdict was overridden by an
+ * earlier, more specific one (TLS 1.3 integrity-only suites against NULL
+ * encryption, the IoT profile's CCM_8 against the base); and what rates
+ * ok or better is no second reason. */
 #include "grade/policy.h"
 
 #include <string.h>
@@ -291,9 +300,60 @@ static void rate_at_depth(int policy, const struct pol_subject *s, struct pol_re
         rate_at_depth(p->base, s, out, depth + 1);
 }
 
+static bool catch_all(const struct pol_rule *r)
+{
+    return r->n_conds == 1 && r->conds[0].field == PF_ANY;
+}
+
+static void add_reason(struct pol_result *out, enum tp_rating rating, const char *reason,
+                       const char *reference)
+{
+    if (reason == NULL || out->n_reasons == POL_MAX_REASONS)
+        return;
+    for (size_t i = 0; i < out->n_reasons; i++)
+        if (strcmp(out->reasons[i].reason, reason) == 0)
+            return;
+    out->reasons[out->n_reasons++] =
+        (struct pol_reason){.rating = rating, .reason = reason, .reference = reference};
+}
+
+/* The verdict's own reason first, then the other problems (weak or worse,
+ * but no worse than the verdict) of the policy and its bases in rule order,
+ * stably sorted worst first behind it. */
+static void collect_reasons(int policy, const struct pol_subject *s, struct pol_result *out)
+{
+    out->n_reasons = 0;
+    if (out->rating == TP_RATING_UNRATED)
+        return;
+    add_reason(out, out->rating, out->reason, out->reference);
+    for (int p = policy, depth = 0; p >= 0 && (size_t)p < tp_policies_count &&
+                                    depth <= MAX_POLICY_DEPTH;
+         p = tp_policies[p].base, depth++) {
+        const struct pol_info *info = &tp_policies[p];
+        bool matched = false; /* by an earlier rule of this policy */
+        for (size_t i = info->first_rule; i < info->first_rule + info->n_rules; i++) {
+            const struct pol_rule *r = &tp_policy_rules[i];
+            if (!rule_matches(r, s))
+                continue;
+            bool applies = !(matched && catch_all(r));
+            matched = true;
+            if (applies && r->combine != PC_BASE && r->rating >= TP_RATING_WEAK &&
+                r->rating <= out->rating)
+                add_reason(out, r->rating, r->reason, r->reference);
+        }
+    }
+    for (size_t i = 2; i < out->n_reasons; i++) /* insertion sort: stable, tiny */
+        for (size_t j = i; j > 1 && out->reasons[j].rating > out->reasons[j - 1].rating; j--) {
+            struct pol_reason t = out->reasons[j];
+            out->reasons[j] = out->reasons[j - 1];
+            out->reasons[j - 1] = t;
+        }
+}
+
 void pol_rate(int policy, const struct pol_subject *subject, struct pol_result *out)
 {
     rate_at_depth(policy, subject, out, 0);
+    collect_reasons(policy, subject, out);
 }
 
 enum tp_tri pol_version_supported(const struct tp_scan *scan, uint16_t version)
@@ -320,11 +380,22 @@ enum tp_tri pol_feature(const struct tp_scan *scan, const char *id)
     return TP_TRI_UNKNOWN;
 }
 
+/* Replaces what an earlier grading left in v. */
 static tp_status set_verdict(struct tp_verdict *v, const struct pol_result *r)
 {
+    tp_verdict_finish(v);
     v->rating = r->rating;
     TP_TRY(tp_set_str(&v->reason, r->reason));
-    return tp_set_str(&v->reference, r->reference);
+    TP_TRY(tp_set_str(&v->reference, r->reference));
+    for (size_t i = 0; i < r->n_reasons; i++) {
+        struct tp_verdict_reason *out = tp_verdict_add_reason(v);
+        if (out == NULL)
+            return TP_E_NOMEM;
+        out->rating = r->reasons[i].rating;
+        TP_TRY(tp_set_str(&out->reason, r->reasons[i].reason));
+        TP_TRY(tp_set_str(&out->reference, r->reasons[i].reference));
+    }
+    return TP_OK;
 }
 
 static tp_status rate_all(struct tp_scan *scan, int policy)

@@ -2,7 +2,8 @@
  *
  * A policy rates every protocol version, cipher suite, group and signature
  * scheme in a scan as forbidden / deprecated / weak / ok / recommended, each
- * with a one-line reason and the reference behind it. The rules are rows
+ * with a one-line reason and the reference behind it, and with every other
+ * reason that applies (tp_verdict.reasons, worst first). The rules are rows
  * compiled in from src/data/policy-rules.csv (see policy_table.h); rfc9325
  * is the base (shared/data/grading.md sections 1-3), the others override it:
  *

@@ -25,6 +25,15 @@ struct pol_subject {
     const struct tp_sigscheme_info *sig;
 };
 
+/* Reasons kept per verdict; a subject matches a handful of rules at most. */
+#define POL_MAX_REASONS 12
+
+struct pol_reason {
+    enum tp_rating rating;
+    const char *reason;
+    const char *reference;
+};
+
 /* The engine's answer. Strings point into the static rule table. */
 struct pol_result {
     enum tp_rating rating;
@@ -32,6 +41,10 @@ struct pol_result {
     const char *reference;
     bool outside;      /* a rule of the profile puts the subject outside it */
     bool profile_only; /* ...and that rule, not the base, decided the rating */
+    /* Every reason that applies, worst first; reasons[0] is the one above.
+     * Empty when unrated. */
+    struct pol_reason reasons[POL_MAX_REASONS];
+    size_t n_reasons;
 };
 
 /* Index of a policy in tp_policies, or -1. */

@@ -9,7 +9,8 @@
  * policy with a base falls through to the base's rules when none of its own
  * match. `combine` says how a matching rule of a derived policy meets the
  * base: it replaces the base verdict, keeps the worse of the two, or defers
- * to the base outright. Internal to src/grade. */
+ * to the base outright. Every other matching rule adds its reason to the
+ * verdict (policy.c says which count). Internal to src/grade. */
 #ifndef TP_GRADE_POLICY_TABLE_H
 #define TP_GRADE_POLICY_TABLE_H
 

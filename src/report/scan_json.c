@@ -27,14 +27,32 @@ static json_t *jsuite_code(uint32_t code, uint16_t version)
     return jcode((uint16_t)code);
 }
 
-/* Adds rating, reason, reference to o; an unrated verdict (no policy ran)
- * is null throughout. */
+/* [{rating, reason, reference}, ...], worst first as the policy engine
+ * left them. */
+static json_t *reasons_json(const struct tp_verdict *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < v->n_reasons; i++) {
+        const struct tp_verdict_reason *r = &v->reasons[i];
+        json_t *o = json_object();
+        if (!jappend(a, o) || !jput(o, "rating", json_string(tp_rating_name(r->rating))) ||
+            !jput(o, "reason", jstr(r->reason)) || !jput(o, "reference", jstr(r->reference))) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* Adds rating, reason, reference and reasons to o; an unrated verdict (no
+ * policy ran) is null throughout. */
 static bool put_verdict(json_t *o, const struct tp_verdict *v)
 {
     bool rated = v->rating != TP_RATING_UNRATED;
     return jput(o, "rating", rated ? json_string(tp_rating_name(v->rating)) : json_null()) &&
            jput(o, "reason", rated ? jstr(v->reason) : json_null()) &&
-           jput(o, "reference", rated ? jstr(v->reference) : json_null());
+           jput(o, "reference", rated ? jstr(v->reference) : json_null()) &&
+           jput(o, "reasons", rated ? reasons_json(v) : json_null());
 }
 
 static json_t *caps_json(const struct tp_scan *scan)

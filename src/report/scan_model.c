@@ -18,10 +18,22 @@ void tp_scan_init(struct tp_scan *scan)
         scan->protocols[i].version = scan_versions[i];
 }
 
-static void verdict_finish(struct tp_verdict *v)
+void tp_verdict_finish(struct tp_verdict *v)
 {
     free(v->reason);
     free(v->reference);
+    for (size_t i = 0; i < v->n_reasons; i++) {
+        free(v->reasons[i].reason);
+        free(v->reasons[i].reference);
+    }
+    free(v->reasons);
+    memset(v, 0, sizeof *v);
+}
+
+struct tp_verdict_reason *tp_verdict_add_reason(struct tp_verdict *v)
+{
+    return tp_array_grow_one((void **)&v->reasons, &v->n_reasons,
+                             sizeof(struct tp_verdict_reason));
 }
 
 void tp_scan_finish(struct tp_scan *scan)
@@ -31,22 +43,22 @@ void tp_scan_finish(struct tp_scan *scan)
     free(scan->policy);
     for (size_t i = 0; i < TP_SCAN_VERSIONS; i++) {
         free(scan->protocols[i].why);
-        verdict_finish(&scan->protocols[i].verdict);
+        tp_verdict_finish(&scan->protocols[i].verdict);
     }
     for (size_t i = 0; i < scan->n_suites; i++) {
         free(scan->suites[i].name);
         free(scan->suites[i].kx_group);
-        verdict_finish(&scan->suites[i].verdict);
+        tp_verdict_finish(&scan->suites[i].verdict);
     }
     free(scan->suites);
     for (size_t i = 0; i < scan->n_groups; i++) {
         free(scan->groups[i].name);
-        verdict_finish(&scan->groups[i].verdict);
+        tp_verdict_finish(&scan->groups[i].verdict);
     }
     free(scan->groups);
     for (size_t i = 0; i < scan->n_sigschemes; i++) {
         free(scan->sigschemes[i].name);
-        verdict_finish(&scan->sigschemes[i].verdict);
+        tp_verdict_finish(&scan->sigschemes[i].verdict);
     }
     free(scan->sigschemes);
     for (size_t i = 0; i < scan->n_features; i++) {

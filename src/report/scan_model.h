@@ -21,10 +21,21 @@ enum tp_rating {
     TP_RATING_FORBIDDEN,
 };
 
+/* One reason a rule of the policy gives. */
+struct tp_verdict_reason {
+    enum tp_rating rating;
+    char *reason;
+    char *reference;
+};
+
 struct tp_verdict {
     enum tp_rating rating;
     char *reason;       /* one line: why this rating under the policy */
     char *reference;    /* the standard or guidance behind it */
+    /* Every reason that applies, worst first: reasons[0] is reason and
+     * reference above (same rating); none when unrated. */
+    struct tp_verdict_reason *reasons;
+    size_t n_reasons;
 };
 
 /* The six versions, in this order, are always present in tp_scan.protocols. */
@@ -109,6 +120,10 @@ struct tp_scan_group *tp_scan_add_group(struct tp_scan *scan);
 struct tp_scan_sigscheme *tp_scan_add_sigscheme(struct tp_scan *scan);
 struct tp_scan_feature *tp_scan_add_feature(struct tp_scan *scan);
 struct tp_grade_cap *tp_scan_add_cap(struct tp_scan *scan);
+/* Free a verdict's strings and reasons and leave it unrated. */
+void tp_verdict_finish(struct tp_verdict *verdict);
+/* Append a zeroed reason owned by the verdict, or NULL (no memory). */
+struct tp_verdict_reason *tp_verdict_add_reason(struct tp_verdict *verdict);
 /* The protocol entry for a version, or NULL. */
 struct tp_scan_protocol *tp_scan_protocol(struct tp_scan *scan, uint16_t version);
 

@@ -4,11 +4,15 @@
  *     TLSv1.2   yes  server order: yes  ok
  *          1  0xC02F    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256     x25519       recommended
  *          2  0xC013    TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA        x25519       weak [1]
+ *          3  0x002F    TLS_RSA_WITH_AES_128_CBC_SHA              RSA          deprecated [2, 1]
  *     [1] CBC mode: should not be used without encrypt_then_mac (RFC 9325 Sec. 4.2)
+ *     [2] static RSA key transport: no forward secrecy, ... (RFC 9325 Sec. 4.1 ...)
  *
  * Versions newest first; suites in the server's order (unordered ones after,
- * as the scan found them). A suite's reason is a numbered note below the
- * table, so lines stay short and each reason is printed once. Every string
+ * as the scan found them). A suite's reasons are numbered notes below the
+ * table, worst first, so lines stay short and each reason is printed once. A
+ * version's reasons follow it, one a line; a group's or a signature scheme's
+ * are joined with "; " on its line (there are one or two). Every string
  * from the model goes through tp_term_escape(): names, groups and details
  * can come from the peer. ANSI colour only when asked for. */
 #include "report/scan_render.h"
@@ -66,18 +70,39 @@ static void tri_pad(struct text_writer *w, enum tp_tri value, int width)
 }
 
 /* The note number of a reason (1-based), adding it; 0 when out of room. */
-static size_t note_for(struct notes *notes, const struct tp_verdict *v)
+static size_t note_for(struct notes *notes, const char *reason, const char *reference)
 {
-    if (v->reason == NULL)
+    if (reason == NULL)
         return 0;
     for (size_t i = 0; i < notes->n; i++)
-        if (strcmp(notes->reason[i], v->reason) == 0)
+        if (strcmp(notes->reason[i], reason) == 0)
             return i + 1;
     if (notes->n == MAX_NOTES)
         return 0;
-    notes->reason[notes->n] = v->reason;
-    notes->reference[notes->n] = v->reference;
+    notes->reason[notes->n] = reason;
+    notes->reference[notes->n] = reference;
     return ++notes->n;
+}
+
+static void note_ref(struct text_writer *w, struct notes *notes, const char *reason,
+                     const char *reference, size_t *shown)
+{
+    size_t note = note_for(notes, reason, reference);
+    if (note != 0)
+        tw_emit(w, "%s%zu", (*shown)++ == 0 ? " [" : ", ", note);
+}
+
+/* " [1, 4, 7]": the notes of every reason of a verdict, worst first (a
+ * verdict filled without its reasons list has the one reason). */
+static void note_refs(struct text_writer *w, struct notes *notes, const struct tp_verdict *v)
+{
+    size_t shown = 0;
+    if (v->n_reasons == 0)
+        note_ref(w, notes, v->reason, v->reference, &shown);
+    for (size_t i = 0; i < v->n_reasons; i++)
+        note_ref(w, notes, v->reasons[i].reason, v->reasons[i].reference, &shown);
+    if (shown != 0)
+        tw_emit(w, "]");
 }
 
 static void print_notes(struct text_writer *w, const struct notes *notes)
@@ -135,11 +160,8 @@ static void suite_line(struct text_writer *w, struct notes *notes, const struct 
     suite_kx(w, s);
     tw_emit(w, " ");
     rating(w, s->verdict.rating);
-    if (s->verdict.rating >= TP_RATING_WEAK) {
-        size_t note = note_for(notes, &s->verdict);
-        if (note != 0)
-            tw_emit(w, " [%zu]", note);
-    }
+    if (s->verdict.rating >= TP_RATING_WEAK)
+        note_refs(w, notes, &s->verdict);
     tw_emit(w, "\n");
 }
 
@@ -158,6 +180,20 @@ static void version_suites(struct text_writer *w, struct notes *notes, const str
     for (size_t i = 0; i < scan->n_suites; i++)
         if (scan->suites[i].version == version && scan->suites[i].order == 0)
             suite_line(w, notes, &scan->suites[i]);
+}
+
+static void reason_line(struct text_writer *w, const char *reason, const char *reference)
+{
+    if (reason == NULL)
+        return;
+    tw_emit(w, "            ");
+    tw_esc(w, reason);
+    if (reference != NULL) {
+        tw_emit(w, " (");
+        tw_esc(w, reference);
+        tw_emit(w, ")");
+    }
+    tw_emit(w, "\n");
 }
 
 static void version_header(struct text_writer *w, const struct tp_scan_protocol *p)
@@ -179,14 +215,12 @@ static void version_header(struct text_writer *w, const struct tp_scan_protocol 
         rating(w, p->verdict.rating);
     }
     tw_emit(w, "\n");
-    if (p->supported == TP_TRI_YES && p->verdict.rating >= TP_RATING_DEPRECATED &&
-        p->verdict.reason != NULL) {
-        tw_emit(w, "            ");
-        tw_esc(w, p->verdict.reason);
-        tw_emit(w, " (");
-        tw_esc(w, p->verdict.reference);
-        tw_emit(w, ")\n");
-    }
+    if (p->supported != TP_TRI_YES || p->verdict.rating < TP_RATING_DEPRECATED)
+        return;
+    if (p->verdict.n_reasons == 0)
+        reason_line(w, p->verdict.reason, p->verdict.reference);
+    for (size_t i = 0; i < p->verdict.n_reasons; i++)
+        reason_line(w, p->verdict.reasons[i].reason, p->verdict.reasons[i].reference);
 }
 
 static void protocols(struct text_writer *w, const struct tp_scan *scan)
@@ -213,6 +247,10 @@ static void verdict_tail(struct text_writer *w, const struct tp_verdict *v)
     if (v->rating >= TP_RATING_WEAK && v->reason != NULL) {
         tw_emit(w, ": ");
         tw_esc(w, v->reason);
+        for (size_t i = 1; i < v->n_reasons; i++) {
+            tw_emit(w, "; ");
+            tw_esc(w, v->reasons[i].reason);
+        }
     }
     tw_emit(w, "\n");
 }

@@ -271,6 +271,20 @@ def test_nginx(servers, profile):
         assert sig is not None and sig["value"] is None, res.doc["features"]
     else:
         assert res.doc["signature_schemes"], explain(res)
+        # OpenSSL also signs with the SHA-224 pairs: RFC 9155 deprecates MD5
+        # and SHA-1 only, so that is no enum-sigscheme-weak under rfc9325.
+        for s in res.doc["signature_schemes"]:
+            assert s["rating"] in ("ok", "recommended") or "sha224" not in s["name"], s
+        ids = {f["id"] for f in res.doc["findings"]}
+        weak = [s["name"] for s in res.doc["signature_schemes"]
+                if s["rating"] not in ("ok", "recommended")]
+        assert ("enum-sigscheme-weak" in ids) == bool(weak), (weak, ids)
+    # Every rated element lists its reasons, the first being reason itself.
+    for key in ("protocols", "cipher_suites", "groups", "signature_schemes"):
+        for item in res.doc[key]:
+            first = item["reasons"][0]
+            assert (first["rating"], first["reason"], first["reference"]) == \
+                (item["rating"], item["reason"], item["reference"]), item
     groups = {g["name"]: g for g in res.doc["groups"]}
     assert "x25519" in groups and "TLSv1.3" in groups["x25519"]["versions"], groups
 

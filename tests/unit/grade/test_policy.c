@@ -193,6 +193,11 @@ static const struct expect expectations[] = {
     {"rfc9325", SCHEME, 0x0402, 0, 0, R_DEPRECATED, "DSA"},
     {"rfc9325", SCHEME, 0x0401, 0, 0, R_OK, "PKCS#1"},
     {"rfc9325", SCHEME, 0x0420, 0, 0, R_FORBIDDEN, "client authentication"},
+    /* SHA-224: RFC 9155 deprecates MD5 and SHA-1 only; the DSA pair stays DSA */
+    {"rfc9325", SCHEME, 0x0301, 0, 0, R_OK, "RFC 9155"},
+    {"rfc9325", SCHEME, 0x0303, 0, 0, R_OK, "SP 800-52"},
+    {"rfc9325", SCHEME, 0x0302, 0, 0, R_DEPRECATED, "DSA"},
+    {"rfc9325", SUITE, 0x0023, TP_VER_TLS12, 0, R_DEPRECATED, "MD5"}, /* KRB5 3DES MD5 */
     /* iot-rfc7925: the CCM_8 and PSK suites are what the profile asks for */
     {"iot-rfc7925", SUITE, 0xC0AE, TP_VER_TLS12, 0, R_REC, "RFC 7925"},
     {"iot-rfc7925", SUITE, 0xC0A8, TP_VER_TLS12, 0, R_REC, "pre-shared key"},
@@ -220,6 +225,7 @@ static const struct expect expectations[] = {
     {"mozilla-modern", SCHEME, 0x0804, 0, 0, R_DEPRECATED, "ECDSA"},
     {"mozilla-modern", SCHEME, 0x0403, 0, 0, R_REC, NULL},
     {"mozilla-modern", SCHEME, 0x0201, 0, 0, R_FORBIDDEN, "SHA-1"},
+    {"mozilla-modern", SCHEME, 0x0303, 0, 0, R_DEPRECATED, "outside Mozilla modern"},
     /* mozilla-intermediate */
     {"mozilla-intermediate", SUITE, 0xC02F, TP_VER_TLS12, 0, R_REC, "Mozilla"},
     {"mozilla-intermediate", SUITE, 0xCCA8, TP_VER_TLS12, 0, R_REC, "Mozilla"},
@@ -229,6 +235,7 @@ static const struct expect expectations[] = {
     {"mozilla-intermediate", VERSION, TP_VER_TLS12, 0, 0, R_OK, NULL},
     {"mozilla-intermediate", VERSION, TP_VER_TLS11, 0, 0, R_FORBIDDEN, NULL},
     {"mozilla-intermediate", SCHEME, 0x0804, 0, 0, R_REC, NULL},
+    {"mozilla-intermediate", SCHEME, 0x0301, 0, 0, R_DEPRECATED, "outside"},
     /* nist-800-52r2: FIPS-approved compositions */
     {"nist-800-52r2", SUITE, 0xC02B, TP_VER_TLS12, 0, R_REC, "FIPS"},
     {"nist-800-52r2", SUITE, 0xCCA8, TP_VER_TLS12, 0, R_DEPRECATED, "FIPS"},
@@ -240,6 +247,9 @@ static const struct expect expectations[] = {
     {"nist-800-52r2", SUITE, 0x1303, TP_VER_TLS13, 0, R_DEPRECATED, "FIPS"},
     {"nist-800-52r2", VERSION, TP_VER_TLS13, 0, 0, R_REC, "NIST"},
     {"nist-800-52r2", GROUP, 0x0019, 0, 521, R_REC, "NIST"},
+    {"nist-800-52r2", SCHEME, 0x0301, 0, 0, R_OK, "SHA-224"},
+    {"nist-800-52r2", SCHEME, 0x0303, 0, 0, R_OK, "SHA-224"},
+    {"iot-rfc7925", SCHEME, 0x0303, 0, 0, R_OK, "SHA-224"},
 };
 
 static void test_ratings(void **state)
@@ -280,6 +290,28 @@ static void test_ratings(void **state)
     }
 }
 
+/* What every rated verdict's reasons list must be: its reason first, worst
+ * first, each at most as bad as the rating, none twice. */
+static void check_reasons(const struct tp_verdict *v, const char *what, uint32_t code)
+{
+    if (v->n_reasons == 0 || v->reasons[0].rating != v->rating ||
+        strcmp(v->reasons[0].reason, v->reason) != 0 ||
+        strcmp(v->reasons[0].reference, v->reference) != 0)
+        fail_msg("%s 0x%X: reasons[0] is not reason", what, (unsigned)code);
+    for (size_t i = 0; i < v->n_reasons; i++) {
+        assert_non_null(v->reasons[i].reason);
+        assert_non_null(v->reasons[i].reference);
+        if (v->reasons[i].rating > v->rating ||
+            (i > 0 && v->reasons[i].rating > v->reasons[i - 1].rating))
+            fail_msg("%s 0x%X: reasons not worst first", what, (unsigned)code);
+        if (i > 0 && v->reasons[i].rating < TP_RATING_WEAK)
+            fail_msg("%s 0x%X: a second reason that is no problem", what, (unsigned)code);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(v->reasons[i].reason, v->reasons[j].reason) == 0)
+                fail_msg("%s 0x%X: reason twice", what, (unsigned)code);
+    }
+}
+
 /* Every suite in the registry gets a rating with a reason and a reference
  * under every policy: no gap in the rule tables. */
 static void test_every_suite_rated(void **state)
@@ -306,15 +338,22 @@ static void test_every_suite_rated(void **state)
             assert_int_not_equal(scan.suites[i].verdict.rating, TP_RATING_UNRATED);
             assert_non_null(scan.suites[i].verdict.reason);
             assert_non_null(scan.suites[i].verdict.reference);
+            check_reasons(&scan.suites[i].verdict, "suite", scan.suites[i].code);
             /* Whatever the profile, these stay forbidden. */
             const struct tp_suite_info *info = &tp_suites[i];
             if ((info->flags & (TP_SF_RC4 | TP_SF_EXPORT | TP_SF_ANON | TP_SF_SSL2)) != 0)
                 assert_int_equal(scan.suites[i].verdict.rating, TP_RATING_FORBIDDEN);
         }
-        for (size_t i = 0; i < scan.n_groups; i++)
+        for (size_t i = 0; i < scan.n_groups; i++) {
             assert_int_not_equal(scan.groups[i].verdict.rating, TP_RATING_UNRATED);
-        for (size_t i = 0; i < scan.n_sigschemes; i++)
+            check_reasons(&scan.groups[i].verdict, "group", scan.groups[i].code);
+        }
+        for (size_t i = 0; i < scan.n_sigschemes; i++) {
             assert_int_not_equal(scan.sigschemes[i].verdict.rating, TP_RATING_UNRATED);
+            check_reasons(&scan.sigschemes[i].verdict, "scheme", scan.sigschemes[i].code);
+        }
+        for (size_t i = 0; i < TP_SCAN_VERSIONS; i++)
+            check_reasons(&scan.protocols[i].verdict, "version", scan.protocols[i].version);
         assert_string_equal(scan.policy, policy_name(p));
         tp_scan_finish(&scan);
         tp_report_finish(&report);
@@ -638,12 +677,138 @@ static void test_unknown_facts_stay_quiet(void **state)
     assert_string_equal(f->scan->grade, "A");
 }
 
+/* ---- every reason, not only the deciding one -------------------------- */
+
+static void assert_reason(const struct tp_verdict *v, size_t i, enum tp_rating rating,
+                          const char *needle)
+{
+    if (i >= v->n_reasons)
+        fail_msg("reason %zu missing (%zu reasons)", i, v->n_reasons);
+    if (v->reasons[i].rating != rating || strstr(v->reasons[i].reason, needle) == NULL)
+        fail_msg("reason %zu: %s \"%s\", want %s with \"%s\"", i,
+                 tp_rating_name(v->reasons[i].rating), v->reasons[i].reason,
+                 tp_rating_name(rating), needle);
+}
+
+static void test_null_md5_reasons(void **state)
+{
+    struct fx *f = *state;
+    set_versions(f->scan, N, N, N, N, Y, N);
+    const struct tp_verdict *v = &add_suite(f->scan, TP_VER_TLS12, 0x0001, 1, 0, NULL)->verdict;
+    ok(grade_scan(f->scan, NULL, &f->report));
+    assert_int_equal(v->rating, TP_RATING_FORBIDDEN);
+    assert_int_equal(v->n_reasons, 3);
+    assert_reason(v, 0, TP_RATING_FORBIDDEN, "NULL encryption");
+    assert_reason(v, 1, TP_RATING_DEPRECATED, "MD5");
+    assert_reason(v, 2, TP_RATING_DEPRECATED, "static RSA");
+    assert_non_null(strstr(v->reasons[2].reason, "no forward secrecy"));
+    /* The unchanged single reason is the first (worst) one. */
+    assert_string_equal(v->reason, v->reasons[0].reason);
+    assert_string_equal(v->reference, v->reasons[0].reference);
+    assert_non_null(strstr(v->reasons[1].reference, "RFC 6151"));
+
+    /* Grading again replaces the list rather than growing it. */
+    ok(grade_scan(f->scan, "mozilla-modern", &f->report));
+    assert_int_equal(v->n_reasons, 4);
+    assert_reason(v, 0, TP_RATING_FORBIDDEN, "NULL encryption");
+    /* Among equals, the chosen policy's own reason before its base's. */
+    assert_reason(v, 1, TP_RATING_DEPRECATED, "outside Mozilla modern");
+    assert_reason(v, 2, TP_RATING_DEPRECATED, "MD5");
+    ok(grade_scan(f->scan, NULL, &f->report));
+    assert_int_equal(v->n_reasons, 3);
+}
+
+static void test_reasons_only_what_applies(void **state)
+{
+    struct fx *f = *state;
+    set_versions(f->scan, N, N, Y, N, Y, Y);
+    add_suite(f->scan, TP_VER_TLS12, 0x000A, 1, 0, NULL);
+    add_suite(f->scan, TP_VER_TLS13, 0xC0B4, 1, 0, NULL); /* TLS_SHA256_SHA256 */
+    add_suite(f->scan, TP_VER_TLS12, 0xC0AE, 2, 256, "secp256r1");
+    add_suite(f->scan, TP_VER_TLS12, 0xC02F, 3, 253, "x25519");
+    /* Pointers only now: adding a suite may move the array. */
+    const struct tp_verdict *tls10 = &f->scan->protocols[2].verdict;
+    const struct tp_verdict *cbc3des = &f->scan->suites[0].verdict;
+    const struct tp_verdict *integrity = &f->scan->suites[1].verdict;
+    const struct tp_verdict *ccm8 = &f->scan->suites[2].verdict;
+    const struct tp_verdict *gcm = &f->scan->suites[3].verdict;
+    ok(grade_scan(f->scan, NULL, &f->report));
+    /* The catch-all "not a TLS version this policy allows" is for versions
+     * no other rule names. */
+    assert_int_equal(tls10->n_reasons, 1);
+    /* Static RSA, then SWEET32, 112 bits and CBC, in rule order. */
+    assert_int_equal(cbc3des->rating, TP_RATING_DEPRECATED);
+    assert_reason(cbc3des, 0, TP_RATING_DEPRECATED, "static RSA");
+    assert_reason(cbc3des, 1, TP_RATING_WEAK, "SWEET32");
+    assert_reason(cbc3des, 2, TP_RATING_WEAK, "below 128 bits");
+    assert_reason(cbc3des, 3, TP_RATING_WEAK, "CBC");
+    assert_int_equal(cbc3des->n_reasons, 4); /* "no forward secrecy" said once, above */
+    /* An integrity-only TLS 1.3 suite is deprecated; the NULL-encryption
+     * rule it overrides is not one of its reasons. */
+    assert_int_equal(integrity->rating, TP_RATING_DEPRECATED);
+    for (size_t i = 0; i < integrity->n_reasons; i++)
+        assert_null(strstr(integrity->reasons[i].reason, "NULL encryption"));
+    assert_int_equal(ccm8->n_reasons, 1);
+    assert_int_equal(gcm->n_reasons, 1);
+    assert_int_equal(gcm->rating, TP_RATING_RECOMMENDED);
+
+    /* Under a profile the base's objection and the profile's both count. */
+    ok(grade_scan(f->scan, "mozilla-intermediate", &f->report));
+    assert_int_equal(tls10->rating, TP_RATING_FORBIDDEN);
+    assert_reason(tls10, 0, TP_RATING_FORBIDDEN, "TLS 1.0");
+    assert_reason(tls10, 1, TP_RATING_DEPRECATED, "outside Mozilla intermediate");
+    /* ...but the IoT profile's own choice of CCM_8 is not undercut by the
+     * base's "weak". */
+    ok(grade_scan(f->scan, "iot-rfc7925", &f->report));
+    assert_int_equal(ccm8->rating, TP_RATING_RECOMMENDED);
+    assert_int_equal(ccm8->n_reasons, 1);
+}
+
+/* A typical OpenSSL or nginx server signs with the SHA-224 pairs too: that
+ * is no finding under the default policy (RFC 9155 deprecates MD5 and SHA-1
+ * in TLS 1.2 signatures, nothing else). */
+static void test_sha224_no_finding(void **state)
+{
+    struct fx *f = *state;
+    set_versions(f->scan, N, N, N, N, Y, Y);
+    typical_tls12(f->scan);
+    static const uint16_t openssl[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804,
+                                       0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0303,
+                                       0x0301};
+    for (size_t i = 0; i < sizeof openssl / sizeof openssl[0]; i++)
+        add_scheme(f->scan, openssl[i]);
+    ok(grade_scan(f->scan, NULL, &f->report));
+    assert_null(finding(&f->report, "enum-sigscheme-weak"));
+    for (size_t i = 0; i < f->scan->n_sigschemes; i++)
+        assert_true(f->scan->sigschemes[i].verdict.rating <= TP_RATING_OK);
+
+    struct tp_report nist;
+    tp_report_init(&nist);
+    ok(grade_scan(f->scan, "nist-800-52r2", &nist));
+    assert_null(finding(&nist, "enum-sigscheme-weak"));
+    assert_null(finding(&nist, "enum-policy-violation"));
+    tp_report_finish(&nist);
+
+    /* The DSA pair stays a finding, for DSA. */
+    add_scheme(f->scan, 0x0302);
+    struct tp_report dsa;
+    tp_report_init(&dsa);
+    ok(grade_scan(f->scan, NULL, &dsa));
+    const struct tp_finding *weak = finding(&dsa, "enum-sigscheme-weak");
+    assert_non_null(weak);
+    assert_non_null(strstr(weak->message, "1 used: legacy:sha224+dsa"));
+    tp_report_finish(&dsa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ratings),
         cmocka_unit_test(test_every_suite_rated),
         cmocka_unit_test(test_policy_names),
+        cmocka_unit_test_setup_teardown(test_null_md5_reasons, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reasons_only_what_applies, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sha224_no_finding, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_policy, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_grade_modern_only_a_plus, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_grade_unknown_legacy_is_not_a_plus, fx_setup,

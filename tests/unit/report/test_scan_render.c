@@ -219,6 +219,50 @@ static void test_json_cipher_suites(void **state)
     json_decref(doc);
 }
 
+/* One reasons element: {rating, reason, reference}, all strings. */
+static json_t *reason_at(json_t *item, size_t i)
+{
+    json_t *reasons = json_object_get(item, "reasons");
+    assert_true(json_is_array(reasons));
+    json_t *r = json_array_get(reasons, i);
+    if (!json_is_object(r))
+        fail_msg("reasons[%zu] missing", i);
+    assert_int_equal(json_object_size(r), 3);
+    assert_true(strlen(jget_str(r, "reason")) > 0);
+    assert_true(strlen(jget_str(r, "reference")) > 0);
+    return r;
+}
+
+static void test_json_reasons(void **state)
+{
+    struct fx *f = *state;
+    json_t *doc = round_trip(&f->scan);
+    /* RC4 with static RSA: forbidden for RC4, and deprecated key exchange. */
+    json_t *rc4 = json_array_get(json_object_get(doc, "cipher_suites"), 2);
+    assert_string_equal(jget_str(rc4, "name"), "TLS_RSA_WITH_RC4_128_SHA");
+    assert_int_equal(json_array_size(json_object_get(rc4, "reasons")), 2);
+    json_t *first = reason_at(rc4, 0);
+    assert_string_equal(jget_str(first, "rating"), jget_str(rc4, "rating"));
+    assert_string_equal(jget_str(first, "reason"), jget_str(rc4, "reason"));
+    assert_string_equal(jget_str(first, "reference"), jget_str(rc4, "reference"));
+    assert_non_null(strstr(jget_str(first, "reason"), "RC4"));
+    json_t *second = reason_at(rc4, 1);
+    assert_string_equal(jget_str(second, "rating"), "deprecated");
+    assert_non_null(strstr(jget_str(second, "reason"), "static RSA"));
+    /* Every rated element has them: protocols, groups and schemes too. */
+    static const char *const arrays[] = {"protocols", "cipher_suites", "groups",
+                                         "signature_schemes"};
+    for (size_t a = 0; a < 4; a++) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(doc, arrays[a]), i, item) {
+            assert_string_equal(jget_str(reason_at(item, 0), "reason"),
+                                jget_str(item, "reason"));
+        }
+    }
+    json_decref(doc);
+}
+
 static void test_json_groups_schemes_features(void **state)
 {
     struct fx *f = *state;
@@ -276,6 +320,9 @@ static void test_json_unrated(void **state)
     json_t *doc = round_trip(&scan);
     json_t *s = json_array_get(json_object_get(doc, "cipher_suites"), 0);
     assert_true(json_is_null(json_object_get(s, "rating")));
+    json_t *reasons = json_object_get(s, "reasons");
+    assert_non_null(reasons); /* present, and null like reason */
+    assert_true(json_is_null(reasons));
     assert_true(json_is_null(json_object_get(json_object_get(doc, "enumeration"), "grade")));
     json_decref(doc);
     tp_scan_finish(&scan);
@@ -311,10 +358,52 @@ static void test_text_plain(void **state)
     /* A weak suite points to a numbered note with its reason. */
     assert_non_null(strstr(text, "weak [1]"));
     assert_non_null(strstr(text, "[1] CBC mode"));
+    /* RC4 with static RSA: both reasons, worst first, each noted once. */
+    assert_non_null(strstr(text, "forbidden [2, 3]"));
+    assert_non_null(strstr(text, "[2] RC4"));
+    assert_non_null(strstr(text, "[3] static RSA"));
     assert_non_null(strstr(text, "timed out after 3 s"));
     assert_non_null(strstr(text, "capped at F: SSL 2.0"));
     assert_non_null(strstr(text, "42 connections, 57 probes"));
     free(text);
+}
+
+/* Every reason, in the text too: a suite's as notes, a version's one a
+ * line, a scheme's joined on its line. */
+static void test_text_all_reasons(void **state)
+{
+    (void)state;
+    struct tp_report report;
+    tp_report_init(&report);
+    struct tp_scan scan;
+    tp_scan_init(&scan);
+    scan.protocols[2].supported = TP_TRI_YES; /* TLS 1.0 */
+    scan.protocols[4].supported = TP_TRI_YES;
+    add_suite(&scan, TP_VER_TLS12, 0x0001, 1, 0, NULL); /* TLS_RSA_WITH_NULL_MD5 */
+    struct tp_scan_sigscheme *sig = tp_scan_add_sigscheme(&scan);
+    assert_non_null(sig);
+    sig->code = 0x0102; /* MD5 with DSA */
+    sig->supported = TP_TRI_YES;
+    ok(tp_set_str(&sig->name, "legacy:md5+dsa"));
+    ok(grade_scan(&scan, "mozilla-intermediate", &report));
+    char *text = render(&scan, false);
+    assert_non_null(strstr(text, "TLS_RSA_WITH_NULL_MD5"));
+    assert_non_null(strstr(text, "forbidden [1, 2, 3, 4]\n"));
+    assert_non_null(strstr(text, "  [1] NULL encryption"));
+    assert_non_null(strstr(text, "  [2] outside Mozilla intermediate"));
+    assert_non_null(strstr(text, "  [3] MD5 MAC"));
+    assert_non_null(strstr(text, "  [4] static RSA key transport: no forward secrecy"));
+    const char *tls10 = strstr(text, "TLS 1.0 must not be used");
+    assert_non_null(tls10);
+    assert_non_null(strstr(tls10, "\n            outside Mozilla intermediate: TLS 1.2 and TLS 1.3"));
+    const char *scheme = strstr(text, "forbidden: MD5 or SHA-1 must not be used in TLS 1.2 or "
+                                      "TLS 1.3 handshake signatures; outside Mozilla");
+    assert_non_null(scheme);
+    assert_non_null(strstr(scheme, "; DSA was removed"));
+    assert_true(strstr(scheme, "; DSA was removed") < strchr(scheme, '\n'));
+    free(text);
+    tp_scan_finish(&scan);
+    tp_report_finish(&report);
 }
 
 static void test_text_colour(void **state)
@@ -345,8 +434,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_groups_schemes_features, fx_setup,
                                         fx_teardown),
         cmocka_unit_test(test_json_without_scan),
+        cmocka_unit_test_setup_teardown(test_json_reasons, fx_setup, fx_teardown),
         cmocka_unit_test(test_json_unrated),
         cmocka_unit_test_setup_teardown(test_text_plain, fx_setup, fx_teardown),
+        cmocka_unit_test(test_text_all_reasons),
         cmocka_unit_test_setup_teardown(test_text_colour, fx_setup, fx_teardown),
         cmocka_unit_test(test_text_without_scan),
     };
