@@ -1000,8 +1000,58 @@ static void test_client_cert_requested(void **state)
     grade(f);
     expect_ids(&f->r, "client-cert-requested", NULL);
     expect_message(&f->r, "client-cert-requested",
-                   "server requested a client certificate (1 acceptable CA name)");
+                   "server requested a client certificate (1 acceptable CA name); it went on "
+                   "without one");
     expect_finding(&f->r, "client-cert-requested", TP_SEV_INFO, NULL);
+}
+
+/* Mutual TLS without --cert: the server asked, got nothing and aborted. */
+static void test_client_cert_required(void **state)
+{
+    (void)state;
+    struct tp_report r;
+    struct tp_config cfg;
+    tp_report_init(&r);
+    default_cfg(&cfg);
+    r.handshake.version = TP_VER_TLS13;
+    r.handshake.client_cert_requested = TP_TRI_YES;
+    r.handshake.client_cert_sent = TP_TRI_NO;
+    ok(tp_strlist_push(&r.handshake.client_ca_names, "CN=Fleet CA"));
+    ok(tp_strlist_push(&r.handshake.client_ca_names, "CN=Other CA"));
+    ok(tp_report_set_failure(&r, TP_STAGE_TLS, TP_E_TLS, "server sent a fatal alert"));
+    ok(tp_set_str(&r.failure.alert_name, "certificate_required"));
+    r.failure.tolerated = true;
+    ok(grade_handshake(&r, &cfg, 1700000000));
+    expect_ids(&r, "client-cert-required", NULL);
+    expect_finding(&r, "client-cert-required", TP_SEV_INFO,
+                   "ended the handshake with certificate_required when none was sent; "
+                   "acceptable CAs: CN=Fleet CA; CN=Other CA; give one with --cert/--key");
+    tp_report_finish(&r);
+}
+
+/* --cert given, and the server refused it. */
+static void test_client_cert_rejected(void **state)
+{
+    (void)state;
+    struct tp_report r;
+    struct tp_config cfg;
+    tp_report_init(&r);
+    default_cfg(&cfg);
+    r.handshake.version = TP_VER_TLS12;
+    r.handshake.client_cert_requested = TP_TRI_YES;
+    r.handshake.client_cert_sent = TP_TRI_YES;
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "CN=CA %d", i);
+        ok(tp_strlist_push(&r.handshake.client_ca_names, name));
+    }
+    ok(tp_report_set_failure(&r, TP_STAGE_TLS, TP_E_TLS, "server sent a fatal alert"));
+    ok(tp_set_str(&r.failure.alert_name, "unknown_ca"));
+    ok(grade_handshake(&r, &cfg, 1700000000));
+    expect_ids(&r, "client-cert-rejected", "protocol-no-tls13", NULL);
+    expect_finding(&r, "client-cert-rejected", TP_SEV_MEDIUM,
+                   "with unknown_ca (acceptable CAs: CN=CA 0; CN=CA 1; CN=CA 2; and 2 more)");
+    tp_report_finish(&r);
 }
 
 /* An aborted handshake: grade what was learned, nothing more. */
@@ -1152,6 +1202,8 @@ int main(void)
         T(test_chain_order),
         T(test_ocsp),
         T(test_client_cert_requested),
+        cmocka_unit_test(test_client_cert_required),
+        cmocka_unit_test(test_client_cert_rejected),
         cmocka_unit_test(test_failed_handshake),
         cmocka_unit_test(test_connect_failure_is_not_graded),
         T(test_many_sorted),
