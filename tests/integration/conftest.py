@@ -305,13 +305,17 @@ class ServerFactory:
         return self._start("openssl", argv, host=host)
 
     def nginx(self, cert="leaf-fullchain.pem", key="leaf.key", http2=True,
-              protocols="TLSv1.2 TLSv1.3", host="127.0.0.1"):
+              protocols="TLSv1.2 TLSv1.3", host="127.0.0.1", more_certs=()):
         """nginx with a generated minimal configuration, everything in the
-        test's own directory."""
+        test's own directory. more_certs: further (cert, key) pairs, each
+        its own ssl_certificate line (e.g. an ECDSA one beside the RSA)."""
         exe = require_tool("nginx")
 
         def argv(port, workdir):
             listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            more = "".join(f"        ssl_certificate {self.pki / c};\n"
+                           f"        ssl_certificate_key {self.pki / k};\n"
+                           for c, k in more_certs)
             # nginx 1.22 has no `http2 on;`: HTTP/2 (and so ALPN h2) is a
             # listen parameter there.
             conf = f"""
@@ -333,7 +337,7 @@ http {{
         server_name localhost;
         ssl_certificate {self.pki / cert};
         ssl_certificate_key {self.pki / key};
-        ssl_protocols {protocols};
+{more}        ssl_protocols {protocols};
         location / {{ return 200 "tlsprobe test\\n"; }}
     }}
 }}
