@@ -296,6 +296,9 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
                            arg);
         cfg->fail_on = (enum tp_severity)sev;
         return TP_OK;
+    case OPT_NO_OTHER_CHAINS:
+        cfg->no_other_chains = true;
+        return TP_OK;
     case OPT_NO_SNI:
         cfg->no_sni = true;
         return TP_OK;

@@ -101,6 +101,7 @@ static json_t *request_json(const struct tp_config *cfg)
         !jput(o, "tls_max", jversion(cfg->tls_max)) ||
         !jput(o, "priority", jstr(cfg->priority)) || !jput(o, "ca_file", jstr(cfg->ca_file)) ||
         !jput(o, "warn_days", json_integer(cfg->warn_days)) ||
+        !jput(o, "no_other_chains", json_boolean(cfg->no_other_chains)) ||
         !jput(o, "connect_timeout_ms", json_integer(cfg->connect_timeout_ms)) ||
         !jput(o, "timeout_ms", json_integer(cfg->timeout_ms)) ||
         !jput(o, "fail_on", json_string(tp_severity_name(cfg->fail_on)))) {

@@ -56,7 +56,7 @@ static tp_status ask_once(const struct tp_config *cfg, const struct tp_addr *add
 tp_status run_other_chains(const struct tp_config *cfg, const struct tp_addr *addr,
                            const char *sni, tp_deadline deadline, struct tp_report *report)
 {
-    if (!report->handshake.completed || report->n_certs == 0)
+    if (cfg->no_other_chains || !report->handshake.completed || report->n_certs == 0)
         return TP_OK;
     unsigned seen = tls_key_family(report->certs[0].key_type);
     /* Each handshake gets at most a third of the run, as the report's own

@@ -260,6 +260,18 @@ def test_dual_certificate_connections(servers, pki, relay):
     assert front.count == 3, f"{front.count} connections\n{explain(res)}"
 
 
+def test_no_other_chains_option(servers, pki, relay):
+    srv = openssl_dual(servers, pki, DUAL_MISSING)
+    front = relay(srv.port)
+    res = run_json([f"localhost:{front.port}", "--ca-file", pki / "root.pem",
+                    "--no-other-chains"])
+    assert res.doc["request"]["no_other_chains"] is True, explain(res)
+    assert res.doc["other_chains"] == [], explain(res)
+    assert front.count == 1, f"{front.count} connections\n{explain(res)}"
+    res = run_json([srv.localhost(), "--ca-file", pki / "root.pem"])
+    assert res.doc["request"]["no_other_chains"] is False, explain(res)
+
+
 def test_single_certificate_openssl(servers, pki):
     srv = servers.openssl(cert="ecdsa.pem", key="ecdsa.key", chain="inter.pem")
     res = run_json([srv.localhost(), "--ca-file", pki / "root.pem"])
