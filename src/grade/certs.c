@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -83,17 +84,19 @@ static tp_status chain_finding(const struct grade_ctx *ctx, const char *id, cons
 static tp_status chain_finding(const struct grade_ctx *ctx, const char *id, const char *fmt,
                                ...)
 {
-    char message[1024];
+    char *message = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(message, sizeof message, fmt, ap);
+    int n = vasprintf(&message, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return TP_E_INTERNAL;
-    if (ctx->chain.key_type == NULL)
-        return tp_report_add_finding(ctx->report, id, "%s", message);
-    return tp_report_add_finding(ctx->report, id, "%s chain: %s", ctx->chain.key_type,
-                                 message);
+        return TP_E_NOMEM;
+    tp_status status =
+        ctx->chain.key_type == NULL
+            ? tp_report_add_finding(ctx->report, id, "%s", message)
+            : tp_report_add_finding(ctx->report, id, "%s chain: %s", ctx->chain.key_type, message);
+    free(message);
+    return status;
 }
 
 /* "2026-11-09" (UTC). */
@@ -133,8 +136,7 @@ tp_status grade_cert_trust(const struct grade_ctx *ctx)
         return chain_finding(ctx, "cert-untrusted",
                              "certificate chain does not verify against %s", store);
     return chain_finding(ctx, "cert-untrusted",
-                         "certificate chain does not verify against %s: %s", store,
-                         codes);
+                         "certificate chain does not verify against %s: %s", store, codes);
 }
 
 /* RFC 6125 Sec. 6: the name we asked for (SNI, else the host). */
@@ -172,15 +174,14 @@ static tp_status check_one_validity(const struct grade_ctx *ctx, size_t i)
     if (c->not_after != 0 && ctx->now > c->not_after) {
         format_date(c->not_after, date, sizeof date);
         format_days(ctx->now - c->not_after, span, sizeof span);
-        return chain_finding(ctx, "cert-expired", "%s expired %s ago on %s",
-                             label, span, date);
+        return chain_finding(ctx, "cert-expired", "%s expired %s ago on %s", label, span,
+                             date);
     }
     if (c->not_before != 0 && ctx->now < c->not_before) {
         format_date(c->not_before, date, sizeof date);
         format_days(c->not_before - ctx->now, span, sizeof span);
         return chain_finding(ctx, "cert-not-yet-valid",
-                             "%s is not valid for another %s (from %s)", label, span,
-                             date);
+                             "%s is not valid for another %s (from %s)", label, span, date);
     }
     return TP_OK;
 }
@@ -232,17 +233,15 @@ static tp_status check_one_key(const struct grade_ctx *ctx, size_t i)
     char label[LABEL_MAX];
     grade_cert_label(&ctx->chain, i, label, sizeof label);
     if (key_is_rsa(c->key_type) && c->key_bits < 1024)
-        return chain_finding(ctx, "cert-rsa-tiny",
-                             "RSA key of %s is %u bits (< 1024)", label, c->key_bits);
+        return chain_finding(ctx, "cert-rsa-tiny", "RSA key of %s is %u bits (< 1024)", label,
+                             c->key_bits);
     if (key_is_rsa(c->key_type) && c->key_bits < 2048)
-        return chain_finding(ctx, "cert-rsa-small",
-                             "RSA key of %s is %u bits (< 2048)", label, c->key_bits);
+        return chain_finding(ctx, "cert-rsa-small", "RSA key of %s is %u bits (< 2048)", label,
+                             c->key_bits);
     if (key_is_ec(c->key_type) && c->key_bits < 224)
-        return chain_finding(ctx, "cert-ec-small",
-                             "EC key of %s is %u bits%s%s%s (< 224)", label,
-                             c->key_bits, c->curve != NULL ? " (" : "",
-                             c->curve != NULL ? c->curve : "",
-                             c->curve != NULL ? ")" : "");
+        return chain_finding(ctx, "cert-ec-small", "EC key of %s is %u bits%s%s%s (< 224)",
+                             label, c->key_bits, c->curve != NULL ? " (" : "",
+                             c->curve != NULL ? c->curve : "", c->curve != NULL ? ")" : "");
     return TP_OK;
 }
 
@@ -282,11 +281,9 @@ static tp_status check_one_signature(const struct grade_ctx *ctx, size_t i)
     char label[LABEL_MAX];
     grade_cert_label(&ctx->chain, i, label, sizeof label);
     if (alg_uses_hash(c->sig_alg, "md5"))
-        return chain_finding(ctx, "cert-sig-md5", "%s is signed with %s",
-                             label, c->sig_alg);
+        return chain_finding(ctx, "cert-sig-md5", "%s is signed with %s", label, c->sig_alg);
     if (alg_uses_hash(c->sig_alg, "sha1"))
-        return chain_finding(ctx, "cert-sig-sha1", "%s is signed with %s",
-                             label, c->sig_alg);
+        return chain_finding(ctx, "cert-sig-sha1", "%s is signed with %s", label, c->sig_alg);
     return TP_OK;
 }
 
@@ -321,45 +318,43 @@ tp_status grade_cert_leaf(const struct grade_ctx *ctx)
     char label[LABEL_MAX];
     grade_cert_label(ch, 0, label, sizeof label);
     if (leaf->self_signed && ch->verification->trusted != TP_TRI_YES)
-        TP_TRY(chain_finding(ctx, "cert-self-signed", "%s is self-signed",
-                             label));
+        TP_TRY(chain_finding(ctx, "cert-self-signed", "%s is self-signed", label));
     if (leaf->ext_key_usage.count == 0 || eku_allows_server_auth(&leaf->ext_key_usage))
         return TP_OK;
     char purposes[256] = "";
     for (size_t i = 0; i < leaf->ext_key_usage.count && i < MAX_LISTED; i++)
         list_append(purposes, sizeof purposes, leaf->ext_key_usage.items[i]);
     return chain_finding(ctx, "cert-not-server-auth",
-                         "%s has extendedKeyUsage %s but not serverAuth", label,
-                         purposes);
+                         "%s has extendedKeyUsage %s but not serverAuth", label, purposes);
 }
 
 /* The first position where certificate i+1 is not the issuer of i, by
  * name; n_certs when every name links up. */
-static size_t first_misordered(const struct tp_chain_view *r)
+static size_t first_misordered(const struct tp_chain_view *ch)
 {
-    for (size_t i = 0; i + 1 < r->n_certs; i++) {
-        const char *issuer = r->certs[i].issuer, *next = r->certs[i + 1].subject;
+    for (size_t i = 0; i + 1 < ch->n_certs; i++) {
+        const char *issuer = ch->certs[i].issuer, *next = ch->certs[i + 1].subject;
         if (issuer != NULL && next != NULL && strcmp(issuer, next) != 0)
             return i;
     }
-    return r->n_certs;
+    return ch->n_certs;
 }
 
 static tp_status check_chain_order(const struct grade_ctx *ctx)
 {
-    const struct tp_chain_view *r = &ctx->chain;
-    if (r->verification->chain_ordered != TP_TRI_NO)
+    const struct tp_chain_view *ch = &ctx->chain;
+    if (ch->verification->chain_ordered != TP_TRI_NO)
         return TP_OK;
-    size_t i = first_misordered(r);
-    if (i >= r->n_certs)
+    size_t i = first_misordered(ch);
+    if (i >= ch->n_certs)
         return chain_finding(ctx, "chain-order",
                              "the server sent its certificates out of issuing order");
     char label[LABEL_MAX], next[LABEL_MAX];
-    grade_cert_label(r, i, label, sizeof label);
-    grade_cert_label(r, i + 1, next, sizeof next);
+    grade_cert_label(ch, i, label, sizeof label);
+    grade_cert_label(ch, i + 1, next, sizeof next);
     return chain_finding(ctx, "chain-order",
-                         "the server sent certificates out of issuing order: %s follows "
-                         "%s but did not issue it",
+                         "the server sent certificates out of issuing order: %s follows %s but "
+                         "did not issue it",
                          next, label);
 }
 
@@ -367,15 +362,15 @@ static tp_status check_chain_order(const struct grade_ctx *ctx)
  * already have it; sending it only costs bytes on every handshake. */
 static tp_status check_extra_root(const struct grade_ctx *ctx)
 {
-    const struct tp_chain_view *r = &ctx->chain;
-    for (size_t i = 1; i < r->n_certs; i++) {
-        if (!r->certs[i].self_signed)
+    const struct tp_chain_view *ch = &ctx->chain;
+    for (size_t i = 1; i < ch->n_certs; i++) {
+        if (!ch->certs[i].self_signed)
             continue;
         char label[LABEL_MAX];
-        grade_cert_label(r, i, label, sizeof label);
+        grade_cert_label(ch, i, label, sizeof label);
         return chain_finding(ctx, "chain-extra-root",
-                             "the server sends its self-signed root %s; clients "
-                             "already have it",
+                             "the server sends its self-signed root %s; clients already have "
+                             "it",
                              label);
     }
     return TP_OK;
@@ -383,15 +378,15 @@ static tp_status check_extra_root(const struct grade_ctx *ctx)
 
 tp_status grade_chain_shape(const struct grade_ctx *ctx)
 {
-    const struct tp_chain_view *r = &ctx->chain;
-    if (r->verification->chain_complete == TP_TRI_NO) {
+    const struct tp_chain_view *ch = &ctx->chain;
+    if (ch->verification->chain_complete == TP_TRI_NO) {
         char last[LABEL_MAX];
-        grade_cert_label(r, r->n_certs > 0 ? r->n_certs - 1 : 0, last, sizeof last);
-        const char *issuer = r->n_certs > 0 ? r->certs[r->n_certs - 1].issuer : NULL;
+        grade_cert_label(ch, ch->n_certs > 0 ? ch->n_certs - 1 : 0, last, sizeof last);
+        const char *issuer = ch->n_certs > 0 ? ch->certs[ch->n_certs - 1].issuer : NULL;
         TP_TRY(chain_finding(ctx, "chain-incomplete",
                              "the server sent %zu certificate%s, without the "
                              "intermediate that issued %s (issuer: %.*s)",
-                             r->n_certs, r->n_certs == 1 ? "" : "s", last,
+                             ch->n_certs, ch->n_certs == 1 ? "" : "s", last,
                              NAME_SHOWN_MAX, issuer != NULL ? issuer : "unknown"));
     }
     TP_TRY(check_chain_order(ctx));
