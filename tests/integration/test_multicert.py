@@ -272,6 +272,34 @@ def test_no_other_chains_option(servers, pki, relay):
     assert res.doc["request"]["no_other_chains"] is False, explain(res)
 
 
+def test_nginx_three_key_types(servers, pki, relay):
+    # RSA, ECDSA (intermediate missing) and Ed25519: every family is found,
+    # and once all three are seen no further connection is made.
+    srv = servers.nginx(cert="leaf-fullchain.pem", key="leaf.key",
+                        more_certs=[("ecdsa.pem", "ecdsa.key"),
+                                    ("ed25519-fullchain.pem", "ed25519.key")])
+    truth = {"RSA": s_client_chain(srv, "RSA+SHA256:RSA-PSS+SHA256"),
+             "EC": s_client_chain(srv, "ECDSA+SHA256"),
+             "ED25519": s_client_chain(srv, "ed25519")}
+    front = relay(srv.port)
+    res = run_json([f"localhost:{front.port}", "--ca-file", pki / "root.pem"])
+    doc = res.doc
+    assert len(doc["other_chains"]) == 2, explain(res)
+    found = {t.upper(): fingerprints(c) for _, t, c in all_chains(doc)}
+    assert found == truth, explain(res)
+    families = {c["key_type"] for c in doc["other_chains"]}
+    negotiated = {"RSA": "RSA", "EC": "ECDSA", "ED25519": "EdDSA"}[
+        doc["certificates"][0]["public_key"]["type"].upper()]
+    assert families | {negotiated} == {"RSA", "ECDSA", "EdDSA"}, explain(res)
+    where_ec, ec = chain_of(doc, "EC")
+    assert ec["verification"]["chain_complete"] is False, explain(res)
+    assert "chain-incomplete" in findings_about(doc, where_ec, "ECDSA"), explain(res)
+    for key_type in ("RSA", "Ed25519"):
+        where, chain = chain_of(doc, key_type)
+        assert chain["verification"]["trusted"] is True, explain(res)
+    assert front.count == 3, f"{front.count} connections\n{explain(res)}"
+
+
 def test_single_certificate_openssl(servers, pki):
     srv = servers.openssl(cert="ecdsa.pem", key="ecdsa.key", chain="inter.pem")
     res = run_json([srv.localhost(), "--ca-file", pki / "root.pem"])
