@@ -16,6 +16,7 @@ complete -c tlsprobe -s h -l help -d 'show this help and exit'
 complete -c tlsprobe -s 4 -l ipv4 -d 'use IPv4 addresses only'
 complete -c tlsprobe -s 6 -l ipv6 -d 'use IPv6 addresses only'
 complete -c tlsprobe -s j -l json -d 'print one JSON document'
+complete -c tlsprobe -l no-other-chains -d "do not connect again for the server's other certificates"
 complete -c tlsprobe -l no-sni -d 'send no server_name extension'
 complete -c tlsprobe -l priority -x -d 'expert: use this GnuTLS priority string'
 complete -c tlsprobe -l sni -x -a '(__fish_print_hostnames)' -d 'send NAME as server_name'

@@ -296,6 +296,9 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
                            arg);
         cfg->fail_on = (enum tp_severity)sev;
         return TP_OK;
+    case OPT_NO_OTHER_CHAINS:
+        cfg->no_other_chains = true;
+        return TP_OK;
     case OPT_NO_SNI:
         cfg->no_sni = true;
         return TP_OK;
@@ -426,6 +429,12 @@ static tp_status check_timing_conflicts(const struct tp_config *cfg, tp_error *e
     }
     if (cfg->timing && cfg->enumerate)
         return tp_fail(err, TP_E_USAGE, "--timing and --enum cannot be used together");
+    /* Only the report's run asks for other chains; these two never do. */
+    if (cfg->no_other_chains && (cfg->timing || cfg->read_file != NULL))
+        return tp_fail(err, TP_E_USAGE,
+                       "--no-other-chains means nothing with --%s, which asks for no other "
+                       "chains",
+                       cfg->timing ? "timing" : "read");
     return TP_OK;
 }
 

@@ -64,6 +64,7 @@ struct tp_config {
     /* Verification. */
     const char *ca_file;     /* replaces the system trust store */
     uint32_t warn_days;
+    bool no_other_chains;    /* --no-other-chains: the negotiated chain only */
 
     /* Client credentials. The server may ask for a certificate (mutual
      * TLS) or speak only PSK suites (RFC 4279, RFC 8446 Sec. 2.2). */

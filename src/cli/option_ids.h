@@ -19,6 +19,7 @@ enum tp_option_id {
     OPT_ENUM,
     OPT_FAIL_ON,
     OPT_MAX_CONNECTIONS,
+    OPT_NO_OTHER_CHAINS,
     OPT_NO_SNI,
     OPT_PARALLEL,
     OPT_POLICY,

@@ -7,7 +7,9 @@
  * Messages quote peer strings (names, SANs) as received; renderers escape
  * them like every other peer string. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -58,9 +60,9 @@ static const char *dn_find_cn(const char *dn, size_t *len)
     }
 }
 
-void grade_cert_label(const struct tp_report *report, size_t index, char *buf, size_t size)
+void grade_cert_label(const struct tp_chain_view *chain, size_t index, char *buf, size_t size)
 {
-    const char *subject = index < report->n_certs ? report->certs[index].subject : NULL;
+    const char *subject = index < chain->n_certs ? chain->certs[index].subject : NULL;
     if (subject == NULL || subject[0] == '\0') {
         snprintf(buf, size, "certificate #%zu", index);
         return;
@@ -72,6 +74,29 @@ void grade_cert_label(const struct tp_report *report, size_t index, char *buf, s
                  (int)(len > NAME_SHOWN_MAX ? NAME_SHOWN_MAX : len), cn);
     else
         snprintf(buf, size, "certificate #%zu (%.*s)", index, NAME_SHOWN_MAX, subject);
+}
+
+/* A finding about ctx->chain: one about another chain than the negotiated
+ * one says which ("ECDSA chain: ..."), under the same finding id. */
+static tp_status chain_finding(const struct grade_ctx *ctx, const char *id, const char *fmt,
+                               ...) TP_PRINTF(3, 4);
+
+static tp_status chain_finding(const struct grade_ctx *ctx, const char *id, const char *fmt,
+                               ...)
+{
+    char *message = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&message, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return TP_E_NOMEM;
+    tp_status status =
+        ctx->chain.key_type == NULL
+            ? tp_report_add_finding(ctx->report, id, "%s", message)
+            : tp_report_add_finding(ctx->report, id, "%s chain: %s", ctx->chain.key_type, message);
+    free(message);
+    return status;
 }
 
 /* "2026-11-09" (UTC). */
@@ -96,7 +121,7 @@ static void format_days(int64_t seconds, char *buf, size_t size)
 /* RFC 5280 Sec. 6; RFC 9325 Sec. 7.3. */
 tp_status grade_cert_trust(const struct grade_ctx *ctx)
 {
-    const struct tp_verification *v = &ctx->report->verification;
+    const struct tp_verification *v = ctx->chain.verification;
     if (v->trusted != TP_TRI_NO)
         return TP_OK;
     char codes[256] = "";
@@ -108,63 +133,62 @@ tp_status grade_cert_trust(const struct grade_ctx *ctx)
                         : strcmp(v->trust_store, "system") == 0 ? "the system trust store"
                                                                 : v->trust_store;
     if (codes[0] == '\0')
-        return tp_report_add_finding(ctx->report, "cert-untrusted",
-                                     "certificate chain does not verify against %s", store);
-    return tp_report_add_finding(ctx->report, "cert-untrusted",
-                                 "certificate chain does not verify against %s: %s", store,
-                                 codes);
+        return chain_finding(ctx, "cert-untrusted",
+                             "certificate chain does not verify against %s", store);
+    return chain_finding(ctx, "cert-untrusted",
+                         "certificate chain does not verify against %s: %s", store, codes);
 }
 
 /* RFC 6125 Sec. 6: the name we asked for (SNI, else the host). */
 tp_status grade_cert_hostname(const struct grade_ctx *ctx)
 {
     const struct tp_report *r = ctx->report;
-    if (r->verification.hostname_match != TP_TRI_NO)
+    const struct tp_chain_view *ch = &ctx->chain;
+    if (ch->verification->hostname_match != TP_TRI_NO)
         return TP_OK;
     const char *name = r->target.sni != NULL ? r->target.sni : r->target.host;
     if (name == NULL)
         name = "the target";
     char leaf[LABEL_MAX];
-    grade_cert_label(r, 0, leaf, sizeof leaf);
-    if (r->n_certs == 0 || r->certs[0].san.count == 0)
-        return tp_report_add_finding(ctx->report, "cert-hostname-mismatch",
-                                     "%s does not match '%s' (no subjectAltName)", leaf, name);
-    const struct tp_strlist *san = &r->certs[0].san;
+    grade_cert_label(ch, 0, leaf, sizeof leaf);
+    if (ch->n_certs == 0 || ch->certs[0].san.count == 0)
+        return chain_finding(ctx, "cert-hostname-mismatch",
+                             "%s does not match '%s' (no subjectAltName)", leaf, name);
+    const struct tp_strlist *san = &ch->certs[0].san;
     char names[384] = "";
     for (size_t i = 0; i < san->count && i < MAX_LISTED; i++)
         list_append(names, sizeof names, san->items[i]);
     if (san->count > MAX_LISTED)
         list_append(names, sizeof names, "...");
-    return tp_report_add_finding(ctx->report, "cert-hostname-mismatch",
-                                 "%s does not match '%s'; it names %s", leaf, name, names);
+    return chain_finding(ctx, "cert-hostname-mismatch",
+                         "%s does not match '%s'; it names %s", leaf, name, names);
 }
 
 /* RFC 5280 Sec. 4.1.2.5: the validity period includes both notBefore and
  * notAfter. An unknown time (0) is not judged. */
 static tp_status check_one_validity(const struct grade_ctx *ctx, size_t i)
 {
-    const struct tp_cert *c = &ctx->report->certs[i];
+    const struct tp_cert *c = &ctx->chain.certs[i];
     char label[LABEL_MAX], date[32], span[32];
-    grade_cert_label(ctx->report, i, label, sizeof label);
+    grade_cert_label(&ctx->chain, i, label, sizeof label);
     if (c->not_after != 0 && ctx->now > c->not_after) {
         format_date(c->not_after, date, sizeof date);
         format_days(ctx->now - c->not_after, span, sizeof span);
-        return tp_report_add_finding(ctx->report, "cert-expired", "%s expired %s ago on %s",
-                                     label, span, date);
+        return chain_finding(ctx, "cert-expired", "%s expired %s ago on %s", label, span,
+                             date);
     }
     if (c->not_before != 0 && ctx->now < c->not_before) {
         format_date(c->not_before, date, sizeof date);
         format_days(c->not_before - ctx->now, span, sizeof span);
-        return tp_report_add_finding(ctx->report, "cert-not-yet-valid",
-                                     "%s is not valid for another %s (from %s)", label, span,
-                                     date);
+        return chain_finding(ctx, "cert-not-yet-valid",
+                             "%s is not valid for another %s (from %s)", label, span, date);
     }
     return TP_OK;
 }
 
 tp_status grade_cert_validity(const struct grade_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->report->n_certs; i++)
+    for (size_t i = 0; i < ctx->chain.n_certs; i++)
         TP_TRY(check_one_validity(ctx, i));
     return TP_OK;
 }
@@ -173,20 +197,20 @@ tp_status grade_cert_validity(const struct grade_ctx *ctx)
  * one already has cert-expired; N = 0 turns this off). */
 tp_status grade_cert_expiring(const struct grade_ctx *ctx)
 {
-    if (ctx->report->n_certs == 0)
+    if (ctx->chain.n_certs == 0)
         return TP_OK;
-    const struct tp_cert *leaf = &ctx->report->certs[0];
+    const struct tp_cert *leaf = &ctx->chain.certs[0];
     int64_t left = leaf->not_after - ctx->now;
     if (leaf->not_after == 0 || left < 0 ||
         left >= (int64_t)ctx->cfg->warn_days * SECONDS_PER_DAY)
         return TP_OK;
     char label[LABEL_MAX], date[32], span[32];
-    grade_cert_label(ctx->report, 0, label, sizeof label);
+    grade_cert_label(&ctx->chain, 0, label, sizeof label);
     format_date(leaf->not_after, date, sizeof date);
     format_days(left, span, sizeof span);
-    return tp_report_add_finding(ctx->report, "cert-expiring-soon",
-                                 "%s expires in %s on %s (--warn-days %u)", label, span, date,
-                                 ctx->cfg->warn_days);
+    return chain_finding(ctx, "cert-expiring-soon",
+                         "%s expires in %s on %s (--warn-days %u)", label, span, date,
+                         ctx->cfg->warn_days);
 }
 
 static bool key_is_rsa(const char *type)
@@ -203,29 +227,27 @@ static bool key_is_ec(const char *type)
  * counts too: its signature is what vouches for the intermediate. */
 static tp_status check_one_key(const struct grade_ctx *ctx, size_t i)
 {
-    const struct tp_cert *c = &ctx->report->certs[i];
+    const struct tp_cert *c = &ctx->chain.certs[i];
     if (c->key_bits == 0)
         return TP_OK;
     char label[LABEL_MAX];
-    grade_cert_label(ctx->report, i, label, sizeof label);
+    grade_cert_label(&ctx->chain, i, label, sizeof label);
     if (key_is_rsa(c->key_type) && c->key_bits < 1024)
-        return tp_report_add_finding(ctx->report, "cert-rsa-tiny",
-                                     "RSA key of %s is %u bits (< 1024)", label, c->key_bits);
+        return chain_finding(ctx, "cert-rsa-tiny", "RSA key of %s is %u bits (< 1024)", label,
+                             c->key_bits);
     if (key_is_rsa(c->key_type) && c->key_bits < 2048)
-        return tp_report_add_finding(ctx->report, "cert-rsa-small",
-                                     "RSA key of %s is %u bits (< 2048)", label, c->key_bits);
+        return chain_finding(ctx, "cert-rsa-small", "RSA key of %s is %u bits (< 2048)", label,
+                             c->key_bits);
     if (key_is_ec(c->key_type) && c->key_bits < 224)
-        return tp_report_add_finding(ctx->report, "cert-ec-small",
-                                     "EC key of %s is %u bits%s%s%s (< 224)", label,
-                                     c->key_bits, c->curve != NULL ? " (" : "",
-                                     c->curve != NULL ? c->curve : "",
-                                     c->curve != NULL ? ")" : "");
+        return chain_finding(ctx, "cert-ec-small", "EC key of %s is %u bits%s%s%s (< 224)",
+                             label, c->key_bits, c->curve != NULL ? " (" : "",
+                             c->curve != NULL ? c->curve : "", c->curve != NULL ? ")" : "");
     return TP_OK;
 }
 
 tp_status grade_cert_keys(const struct grade_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->report->n_certs; i++)
+    for (size_t i = 0; i < ctx->chain.n_certs; i++)
         TP_TRY(check_one_key(ctx, i));
     return TP_OK;
 }
@@ -253,23 +275,21 @@ static bool alg_uses_hash(const char *alg, const char *hash)
  * store (RFC 5280 Sec. 6.1.1), so its hash does not matter. */
 static tp_status check_one_signature(const struct grade_ctx *ctx, size_t i)
 {
-    const struct tp_cert *c = &ctx->report->certs[i];
+    const struct tp_cert *c = &ctx->chain.certs[i];
     if (c->sig_alg == NULL || (i > 0 && c->self_signed))
         return TP_OK;
     char label[LABEL_MAX];
-    grade_cert_label(ctx->report, i, label, sizeof label);
+    grade_cert_label(&ctx->chain, i, label, sizeof label);
     if (alg_uses_hash(c->sig_alg, "md5"))
-        return tp_report_add_finding(ctx->report, "cert-sig-md5", "%s is signed with %s",
-                                     label, c->sig_alg);
+        return chain_finding(ctx, "cert-sig-md5", "%s is signed with %s", label, c->sig_alg);
     if (alg_uses_hash(c->sig_alg, "sha1"))
-        return tp_report_add_finding(ctx->report, "cert-sig-sha1", "%s is signed with %s",
-                                     label, c->sig_alg);
+        return chain_finding(ctx, "cert-sig-sha1", "%s is signed with %s", label, c->sig_alg);
     return TP_OK;
 }
 
 tp_status grade_cert_signatures(const struct grade_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->report->n_certs; i++)
+    for (size_t i = 0; i < ctx->chain.n_certs; i++)
         TP_TRY(check_one_signature(ctx, i));
     return TP_OK;
 }
@@ -291,85 +311,83 @@ static bool eku_allows_server_auth(const struct tp_strlist *eku)
  * with --ca-file), and the purposes its EKU allows. */
 tp_status grade_cert_leaf(const struct grade_ctx *ctx)
 {
-    const struct tp_report *r = ctx->report;
-    if (r->n_certs == 0)
+    const struct tp_chain_view *ch = &ctx->chain;
+    if (ch->n_certs == 0)
         return TP_OK;
-    const struct tp_cert *leaf = &r->certs[0];
+    const struct tp_cert *leaf = &ch->certs[0];
     char label[LABEL_MAX];
-    grade_cert_label(r, 0, label, sizeof label);
-    if (leaf->self_signed && r->verification.trusted != TP_TRI_YES)
-        TP_TRY(tp_report_add_finding(ctx->report, "cert-self-signed", "%s is self-signed",
-                                     label));
+    grade_cert_label(ch, 0, label, sizeof label);
+    if (leaf->self_signed && ch->verification->trusted != TP_TRI_YES)
+        TP_TRY(chain_finding(ctx, "cert-self-signed", "%s is self-signed", label));
     if (leaf->ext_key_usage.count == 0 || eku_allows_server_auth(&leaf->ext_key_usage))
         return TP_OK;
     char purposes[256] = "";
     for (size_t i = 0; i < leaf->ext_key_usage.count && i < MAX_LISTED; i++)
         list_append(purposes, sizeof purposes, leaf->ext_key_usage.items[i]);
-    return tp_report_add_finding(ctx->report, "cert-not-server-auth",
-                                 "%s has extendedKeyUsage %s but not serverAuth", label,
-                                 purposes);
+    return chain_finding(ctx, "cert-not-server-auth",
+                         "%s has extendedKeyUsage %s but not serverAuth", label, purposes);
 }
 
 /* The first position where certificate i+1 is not the issuer of i, by
  * name; n_certs when every name links up. */
-static size_t first_misordered(const struct tp_report *r)
+static size_t first_misordered(const struct tp_chain_view *ch)
 {
-    for (size_t i = 0; i + 1 < r->n_certs; i++) {
-        const char *issuer = r->certs[i].issuer, *next = r->certs[i + 1].subject;
+    for (size_t i = 0; i + 1 < ch->n_certs; i++) {
+        const char *issuer = ch->certs[i].issuer, *next = ch->certs[i + 1].subject;
         if (issuer != NULL && next != NULL && strcmp(issuer, next) != 0)
             return i;
     }
-    return r->n_certs;
+    return ch->n_certs;
 }
 
 static tp_status check_chain_order(const struct grade_ctx *ctx)
 {
-    const struct tp_report *r = ctx->report;
-    if (r->verification.chain_ordered != TP_TRI_NO)
+    const struct tp_chain_view *ch = &ctx->chain;
+    if (ch->verification->chain_ordered != TP_TRI_NO)
         return TP_OK;
-    size_t i = first_misordered(r);
-    if (i >= r->n_certs)
-        return tp_report_add_finding(ctx->report, "chain-order",
-                                     "the server sent its certificates out of issuing order");
+    size_t i = first_misordered(ch);
+    if (i >= ch->n_certs)
+        return chain_finding(ctx, "chain-order",
+                             "the server sent its certificates out of issuing order");
     char label[LABEL_MAX], next[LABEL_MAX];
-    grade_cert_label(r, i, label, sizeof label);
-    grade_cert_label(r, i + 1, next, sizeof next);
-    return tp_report_add_finding(ctx->report, "chain-order",
-                                 "the server sent certificates out of issuing order: %s follows "
-                                 "%s but did not issue it",
-                                 next, label);
+    grade_cert_label(ch, i, label, sizeof label);
+    grade_cert_label(ch, i + 1, next, sizeof next);
+    return chain_finding(ctx, "chain-order",
+                         "the server sent certificates out of issuing order: %s follows %s but "
+                         "did not issue it",
+                         next, label);
 }
 
 /* RFC 8446 Sec. 4.4.2: the root "MAY be omitted" because clients must
  * already have it; sending it only costs bytes on every handshake. */
 static tp_status check_extra_root(const struct grade_ctx *ctx)
 {
-    const struct tp_report *r = ctx->report;
-    for (size_t i = 1; i < r->n_certs; i++) {
-        if (!r->certs[i].self_signed)
+    const struct tp_chain_view *ch = &ctx->chain;
+    for (size_t i = 1; i < ch->n_certs; i++) {
+        if (!ch->certs[i].self_signed)
             continue;
         char label[LABEL_MAX];
-        grade_cert_label(r, i, label, sizeof label);
-        return tp_report_add_finding(ctx->report, "chain-extra-root",
-                                     "the server sends its self-signed root %s; clients "
-                                     "already have it",
-                                     label);
+        grade_cert_label(ch, i, label, sizeof label);
+        return chain_finding(ctx, "chain-extra-root",
+                             "the server sends its self-signed root %s; clients already have "
+                             "it",
+                             label);
     }
     return TP_OK;
 }
 
 tp_status grade_chain_shape(const struct grade_ctx *ctx)
 {
-    const struct tp_report *r = ctx->report;
-    if (r->verification.chain_complete == TP_TRI_NO) {
+    const struct tp_chain_view *ch = &ctx->chain;
+    if (ch->verification->chain_complete == TP_TRI_NO) {
         char last[LABEL_MAX];
-        grade_cert_label(r, r->n_certs > 0 ? r->n_certs - 1 : 0, last, sizeof last);
-        const char *issuer = r->n_certs > 0 ? r->certs[r->n_certs - 1].issuer : NULL;
-        TP_TRY(tp_report_add_finding(ctx->report, "chain-incomplete",
-                                     "the server sent %zu certificate%s, without the "
-                                     "intermediate that issued %s (issuer: %.*s)",
-                                     r->n_certs, r->n_certs == 1 ? "" : "s", last,
-                                     NAME_SHOWN_MAX, issuer != NULL ? issuer : "unknown"));
+        grade_cert_label(ch, ch->n_certs > 0 ? ch->n_certs - 1 : 0, last, sizeof last);
+        const char *issuer = ch->n_certs > 0 ? ch->certs[ch->n_certs - 1].issuer : NULL;
+        TP_TRY(chain_finding(ctx, "chain-incomplete",
+                             "the server sent %zu certificate%s, without the "
+                             "intermediate that issued %s (issuer: %.*s)",
+                             ch->n_certs, ch->n_certs == 1 ? "" : "s", last,
+                             NAME_SHOWN_MAX, issuer != NULL ? issuer : "unknown"));
     }
     TP_TRY(check_chain_order(ctx));
     return check_extra_root(ctx);

@@ -13,14 +13,17 @@
 #include "util/err.h"
 
 struct grade_ctx {
-    struct tp_report *report;
+    struct tp_report *report;     /* where findings go */
+    struct tp_chain_view chain;   /* the chain the certificate rules judge */
     const struct tp_config *cfg;
     int64_t now; /* wall clock, seconds since the epoch */
 };
 
 typedef tp_status (*grade_check_fn)(const struct grade_ctx *ctx);
 
-/* Certificate and chain rules (certs.c). */
+/* Certificate and chain rules (certs.c), about ctx->chain: run once for
+ * the negotiated chain and once for each of report->other_chains, whose
+ * findings say which chain ("ECDSA chain: ..."). */
 TP_MUST_CHECK tp_status grade_cert_trust(const struct grade_ctx *ctx);
 TP_MUST_CHECK tp_status grade_cert_hostname(const struct grade_ctx *ctx);
 TP_MUST_CHECK tp_status grade_cert_validity(const struct grade_ctx *ctx);
@@ -32,6 +35,6 @@ TP_MUST_CHECK tp_status grade_chain_shape(const struct grade_ctx *ctx);
 
 /* "certificate #1 (CN=R3)": index, and the subject's CN (else the whole
  * subject) cut to a readable length. Always NUL-terminates buf. */
-void grade_cert_label(const struct tp_report *report, size_t index, char *buf, size_t size);
+void grade_cert_label(const struct tp_chain_view *chain, size_t index, char *buf, size_t size);
 
 #endif

@@ -279,7 +279,7 @@ static tp_status check_ocsp(const struct grade_ctx *ctx)
     struct tp_report *r = ctx->report;
     const char *status = r->handshake.ocsp_status;
     char leaf[160];
-    grade_cert_label(r, 0, leaf, sizeof leaf);
+    grade_cert_label(&ctx->chain, 0, leaf, sizeof leaf);
     if (status != NULL && strcmp(status, "revoked") == 0)
         return tp_report_add_finding(r, "ocsp-revoked",
                                      "stapled OCSP response says %s is revoked", leaf);
@@ -359,6 +359,10 @@ static const struct grade_check {
     {"extended master secret", check_ems},
     {"OCSP stapling", check_ocsp},
     {"client certificate", check_client_cert},
+};
+
+/* Run on the negotiated chain and on each other chain the server holds. */
+static const struct grade_check cert_checks[] = {
     {"chain trust", grade_cert_trust},
     {"host name", grade_cert_hostname},
     {"validity period", grade_cert_validity},
@@ -369,13 +373,26 @@ static const struct grade_check {
     {"chain shape", grade_chain_shape},
 };
 
+static tp_status run_cert_checks(const struct grade_ctx *ctx)
+{
+    for (size_t i = 0; i < sizeof cert_checks / sizeof cert_checks[0]; i++)
+        TP_TRY(cert_checks[i].fn(ctx));
+    return TP_OK;
+}
+
 tp_status grade_handshake(struct tp_report *report, const struct tp_config *cfg, int64_t now)
 {
     if (report == NULL || cfg == NULL)
         return TP_E_INTERNAL;
-    const struct grade_ctx ctx = {.report = report, .cfg = cfg, .now = now};
+    struct grade_ctx ctx = {.report = report, .chain = tp_report_chain_view(report),
+                            .cfg = cfg, .now = now};
     for (size_t i = 0; i < sizeof grade_checks / sizeof grade_checks[0]; i++)
         TP_TRY(grade_checks[i].fn(&ctx));
+    TP_TRY(run_cert_checks(&ctx));
+    for (size_t c = 0; c < report->n_other_chains; c++) {
+        ctx.chain = tp_other_chain_view(&report->other_chains[c]);
+        TP_TRY(run_cert_checks(&ctx));
+    }
     tp_report_sort_findings(report);
     return TP_OK;
 }

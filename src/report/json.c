@@ -104,6 +104,7 @@ static json_t *request_json(const struct tp_config *cfg)
         /* The identity, never the key. */
         !jput(o, "psk_identity", jstr(cfg->psk_identity)) ||
         !jput(o, "warn_days", json_integer(cfg->warn_days)) ||
+        !jput(o, "no_other_chains", json_boolean(cfg->no_other_chains)) ||
         !jput(o, "connect_timeout_ms", json_integer(cfg->connect_timeout_ms)) ||
         !jput(o, "timeout_ms", json_integer(cfg->timeout_ms)) ||
         !jput(o, "fail_on", json_string(tp_severity_name(cfg->fail_on)))) {
@@ -267,13 +268,13 @@ static json_t *cert_json(const struct tp_cert *c, size_t index)
     return o;
 }
 
-static json_t *certificates_json(const struct tp_report *r)
+static json_t *certificates_json(const struct tp_chain_view *c)
 {
     json_t *array = json_array();
     if (array == NULL)
         return NULL;
-    for (size_t i = 0; i < r->n_certs; i++)
-        if (!jappend(array, cert_json(&r->certs[i], i))) {
+    for (size_t i = 0; i < c->n_certs; i++)
+        if (!jappend(array, cert_json(&c->certs[i], i))) {
             json_decref(array);
             return NULL;
         }
@@ -316,6 +317,35 @@ static json_t *verification_json(const struct tp_verification *v)
         return NULL;
     }
     return o;
+}
+
+/* One of the server's other chains: certificates and verification in the
+ * shape of the top-level ones. */
+static json_t *other_chain_json(const struct tp_other_chain *oc)
+{
+    struct tp_chain_view view = tp_other_chain_view(oc);
+    json_t *o = json_object();
+    if (o == NULL || !jput(o, "selected_by", jstr(oc->selected_by)) ||
+        !jput(o, "key_type", jstr(oc->key_type)) ||
+        !jput(o, "certificates", certificates_json(&view)) ||
+        !jput(o, "verification", verification_json(&oc->verification))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *other_chains_json(const struct tp_report *r)
+{
+    json_t *array = json_array();
+    if (array == NULL)
+        return NULL;
+    for (size_t i = 0; i < r->n_other_chains; i++)
+        if (!jappend(array, other_chain_json(&r->other_chains[i]))) {
+            json_decref(array);
+            return NULL;
+        }
+    return array;
 }
 
 static json_t *finding_json(const struct tp_finding *f)
@@ -383,6 +413,7 @@ fail:
 
 static json_t *report_json(const struct tp_report *r, const struct tp_config *cfg)
 {
+    struct tp_chain_view negotiated = tp_report_chain_view(r);
     json_t *doc = json_object();
     if (doc == NULL ||
         !jput(doc, "schema", json_string(r->schema != NULL ? r->schema : TP_JSON_SCHEMA_VERSION)) ||
@@ -390,8 +421,9 @@ static json_t *report_json(const struct tp_report *r, const struct tp_config *cf
         (cfg != NULL && !jput(doc, "request", request_json(cfg))) ||
         !jput(doc, "connection", connection_json(r)) ||
         !jput(doc, "handshake", handshake_json(&r->handshake, &r->failure)) ||
-        !jput(doc, "certificates", certificates_json(r)) ||
+        !jput(doc, "certificates", certificates_json(&negotiated)) ||
         !jput(doc, "verification", verification_json(&r->verification)) ||
+        !jput(doc, "other_chains", other_chains_json(r)) ||
         !jput(doc, "findings", findings_json(r)) || !jput(doc, "summary", summary_json(r, cfg)) ||
         (r->failure.stage != TP_STAGE_NONE && !r->failure.tolerated &&
          !jput(doc, "error", error_json(&r->failure))) ||

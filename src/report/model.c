@@ -51,6 +51,31 @@ static void handshake_finish(struct tp_handshake *hs)
     free(hs->client_cert_subject);
 }
 
+static void verification_finish(struct tp_verification *v)
+{
+    free(v->trust_store);
+    for (size_t i = 0; i < v->n_errors; i++) {
+        free(v->errors[i].code);
+        free(v->errors[i].message);
+    }
+    free(v->errors);
+}
+
+static void certs_finish(struct tp_cert *certs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cert_finish(&certs[i]);
+    free(certs);
+}
+
+void tp_other_chain_finish(struct tp_other_chain *c)
+{
+    free(c->selected_by);
+    free(c->key_type);
+    certs_finish(c->certs, c->n_certs);
+    verification_finish(&c->verification);
+}
+
 void tp_report_finish(struct tp_report *report)
 {
     if (report == NULL)
@@ -64,15 +89,11 @@ void tp_report_finish(struct tp_report *report)
     }
     free(report->attempts);
     handshake_finish(&report->handshake);
-    for (size_t i = 0; i < report->n_certs; i++)
-        cert_finish(&report->certs[i]);
-    free(report->certs);
-    free(report->verification.trust_store);
-    for (size_t i = 0; i < report->verification.n_errors; i++) {
-        free(report->verification.errors[i].code);
-        free(report->verification.errors[i].message);
-    }
-    free(report->verification.errors);
+    certs_finish(report->certs, report->n_certs);
+    verification_finish(&report->verification);
+    for (size_t i = 0; i < report->n_other_chains; i++)
+        tp_other_chain_finish(&report->other_chains[i]);
+    free(report->other_chains);
     for (size_t i = 0; i < report->n_findings; i++) {
         free(report->findings[i].id);
         free(report->findings[i].message);
@@ -95,6 +116,37 @@ void tp_report_finish(struct tp_report *report)
 void tp_cert_finish(struct tp_cert *cert)
 {
     cert_finish(cert);
+}
+
+struct tp_other_chain *tp_report_add_other_chain(struct tp_report *report)
+{
+    return tp_array_grow_one((void **)&report->other_chains, &report->n_other_chains,
+                             sizeof *report->other_chains);
+}
+
+void tp_other_chain_take(struct tp_other_chain *chain, struct tp_report *from)
+{
+    certs_finish(chain->certs, chain->n_certs);
+    verification_finish(&chain->verification);
+    chain->certs = from->certs;
+    chain->n_certs = from->n_certs;
+    chain->verification = from->verification;
+    from->certs = NULL;
+    from->n_certs = 0;
+    memset(&from->verification, 0, sizeof from->verification);
+}
+
+struct tp_chain_view tp_report_chain_view(const struct tp_report *report)
+{
+    return (struct tp_chain_view){.certs = report->certs, .n_certs = report->n_certs,
+                                  .verification = &report->verification, .key_type = NULL};
+}
+
+struct tp_chain_view tp_other_chain_view(const struct tp_other_chain *chain)
+{
+    return (struct tp_chain_view){.certs = chain->certs, .n_certs = chain->n_certs,
+                                  .verification = &chain->verification,
+                                  .key_type = chain->key_type};
 }
 
 /* Grow *array (of *count elements of size elem) by one zeroed element. */

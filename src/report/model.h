@@ -122,6 +122,28 @@ struct tp_verification {
     size_t n_errors;
 };
 
+/* Another certificate chain the server holds besides the negotiated one
+ * (an RSA + ECDSA dual-certificate server): what a handshake offering only
+ * other signature algorithms was sent. Owned by the report. */
+struct tp_other_chain {
+    char *selected_by;             /* the offer that selected it, e.g. "ECDSA/EdDSA
+                                    * signature algorithms" */
+    char *key_type;                /* family of the leaf's key: "RSA", "ECDSA", "EdDSA" */
+    struct tp_cert *certs;         /* in the order the server sent them */
+    size_t n_certs;
+    struct tp_verification verification;
+};
+
+/* A chain and its verification, borrowed from a report: the negotiated one
+ * (key_type NULL) or one of other_chains. The certificate checks and the
+ * renderers take this, so that every chain is judged and shown alike. */
+struct tp_chain_view {
+    const struct tp_cert *certs;
+    size_t n_certs;
+    const struct tp_verification *verification;
+    const char *key_type;          /* NULL: the negotiated chain */
+};
+
 struct tp_finding {
     char *id;                      /* catalog id, e.g. "cert-expired" */
     enum tp_severity severity;
@@ -138,6 +160,8 @@ struct tp_report {
     struct tp_cert *certs;         /* in the order the server sent them */
     size_t n_certs;
     struct tp_verification verification;
+    struct tp_other_chain *other_chains; /* the server's other certificates, by key type */
+    size_t n_other_chains;
     struct tp_finding *findings;   /* sorted worst first by tp_report_sort_findings */
     size_t n_findings;
     struct tp_failure failure;
@@ -163,6 +187,15 @@ TP_MUST_CHECK tp_status tp_report_add_attempt(struct tp_report *report, const ch
 void tp_cert_finish(struct tp_cert *cert);
 /* Returns a zeroed cert owned by the report, or NULL on allocation failure. */
 struct tp_cert *tp_report_add_cert(struct tp_report *report);
+/* Returns a zeroed chain owned by the report, or NULL on allocation failure. */
+struct tp_other_chain *tp_report_add_other_chain(struct tp_report *report);
+/* Release what one other chain holds (tp_report_finish does it for the
+ * report's own). */
+void tp_other_chain_finish(struct tp_other_chain *chain);
+/* Move from's certs and verification into chain, leaving from without them. */
+void tp_other_chain_take(struct tp_other_chain *chain, struct tp_report *from);
+struct tp_chain_view tp_report_chain_view(const struct tp_report *report);
+struct tp_chain_view tp_other_chain_view(const struct tp_other_chain *chain);
 TP_MUST_CHECK tp_status tp_report_add_verify_error(struct tp_report *report, const char *code,
                                                    const char *message);
 /* Adds a finding from the catalog (severity and reference from there); the

@@ -312,6 +312,16 @@ static void certificate(struct text_writer *w, const struct tp_cert *c, size_t i
     w->indent = 2;
 }
 
+static void chain_certs(struct text_writer *w, const struct tp_chain_view *c,
+                        unsigned warn_days)
+{
+    for (size_t i = 0; i < c->n_certs; i++) {
+        if (i > 0)
+            tw_emit(w, "\n");
+        certificate(w, &c->certs[i], i, warn_days);
+    }
+}
+
 static void chain(struct text_writer *w, const struct tp_report *r, unsigned warn_days)
 {
     if (r->n_certs == 0)
@@ -319,19 +329,12 @@ static void chain(struct text_writer *w, const struct tp_report *r, unsigned war
     char title[64];
     snprintf(title, sizeof title, "Certificate chain (%zu)", r->n_certs);
     tw_section(w, title);
-    for (size_t i = 0; i < r->n_certs; i++) {
-        if (i > 0)
-            tw_emit(w, "\n");
-        certificate(w, &r->certs[i], i, warn_days);
-    }
+    struct tp_chain_view view = tp_report_chain_view(r);
+    chain_certs(w, &view, warn_days);
 }
 
-static void verification(struct text_writer *w, const struct tp_report *r)
+static void verification_lines(struct text_writer *w, const struct tp_verification *v)
 {
-    const struct tp_verification *v = &r->verification;
-    if (!r->handshake.completed && r->n_certs == 0 && v->n_errors == 0)
-        return;
-    tw_section(w, "Verification");
     str_line(w, "Trust store", v->trust_store);
     tri_line(w, "Trusted", v->trusted, TW_YES_IS_GOOD);
     tri_line(w, "Host name matches", v->hostname_match, TW_YES_IS_GOOD);
@@ -345,6 +348,43 @@ static void verification(struct text_writer *w, const struct tp_report *r)
             tw_esc(w, v->errors[i].message);
         }
         tw_emit(w, "\n");
+    }
+}
+
+static void verification(struct text_writer *w, const struct tp_report *r)
+{
+    const struct tp_verification *v = &r->verification;
+    if (!r->handshake.completed && r->n_certs == 0 && v->n_errors == 0)
+        return;
+    tw_section(w, "Verification");
+    verification_lines(w, v);
+}
+
+/* The server's other chains (one per key type), each with its own
+ * verification, after the negotiated one's. */
+static void other_chains(struct text_writer *w, const struct tp_report *r, unsigned warn_days)
+{
+    for (size_t i = 0; i < r->n_other_chains; i++) {
+        const struct tp_other_chain *oc = &r->other_chains[i];
+        struct tp_chain_view view = tp_other_chain_view(oc);
+        char title[96];
+        /* key_type is our family name or GnuTLS's key name, never a peer's
+         * string. */
+        snprintf(title, sizeof title, "Other certificate chain: %.32s (%zu)",
+                 oc->key_type != NULL ? oc->key_type : "?", oc->n_certs);
+        tw_section(w, title);
+        str_line(w, "Selected by", oc->selected_by);
+        tw_emit(w, "\n");
+        chain_certs(w, &view, warn_days);
+        tw_emit(w, "\n");
+        tw_emit(w, "  ");
+        tw_sgr(w, SGR_BOLD);
+        tw_emit(w, "Verification");
+        tw_sgr(w, SGR_RESET);
+        tw_emit(w, "\n");
+        w->indent = 4;
+        verification_lines(w, &oc->verification);
+        w->indent = 2;
     }
 }
 
@@ -427,6 +467,7 @@ tp_status render_text(FILE *out, const struct tp_report *report, const struct tp
         handshake(&w, &report->handshake);
         chain(&w, report, warn_days);
         verification(&w, report);
+        other_chains(&w, report, warn_days);
     }
     if (w.status == TP_OK)
         w.status = scan_render_text(out, report->scan, colour);

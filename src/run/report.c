@@ -132,6 +132,14 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
                               err);
     if (status == TP_OK)
         status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
+    /* Free the server first: single-threaded ones (openssl s_server)
+     * serve one connection at a time, and the other chains and --enum
+     * connect again. */
+    close(fd);
+    fd = -1;
+    if (status == TP_OK &&
+        (status = run_other_chains(cfg, &addrs.items[which], sni, deadline, report)) != TP_OK)
+        tp_fail(err, status, "out of memory");
     if (status == TP_OK) {
         stage = TP_STAGE_NONE;
         status = grade_handshake(report, cfg, tp_wall_seconds());
@@ -148,10 +156,6 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
         status = graded != TP_OK ? graded : status;
     }
     if (task != NULL) {
-        /* Free the server first: single-threaded ones (openssl s_server)
-         * serve one connection at a time. */
-        close(fd);
-        fd = -1;
         if (status == TP_OK)
             status = run_check_sni(cfg, &addrs.items[which], sni, deadline, report);
         status = finish_enum(task, report, status, stage, err);

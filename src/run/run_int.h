@@ -35,4 +35,12 @@ TP_MUST_CHECK tp_status run_check_sni(const struct tp_config *cfg, const struct 
                                       const char *sni, tp_deadline deadline,
                                       struct tp_report *report);
 
+/* After the report's completed handshake: the server's certificates for
+ * the key types it did not send, each in report->other_chains (run/chains.c).
+ * A server that cannot be reached again or refuses an offer ends the
+ * search, not the run: TP_E_NOMEM only. */
+TP_MUST_CHECK tp_status run_other_chains(const struct tp_config *cfg, const struct tp_addr *addr,
+                                         const char *sni, tp_deadline deadline,
+                                         struct tp_report *report);
+
 #endif

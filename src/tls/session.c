@@ -98,30 +98,40 @@ static tp_status version_priority(const struct tp_config *cfg, char *out, size_t
     return TP_OK;
 }
 
-static tp_status make_priority(const struct tp_config *cfg, gnutls_priority_t *prio,
-                               tp_error *err)
+/* The offer: --priority, else the version range, else the default; then
+ * restrict (NULL or ":-SIGN-ALL:+SIGN-...") appended, which narrows any of
+ * them (tls/others.c asks for one key type's certificate that way). */
+static tp_status make_priority(const struct tp_config *cfg, const char *restrict_to,
+                               gnutls_priority_t *prio, tp_error *err)
 {
     char buf[256];
-    const char *text = DEFAULT_PRIORITY;
+    const char *base = DEFAULT_PRIORITY;
     if (cfg->priority != NULL) {
-        text = cfg->priority;
+        base = cfg->priority;
     } else if (cfg->tls_min != 0 || cfg->tls_max != 0) {
         TP_TRY(version_priority(cfg, buf, sizeof buf, err));
-        text = buf;
+        base = buf;
     }
+    char *text = NULL;
+    if (asprintf(&text, "%s%s", base, restrict_to != NULL ? restrict_to : "") < 0)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
     const char *err_pos = NULL;
     int rc = gnutls_priority_init(prio, text, &err_pos);
-    if (rc >= 0)
-        return TP_OK;
-    *prio = NULL;
-    if (rc == GNUTLS_E_INVALID_REQUEST && err_pos != NULL && err_pos >= text &&
-        err_pos <= text + strlen(text))
-        return tp_fail(err, TP_E_USAGE, "%s: invalid priority string at offset %zu ('%.40s')",
-                       cfg->priority != NULL ? "--priority" : "the TLS offer",
-                       (size_t)(err_pos - text), err_pos);
-    return tp_fail(err, TP_E_USAGE, "%s '%s' rejected: %s",
-                   cfg->priority != NULL ? "--priority" : "the TLS offer", text,
-                   gnutls_strerror(rc));
+    tp_status status = TP_OK;
+    if (rc < 0) {
+        *prio = NULL;
+        const char *what = cfg->priority != NULL ? "--priority" : "the TLS offer";
+        if (rc == GNUTLS_E_INVALID_REQUEST && err_pos != NULL && err_pos >= text &&
+            err_pos <= text + strlen(text))
+            status = tp_fail(err, TP_E_USAGE,
+                             "%s: invalid priority string at offset %zu ('%.40s')", what,
+                             (size_t)(err_pos - text), err_pos);
+        else
+            status = tp_fail(err, TP_E_USAGE, "%s '%s' rejected: %s", what, text,
+                             gnutls_strerror(rc));
+    }
+    free(text);
+    return status;
 }
 
 /* RFC 7301 Sec. 3.1: a list of non-empty protocol names of at most 255
@@ -371,12 +381,13 @@ struct tls_run {
     struct tls_chain chain;
     struct tls_transport t;
     struct tls_resume *resume;    /* NULL: no resumption asked for */
+    const char *restrict_to;      /* appended to the offer, or NULL */
 };
 
 static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
 {
     TP_TRY(tls_trust_load(run->cfg, &run->trust, &run->anchors, err));
-    TP_TRY(make_priority(run->cfg, &run->prio, err));
+    TP_TRY(make_priority(run->cfg, run->restrict_to, &run->prio, err));
     TP_TRY(tls_client_cert_load(run->cfg, &run->client_cert, err));
     run->ctx.client_cert = &run->client_cert;
     if (tls_client_cert_subject(&run->client_cert,
@@ -447,7 +458,10 @@ static int run_exchange(struct tls_run *run, tp_status *status)
         hs->handshake_us = (done_ns - run->t.first_send_ns) / 1000u;
     if ((*status = tls_facts_fill(run->session, hs)) != TP_OK)
         return 0;
-    if (hs->version == TP_VER_TLS13) {
+    /* A handshake that only asks for another certificate (restrict_to)
+     * learns nothing from the ticket, and the wait would be its dearest
+     * part. */
+    if (hs->version == TP_VER_TLS13 && run->restrict_to == NULL) {
         rc = await_tls13_ticket(run->session, &run->t, hs);
         hs->completed = rc == 0;
     }
@@ -496,8 +510,17 @@ tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg, co
                                          struct tls_resume *resume, struct tp_report *report,
                                          tp_error *err)
 {
+    return tls_handshake_report_within(fd, cfg, sni, deadline, hook, resume, NULL, report,
+                                       err);
+}
+
+tp_status tls_handshake_report_within(int fd, const struct tp_config *cfg, const char *sni,
+                                      tp_deadline deadline, const struct tls_io_hook *hook,
+                                      struct tls_resume *resume, const char *restrict_to,
+                                      struct tp_report *report, tp_error *err)
+{
     struct tls_run run = {.cfg = cfg, .report = report, .ctx = {.report = report},
-                          .resume = resume};
+                          .resume = resume, .restrict_to = restrict_to};
     if (resume != NULL) {
         resume->out = NULL;
         resume->out_len = 0;

@@ -91,6 +91,34 @@ TP_MUST_CHECK tp_status tls_handshake_report_resumable(int fd, const struct tp_c
                                                        struct tls_resume *resume,
                                                        struct tp_report *report, tp_error *err);
 
+/* The server's other certificates. A server may hold one certificate per
+ * key type (nginx, Apache and OpenSSL's -cert/-dcert: RSA + ECDSA) and send
+ * whichever the client's signature algorithms allow; a client offering
+ * only another key type's algorithms is sent that other chain. */
+enum {
+    TLS_KEYS_RSA = 1u << 0,   /* RSA and RSA-PSS keys */
+    TLS_KEYS_ECDSA = 1u << 1,
+    TLS_KEYS_EDDSA = 1u << 2, /* Ed25519, Ed448 */
+    TLS_KEYS_ALL = (1u << 3) - 1u,
+};
+
+/* The family (TLS_KEYS_*) of a tp_cert key_type ("RSA", "EC", "Ed25519",
+ * ...); 0 for any other (DSA, unknown). */
+unsigned tls_key_family(const char *key_type);
+
+/* One handshake on the connected fd offering only the signature algorithms
+ * (and, for TLS 1.2 and older, the key exchanges) of the key families in
+ * the set families, within the version range or --priority of cfg. On
+ * TP_OK, out (zeroed by the caller) holds the chain the server sent, its
+ * verification (as for the report's own chain), key_type the family of
+ * its leaf's key ("RSA", "ECDSA", "EdDSA", else the key type itself) and
+ * selected_by the offer. TP_E_TLS or TP_E_TIMEOUT when the server sent no
+ * chain (it holds no such certificate), with err saying why; TP_E_NOMEM;
+ * TP_E_USAGE for a --priority GnuTLS rejects. */
+TP_MUST_CHECK tp_status tls_other_chain(int fd, const struct tp_config *cfg, const char *sni,
+                                        tp_deadline deadline, unsigned families,
+                                        struct tp_other_chain *out, tp_error *err);
+
 /* Describe one DER certificate taken from elsewhere (a capture file) as
  * tls_handshake_report() describes the peer's: subject, issuer, key,
  * validity against now, fingerprint. A certificate GnuTLS cannot parse

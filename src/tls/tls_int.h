@@ -5,7 +5,8 @@
  *                deadline, with an optional per-I/O event hook;
  *   chain.c      peer certificates -> struct tp_cert;
  *   verify.c     trust store, path validation, hostname, chain shape;
- *   session.c    priority, credentials, the handshake and its facts. */
+ *   session.c    priority, credentials, the handshake and its facts;
+ *   others.c     the server's other certificates (one key type at a time). */
 #ifndef TP_TLS_INT_H
 #define TP_TLS_INT_H
 
@@ -71,6 +72,18 @@ struct tls_chain {
 TP_MUST_CHECK tp_status tls_chain_load(const gnutls_datum_t *peers, size_t n, int64_t now,
                                        struct tls_chain *chain, struct tp_report *report);
 void tls_chain_finish(struct tls_chain *chain);
+
+/* ---- session.c ------------------------------------------------------ */
+
+/* tls_handshake_report_resumable() with restrict_to (GnuTLS priority
+ * syntax, e.g. ":-SIGN-ALL:+SIGN-ECDSA-SHA256") appended to the offer;
+ * NULL appends nothing. */
+TP_MUST_CHECK tp_status tls_handshake_report_within(int fd, const struct tp_config *cfg,
+                                                    const char *sni, tp_deadline deadline,
+                                                    const struct tls_io_hook *hook,
+                                                    struct tls_resume *resume,
+                                                    const char *restrict_to,
+                                                    struct tp_report *report, tp_error *err);
 
 /* ---- facts.c -------------------------------------------------------- */
 

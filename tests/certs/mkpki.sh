@@ -12,6 +12,7 @@
 #   <leaf>-fullchain.pem         leaf + intermediate (what a server should send)
 #     leaf        RSA-2048, SAN DNS:localhost, IP:127.0.0.1, IP:::1
 #     ecdsa       EC P-256, same SANs
+#     ed25519     Ed25519, same SANs
 #     expired     valid 2020-01-01 .. 2021-01-01
 #     notyet      valid from ten years from now
 #     wronghost   SAN only DNS:wrong.example
@@ -112,6 +113,11 @@ ec_key ecdsa
 server_tmpl ecdsa "$localhost_sans" "expiration_days = 365"
 issue ecdsa inter
 
+ct --generate-privkey --key-type=ed25519 --outfile ed25519.key
+# No keyEncipherment: an EdDSA key only signs (RFC 8410 Sec. 5).
+tmpl ed25519 "localhost" "tls_www_server" "signing_key" "$localhost_sans" "expiration_days = 365"
+issue ed25519 inter
+
 ec_key expired
 server_tmpl expired "$localhost_sans" 'activation_date = "2020-01-01 00:00:00 UTC"' \
     'expiration_date = "2021-01-01 00:00:00 UTC"'
@@ -148,7 +154,7 @@ issue client client-ca
 
 # Bundles. certtool writes a text dump before the PEM block only with -i, so
 # the .pem files hold nothing but the PEM.
-for name in leaf ecdsa expired notyet wronghost rsa1024 sha1; do
+for name in leaf ecdsa ed25519 expired notyet wronghost rsa1024 sha1; do
     cat "$name.pem" inter.pem >"$name-fullchain.pem"
 done
 cp leaf.pem leaf-only.pem

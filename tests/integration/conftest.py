@@ -305,11 +305,13 @@ class ServerFactory:
         return self._start("openssl", argv, host=host)
 
     def nginx(self, cert="leaf-fullchain.pem", key="leaf.key", http2=True,
-              protocols="TLSv1.2 TLSv1.3", host="127.0.0.1", sni_only=False):
+              protocols="TLSv1.2 TLSv1.3", host="127.0.0.1", more_certs=(), sni_only=False):
         """nginx with a generated minimal configuration, everything in the
-        test's own directory. sni_only: a default server with
-        `ssl_reject_handshake on` refuses hellos without SNI or for a name
-        other than localhost (nginx >= 1.19.4)."""
+        test's own directory. more_certs: further (cert, key) pairs, each
+        its own ssl_certificate line (e.g. an ECDSA one beside the RSA).
+        sni_only: a default server with `ssl_reject_handshake on` refuses
+        hellos without SNI or for a name other than localhost (nginx >=
+        1.19.4)."""
         exe = require_tool("nginx")
 
         def argv(port, workdir):
@@ -317,6 +319,9 @@ class ServerFactory:
             reject = (f"    server {{\n        listen {listen} ssl default_server;\n"
                       f"        ssl_protocols {protocols};\n"
                       f"        ssl_reject_handshake on;\n    }}\n") if sni_only else ""
+            more = "".join(f"        ssl_certificate {self.pki / c};\n"
+                           f"        ssl_certificate_key {self.pki / k};\n"
+                           for c, k in more_certs)
             # nginx 1.22 has no `http2 on;`: HTTP/2 (and so ALPN h2) is a
             # listen parameter there.
             conf = f"""
@@ -338,7 +343,7 @@ http {{
         server_name localhost;
         ssl_certificate {self.pki / cert};
         ssl_certificate_key {self.pki / key};
-        ssl_protocols {protocols};
+{more}        ssl_protocols {protocols};
         location / {{ return 200 "tlsprobe test\\n"; }}
     }}
 }}

@@ -192,6 +192,22 @@ static void test_sni_conflicts(void **state)
     expect_usage(&run, "--sni", "empty");
 }
 
+static void test_no_other_chains(void **state)
+{
+    (void)state;
+    struct run run;
+    assert_int_equal(parse(&run, "h", NULL), TP_OK);
+    assert_false(run.cfg.no_other_chains);
+    run_free(&run);
+    assert_int_equal(parse(&run, "--no-other-chains", "--enum", "h", NULL), TP_OK);
+    assert_true(run.cfg.no_other_chains);
+    run_free(&run);
+    parse(&run, "--no-other-chains", "--timing", "h", NULL);
+    expect_usage(&run, "--no-other-chains", "--timing");
+    parse(&run, "--read", "x.pcap", "--no-other-chains", NULL);
+    expect_usage(&run, "--no-other-chains", "--read");
+}
+
 static void test_version_conflicts(void **state)
 {
     (void)state;
@@ -434,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_family_conflict),
         cmocka_unit_test(test_sni_conflicts),
+        cmocka_unit_test(test_no_other_chains),
         cmocka_unit_test(test_version_conflicts),
         cmocka_unit_test(test_bad_durations),
         cmocka_unit_test(test_good_durations),

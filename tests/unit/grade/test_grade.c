@@ -611,6 +611,104 @@ static void test_untrusted(void **state)
     expect_finding(&f->r, "cert-untrusted", TP_SEV_HIGH, NULL);
 }
 
+/* ---- other chains (a server's RSA + ECDSA certificates) ---- */
+
+/* Another chain: an RSA leaf for leaf.example alone, trusted and complete
+ * or its intermediate missing. Built in a scratch report and taken over,
+ * as tls/others.c does. */
+static struct tp_other_chain *add_other_rsa_chain(struct tp_report *r, bool complete)
+{
+    struct tp_report scratch;
+    tp_report_init(&scratch);
+    struct tp_cert *leaf = add_cert(&scratch, "CN=leaf.example,O=Example",
+                                    "CN=Example RSA CA,O=Example", "RSA", 2048, "RSA-SHA256");
+    ok(tp_strlist_push(&leaf->san, "DNS:leaf.example"));
+    leaf->is_ca = TP_TRI_NO;
+    struct tp_verification *v = &scratch.verification;
+    v->trusted = complete ? TP_TRI_YES : TP_TRI_NO;
+    v->hostname_match = TP_TRI_YES;
+    v->chain_complete = complete ? TP_TRI_YES : TP_TRI_NO;
+    v->chain_ordered = TP_TRI_YES;
+    ok(tp_set_str(&v->trust_store, "system"));
+    if (!complete)
+        ok(tp_report_add_verify_error(&scratch, "chain-incomplete", "issuer not sent"));
+    struct tp_other_chain *oc = tp_report_add_other_chain(r);
+    assert_non_null(oc);
+    tp_other_chain_take(oc, &scratch);
+    tp_report_finish(&scratch);
+    ok(tp_set_str(&oc->key_type, "RSA"));
+    ok(tp_set_str(&oc->selected_by, "RSA signature algorithms"));
+    return oc;
+}
+
+static void test_other_chain_clean(void **state)
+{
+    struct fx *f = *state;
+    f->r.handshake.ocsp_stapled = TP_TRI_YES;
+    add_other_rsa_chain(&f->r, true);
+    grade(f);
+    expect_ids(&f->r, NULL);
+}
+
+static void test_other_chain_incomplete(void **state)
+{
+    struct fx *f = *state;
+    f->r.handshake.ocsp_stapled = TP_TRI_YES;
+    add_other_rsa_chain(&f->r, false);
+    grade(f);
+    /* The same ids as for the negotiated chain, the message naming the chain. */
+    expect_ids(&f->r, "cert-untrusted", "chain-incomplete", NULL);
+    expect_message(&f->r, "cert-untrusted",
+                   "RSA chain: certificate chain does not verify against the system trust "
+                   "store: chain-incomplete");
+    expect_message(&f->r, "chain-incomplete",
+                   "RSA chain: the server sent 1 certificate, without the intermediate that "
+                   "issued certificate #0 (CN=leaf.example) (issuer: CN=Example RSA "
+                   "CA,O=Example)");
+}
+
+/* Every certificate rule judges every chain: expiry, key size, signature
+ * hash, host name, --warn-days. */
+static void test_other_chain_every_rule(void **state)
+{
+    struct fx *f = *state;
+    f->r.handshake.ocsp_stapled = TP_TRI_YES;
+    struct tp_other_chain *oc = add_other_rsa_chain(&f->r, true);
+    struct tp_cert *leaf = &oc->certs[0];
+    leaf->key_bits = 1024;
+    ok(tp_set_str(&leaf->sig_alg, "RSA-SHA1"));
+    leaf->not_after = NOW - 2 * DAY;
+    oc->verification.hostname_match = TP_TRI_NO;
+    grade(f);
+    expect_ids(&f->r, "cert-expired", "cert-rsa-small", "cert-sig-sha1",
+               "cert-hostname-mismatch", NULL);
+    for (size_t i = 0; i < f->r.n_findings; i++)
+        if (strncmp(f->r.findings[i].message, "RSA chain: ", 11) != 0)
+            fail_msg("%s: '%s' does not name its chain", f->r.findings[i].id,
+                     f->r.findings[i].message);
+    expect_message(&f->r, "cert-rsa-small",
+                   "RSA chain: RSA key of certificate #0 (CN=leaf.example) is 1024 bits "
+                   "(< 2048)");
+
+    /* The negotiated chain's findings keep their plain messages. */
+    tp_report_finish(&f->r);
+    build_clean(&f->r);
+    f->r.handshake.ocsp_stapled = TP_TRI_YES;
+    f->r.certs[0].not_after = NOW + 2 * DAY;
+    oc = add_other_rsa_chain(&f->r, true);
+    oc->certs[0].not_after = NOW + 3 * DAY;
+    grade(f);
+    assert_int_equal(f->r.n_findings, 2);
+    assert_string_equal(f->r.findings[0].id, "cert-expiring-soon");
+    assert_string_equal(f->r.findings[1].id, "cert-expiring-soon");
+    bool plain = false, named = false;
+    for (size_t i = 0; i < 2; i++) {
+        plain = plain || strncmp(f->r.findings[i].message, "certificate #0", 14) == 0;
+        named = named || strncmp(f->r.findings[i].message, "RSA chain: certificate #0", 25) == 0;
+    }
+    assert_true(plain && named);
+}
+
 static void test_untrusted_without_codes(void **state)
 {
     struct fx *f = *state;
@@ -1181,6 +1279,9 @@ int main(void)
         T(test_renegotiation),
         T(test_ems),
         T(test_untrusted),
+        T(test_other_chain_clean),
+        T(test_other_chain_incomplete),
+        T(test_other_chain_every_rule),
         T(test_untrusted_without_codes),
         T(test_hostname_mismatch),
         T(test_hostname_mismatch_no_san),

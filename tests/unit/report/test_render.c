@@ -41,6 +41,40 @@ static void config_for_tests(struct tp_config *cfg)
     cfg->fail_on = TP_SEV_HIGH;
 }
 
+/* Another chain the server holds (one ECDSA leaf, its intermediate
+ * missing), built the way tls/others.c builds one: in a scratch report,
+ * then taken over. */
+static void add_other_chain(struct tp_report *r, const char *subject)
+{
+    struct tp_report scratch;
+    tp_report_init(&scratch);
+    struct tp_cert *c = tp_report_add_cert(&scratch);
+    assert_non_null(c);
+    must(tp_set_str(&c->subject, subject));
+    must(tp_set_str(&c->issuer, "CN=Example ECC CA"));
+    must(tp_strlist_push(&c->san, "DNS:example.com"));
+    must(tp_set_str(&c->key_type, "EC"));
+    c->key_bits = 384;
+    must(tp_set_str(&c->curve, "secp384r1"));
+    memset(c->sha256, 'b', 64);
+    struct tp_verification *v = &scratch.verification;
+    v->trusted = TP_TRI_NO;
+    v->hostname_match = TP_TRI_YES;
+    v->chain_complete = TP_TRI_NO;
+    v->chain_ordered = TP_TRI_YES;
+    must(tp_set_str(&v->trust_store, "system"));
+    must(tp_report_add_verify_error(&scratch, "chain-incomplete", "intermediate missing"));
+
+    struct tp_other_chain *oc = tp_report_add_other_chain(r);
+    assert_non_null(oc);
+    tp_other_chain_take(oc, &scratch);
+    assert_int_equal(scratch.n_certs, 0);
+    assert_null(scratch.verification.errors);
+    must(tp_set_str(&oc->selected_by, "ECDSA/EdDSA signature algorithms"));
+    must(tp_set_str(&oc->key_type, "ECDSA"));
+    tp_report_finish(&scratch);
+}
+
 static void build_full(struct tp_report *r)
 {
     tp_report_init(r);
@@ -99,6 +133,7 @@ static void build_full(struct tp_report *r)
     must(tp_set_str(&v->trust_store, "system"));
     must(tp_report_add_verify_error(r, "signer-not-found", "issuer is not in the trust store"));
 
+    add_other_chain(r, "CN=ecc.example.com");
     must(tp_report_add_finding(r, "protocol-no-tls13", "TLS 1.2 although 1.3 was offered"));
     must(tp_report_add_finding(r, "cert-expiring-soon", "expires in %d days", 12));
     must(tp_report_add_finding(r, "cert-untrusted", "no path to a trusted root"));
@@ -131,6 +166,7 @@ static void build_hostile(struct tp_report *r)
     must(tp_set_str(&c->subject, "CN=" HOSTILE));
     must(tp_set_str(&c->issuer, "CN=\xc3\xa9t\xc3\xa9")); /* valid UTF-8 "été" */
     must(tp_strlist_push(&c->san, "DNS:" HOSTILE));
+    add_other_chain(r, "CN=other " HOSTILE);
     must(tp_report_set_failure(r, TP_STAGE_TLS, TP_E_TLS, "alert text " HOSTILE));
 }
 
@@ -400,10 +436,55 @@ static void test_json_hostile_strings(void **state)
     /* Invalid bytes 0xFF 0xFE replaced by U+FFFD each; nothing dropped. */
     assert_non_null(strstr(subject, "2J\xef\xbf\xbd\xef\xbf\xbd\\end"));
     assert_non_null(strstr(subject, "evil\x1b[31mred"));
+    assert_non_null(strstr(json_string_value(at(doc, "other_chains.0.certificates.0.subject")),
+                           "2J\xef\xbf\xbd\xef\xbf\xbd\\end"));
     assert_non_null(strstr(json_string_value(at(doc, "handshake.alpn")), "\xef\xbf\xbd"));
     assert_non_null(strstr(json_string_value(at(doc, "certificates.0.san.0")), "fake: line"));
     assert_jstr(doc, "certificates.0.issuer", "CN=\xc3\xa9t\xc3\xa9");
     assert_non_null(strstr(json_string_value(at(doc, "error.message")), "\xef\xbf\xbd"));
+    json_decref(doc);
+    tp_report_finish(&r);
+}
+
+static void test_json_other_chains(void **state)
+{
+    (void)state;
+    struct tp_report r;
+    struct tp_config cfg;
+    build_full(&r);
+    config_for_tests(&cfg);
+    json_t *doc = render_parsed(&r, &cfg);
+    /* The negotiated chain stays where it was. */
+    assert_int_equal(json_array_size(at(doc, "certificates")), 1);
+    assert_jstr(doc, "certificates.0.subject", "CN=example.com");
+    assert_int_equal(json_array_size(at(doc, "other_chains")), 1);
+    assert_jstr(doc, "other_chains.0.selected_by", "ECDSA/EdDSA signature algorithms");
+    assert_jstr(doc, "other_chains.0.key_type", "ECDSA");
+    assert_int_equal(json_array_size(at(doc, "other_chains.0.certificates")), 1);
+    /* The same shape as the top-level certificates and verification. */
+    assert_jint(doc, "other_chains.0.certificates.0.index", 0);
+    assert_jstr(doc, "other_chains.0.certificates.0.subject", "CN=ecc.example.com");
+    assert_jstr(doc, "other_chains.0.certificates.0.public_key.type", "EC");
+    assert_jint(doc, "other_chains.0.certificates.0.public_key.bits", 384);
+    assert_jstr(doc, "other_chains.0.certificates.0.sha256",
+                "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    assert_jbool(doc, "other_chains.0.verification.trusted", false);
+    assert_jbool(doc, "other_chains.0.verification.hostname_match", true);
+    assert_jbool(doc, "other_chains.0.verification.chain_complete", false);
+    assert_jstr(doc, "other_chains.0.verification.trust_store", "system");
+    assert_jstr(doc, "other_chains.0.verification.errors.0.code", "chain-incomplete");
+    size_t top_keys = json_object_size(at(doc, "certificates.0"));
+    assert_int_equal(json_object_size(at(doc, "other_chains.0.certificates.0")), top_keys);
+    assert_int_equal(json_object_size(at(doc, "other_chains.0.verification")),
+                     json_object_size(at(doc, "verification")));
+    json_decref(doc);
+    tp_report_finish(&r);
+
+    /* None found: an empty array, never absent. */
+    build_failed(&r);
+    doc = render_parsed(&r, &cfg);
+    assert_true(json_is_array(at(doc, "other_chains")));
+    assert_int_equal(json_array_size(at(doc, "other_chains")), 0);
     json_decref(doc);
     tp_report_finish(&r);
 }
@@ -562,6 +643,46 @@ static void test_text_full(void **state)
     tp_report_finish(&r);
 }
 
+static void test_text_other_chains(void **state)
+{
+    (void)state;
+    struct tp_report r;
+    struct tp_config cfg;
+    build_full(&r);
+    config_for_tests(&cfg);
+    must(tp_report_add_finding(&r, "chain-incomplete", "ECDSA chain: intermediate missing"));
+    tp_report_sort_findings(&r);
+    char *text = render(&r, &cfg, false, false, NULL);
+    const char *negotiated = strstr(text, "\nCertificate chain (1)\n");
+    const char *verification = strstr(text, "\nVerification\n");
+    const char *other = strstr(text, "\nOther certificate chain: ECDSA (1)\n");
+    const char *findings = strstr(text, "\nFindings\n");
+    assert_non_null(negotiated);
+    assert_non_null(verification);
+    assert_non_null(other);
+    assert_non_null(findings);
+    /* After the negotiated chain's verdict, before the findings. */
+    assert_true(negotiated < verification && verification < other && other < findings);
+    assert_non_null(strstr(other, "  Selected by           ECDSA/EdDSA signature algorithms\n"));
+    assert_non_null(strstr(other, "  #0 CN=ecc.example.com\n"));
+    assert_non_null(strstr(other, "    Public key          EC 384 bits, secp384r1\n"));
+    assert_non_null(strstr(other, "\n  Verification\n"));
+    assert_non_null(strstr(other, "    Chain complete      no\n"));
+    assert_non_null(strstr(other, "    Host name matches   yes\n"));
+    assert_non_null(strstr(other, "chain-incomplete: intermediate missing"));
+    assert_non_null(strstr(findings, "ECDSA chain: intermediate missing [chain-incomplete]"));
+    /* The negotiated chain's section holds its own certificate only. */
+    assert_null(memmem(negotiated, (size_t)(verification - negotiated), "ecc.example.com", 15));
+    free(text);
+    tp_report_finish(&r);
+
+    build_failed(&r);
+    text = render(&r, &cfg, false, false, NULL);
+    assert_null(strstr(text, "Other certificate chain"));
+    free(text);
+    tp_report_finish(&r);
+}
+
 static void test_text_colour(void **state)
 {
     (void)state;
@@ -596,6 +717,7 @@ static void test_text_hostile_strings(void **state)
     assert_null(strstr(text, "\xc2\x9b"));
     assert_non_null(strstr(text, "CN=evil\\x1b[31mred\\x07\\x0d\\x0afake: line\\xc2\\x9b2J"
                                  "\\xff\\xfe\\\\end"));
+    assert_non_null(strstr(text, "CN=other evil\\x1b[31mred\\x07"));
     /* A hostile string cannot start a line of its own. */
     assert_null(strstr(text, "\nfake: line"));
     assert_non_null(strstr(text, "CN=\xc3\xa9t\xc3\xa9"));
@@ -667,9 +789,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_json_resolve_failure_has_null_alert),
         cmocka_unit_test(test_json_unnamed_version_is_hex),
         cmocka_unit_test(test_json_hostile_strings),
+        cmocka_unit_test(test_json_other_chains),
         cmocka_unit_test(test_json_allocation_failures),
         cmocka_unit_test(test_json_schema_page_documents_every_key),
         cmocka_unit_test(test_text_full),
+        cmocka_unit_test(test_text_other_chains),
         cmocka_unit_test(test_text_colour),
         cmocka_unit_test(test_text_hostile_strings),
         cmocka_unit_test(test_text_failed),
