@@ -195,7 +195,7 @@ static const struct expect expectations[] = {
     {"rfc9325", SCHEME, 0x0420, 0, 0, R_FORBIDDEN, "client authentication"},
     /* SHA-224: RFC 9155 deprecates MD5 and SHA-1 only; the DSA pair stays DSA */
     {"rfc9325", SCHEME, 0x0301, 0, 0, R_OK, "RFC 9155"},
-    {"rfc9325", SCHEME, 0x0303, 0, 0, R_OK, "SP 800-52"},
+    {"rfc9325", SCHEME, 0x0303, 0, 0, R_OK, "SP 800-131A"},
     {"rfc9325", SCHEME, 0x0302, 0, 0, R_DEPRECATED, "DSA"},
     {"rfc9325", SUITE, 0x0023, TP_VER_TLS12, 0, R_DEPRECATED, "MD5"}, /* KRB5 3DES MD5 */
     /* iot-rfc7925: the CCM_8 and PSK suites are what the profile asks for */
