@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "report/model.h"
 #include "report/render.h"
+#include "run/fleet.h"
 #include "run/run.h"
 #include "tls/tls.h"
 #include "util/clock.h"
@@ -57,6 +58,38 @@ static bool want_colour(const struct tp_config *cfg)
     return isatty(STDOUT_FILENO) == 1;
 }
 
+/* --targets: the worst exit status over every target, in the order
+ * 5 > 4 > 3 > 2 (a bad line in the file) > 1 > 0, which is the numbers'
+ * own; a fleet that could not read its file or write its reports is 2
+ * (the file cannot be opened) or 5. The summary goes to stderr. */
+static int run_fleet_main(const struct tp_config *cfg, uint64_t started)
+{
+    struct fleet_hooks hooks = {.exit_status = exit_code_for, .colour = want_colour(cfg)};
+    struct fleet_totals totals;
+    tp_error err = {0};
+    tp_status status = run_fleet(cfg, &hooks, stdout, &totals, &err);
+    double elapsed = (double)(tp_now_ns() - started) / 1e9;
+    if (status == TP_E_USAGE) { /* the file could not be opened: nothing ran */
+        fprintf(stderr, "tlsprobe: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    int worst = EXIT_DONE;
+    for (int code = 0; code < FLEET_EXIT_CODES; code++)
+        if (totals.by_exit[code] > 0)
+            worst = code;
+    fprintf(stderr,
+            "tlsprobe: %llu targets in %.3f s (%u jobs); by exit status: 0: %llu, 1: %llu, "
+            "2: %llu, 3: %llu, 4: %llu, 5: %llu\n",
+            (unsigned long long)totals.targets, elapsed, totals.jobs,
+            (unsigned long long)totals.by_exit[0], (unsigned long long)totals.by_exit[1],
+            (unsigned long long)totals.by_exit[2], (unsigned long long)totals.by_exit[3],
+            (unsigned long long)totals.by_exit[4], (unsigned long long)totals.by_exit[5]);
+    if (status == TP_OK)
+        return worst;
+    fprintf(stderr, "tlsprobe: %s\n", err.msg[0] ? err.msg : tp_status_name(status));
+    return EXIT_INTERNAL;
+}
+
 int main(int argc, char **argv)
 {
     struct tp_config cfg;
@@ -88,6 +121,17 @@ int main(int argc, char **argv)
         status = tls_check_ca_file(&cfg, &err);
     if (status == TP_OK)
         status = tls_check_credentials(&cfg, &err);
+    if (cfg.targets_file != NULL) {
+        /* A bad --ca-file or --cert fails every target alike: say it once. */
+        int code = status == TP_OK ? run_fleet_main(&cfg, started)
+                                   : exit_code_for(status, &report, &cfg);
+        if (status != TP_OK)
+            fprintf(stderr, "tlsprobe: %s\n", err.msg[0] ? err.msg : tp_status_name(status));
+        tp_report_finish(&report);
+        cli_config_finish(&cfg);
+        tls_global_finish();
+        return code;
+    }
     if (status == TP_OK)
         status = cfg.read_file != NULL
                      ? run_audit(&cfg, &report, want_colour(&cfg), started, &streamed,

@@ -9,6 +9,7 @@
 
 #include "cli/option_ids.h"
 #include "cli/target.h"
+#include "cli/targets.h"
 #include "net/starttls.h"
 #include "wire/registry.h"
 #include "util/banned.h"
@@ -30,6 +31,7 @@ static const char *const category_titles[TP_CAT_COUNT] = {
     [TP_CAT_GENERAL] = "General",
     [TP_CAT_ENUM] = "Enumeration (--enum)",
     [TP_CAT_TIMING] = "Timing and capture",
+    [TP_CAT_FLEET] = "Fleets (--targets)",
 };
 
 /* Grading rule sets for --policy (grade/ implements them). */
@@ -355,6 +357,21 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
             return tp_fail(err, TP_E_USAGE, "--read: empty file name");
         cfg->read_file = arg;
         return TP_OK;
+    case OPT_TARGETS:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--targets: empty file name (use - for stdin)");
+        cfg->targets_file = arg;
+        return TP_OK;
+    case OPT_JOBS:
+        if (cli_parse_uint(arg, 1, TP_MAX_JOBS, &cfg->jobs) != TP_OK)
+            return tp_fail(err, TP_E_USAGE, "--jobs: expected 1-%u, not '%s'", TP_MAX_JOBS, arg);
+        return TP_OK;
+    case OPT_SHARD:
+        if (cli_parse_shard(arg, &cfg->shard_index, &cfg->shard_count) != TP_OK)
+            return tp_fail(err, TP_E_USAGE,
+                           "--shard: expected K/N with 0 <= K < N <= %u, not '%s'",
+                           TP_MAX_SHARDS, arg);
+        return TP_OK;
     case OPT_WARN_DAYS:
         if (cli_parse_uint(arg, 0, MAX_WARN_DAYS, &cfg->warn_days) != TP_OK)
             return tp_fail(err, TP_E_USAGE, "--warn-days: expected 0-%u, not '%s'",
@@ -436,6 +453,36 @@ static tp_status check_timing_conflicts(const struct tp_config *cfg, tp_error *e
                        "chains",
                        cfg->timing ? "timing" : "read");
     return TP_OK;
+}
+
+/* --targets replaces HOST and runs each target as a run of its own: what
+ * cannot be shared by many runs at once is refused, naming both options. */
+static tp_status check_fleet_conflicts(int argc, char **argv, const struct tp_config *cfg,
+                                       tp_error *err)
+{
+    if (cfg->targets_file == NULL) {
+        if (cfg->jobs != 0)
+            return tp_fail(err, TP_E_USAGE, "--jobs needs --targets");
+        if (cfg->shard_count != 0)
+            return tp_fail(err, TP_E_USAGE, "--shard needs --targets");
+        return TP_OK;
+    }
+    if (optind < argc)
+        return tp_fail(err, TP_E_USAGE, "HOST ('%s') and --targets cannot be used together",
+                       argv[optind]);
+    /* --read audits a file, not targets; the capture drops the process's
+     * privileges, which the other targets' runs share. */
+    if (cfg->read_file != NULL)
+        return tp_fail(err, TP_E_USAGE, "--read and --targets cannot be used together");
+    if (cfg->capture)
+        return tp_fail(err, TP_E_USAGE, "--capture and --targets cannot be used together");
+    return TP_OK;
+}
+
+static void apply_fleet_defaults(struct tp_config *cfg)
+{
+    if (cfg->targets_file != NULL && cfg->jobs == 0)
+        cfg->jobs = TP_DEFAULT_JOBS;
 }
 
 /* --enum runs many probes: unless --timeout was given, it gets its own,
@@ -532,6 +579,20 @@ static tp_status parse_options(int argc, char **argv, struct tp_config *cfg,
     return status;
 }
 
+/* The HOST[:PORT] operand; with --starttls, a HOST without PORT means the
+ * protocol's own port. */
+static tp_status parse_host_operand(int argc, char **argv, struct tp_config *cfg, tp_error *err)
+{
+    if (optind >= argc)
+        return tp_fail(err, TP_E_USAGE, "missing HOST[:PORT] (usage: %s)", tp_usage_line);
+    if (argc - optind > 1)
+        return tp_fail(err, TP_E_USAGE, "one target at a time; unexpected '%s'",
+                       argv[optind + 1]);
+    uint16_t default_port = cfg->starttls != TP_STARTTLS_NONE ? net_starttls_port(cfg->starttls)
+                                                              : TP_DEFAULT_PORT;
+    return cli_parse_target(argv[optind], default_port, &cfg->host, &cfg->port, err);
+}
+
 tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
 {
     config_defaults(cfg);
@@ -539,6 +600,7 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
     TP_TRY(parse_options(argc, argv, cfg, &connect_timeout_set, err));
     if (cfg->action != TP_ACTION_REPORT)
         return TP_OK;
+    TP_TRY(check_fleet_conflicts(argc, argv, cfg, err));
     if (cfg->read_file != NULL) {
         /* --read audits a file: no target, and nothing that shapes a probe. */
         if (optind < argc)
@@ -554,15 +616,8 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
                                                        : "starttls");
         return check_timing_conflicts(cfg, err);
     }
-    if (optind >= argc)
-        return tp_fail(err, TP_E_USAGE, "missing HOST[:PORT] (usage: %s)", tp_usage_line);
-    if (argc - optind > 1)
-        return tp_fail(err, TP_E_USAGE, "one target at a time; unexpected '%s'",
-                       argv[optind + 1]);
-    /* With --starttls, a HOST without PORT means the protocol's own port. */
-    uint16_t default_port = cfg->starttls != TP_STARTTLS_NONE ? net_starttls_port(cfg->starttls)
-                                                              : TP_DEFAULT_PORT;
-    TP_TRY(cli_parse_target(argv[optind], default_port, &cfg->host, &cfg->port, err));
+    if (cfg->targets_file == NULL)
+        TP_TRY(parse_host_operand(argc, argv, cfg, err));
     /* A short --timeout alone also shortens the default connect timeout,
      * which the user did not choose, rather than conflict with it. */
     if (!connect_timeout_set && cfg->connect_timeout_ms > cfg->timeout_ms)
@@ -570,6 +625,7 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
     TP_TRY(check_conflicts(cfg, err));
     TP_TRY(check_timing_conflicts(cfg, err));
     apply_enum_defaults(cfg);
+    apply_fleet_defaults(cfg);
     return TP_OK;
 }
 

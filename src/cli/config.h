@@ -44,6 +44,9 @@ enum tp_starttls {
  * real deployments use at most a few dozen bytes of each. */
 #define TP_MAX_PSK_IDENTITY 1024u
 #define TP_MAX_PSK_KEY 512u
+/* --targets: targets probed at once (run/fleet.c). */
+#define TP_DEFAULT_JOBS 8u
+#define TP_MAX_JOBS 256u
 
 struct tp_config {
     enum tp_action action;
@@ -97,6 +100,13 @@ struct tp_config {
     const char *write_file;   /* -w FILE */
     const char *capture_user; /* --user, NULL = nobody */
     const char *read_file;    /* --read FILE: audit a capture instead of probing */
+
+    /* Fleets (--targets; run/fleet.c, cli/targets.h). */
+    const char *targets_file; /* --targets FILE, "-" = stdin, argv-owned; NULL = HOST */
+    uint32_t jobs;            /* targets in flight at once, 1..256 (0 = not given) */
+    uint32_t shard_index;     /* --shard K/N: K */
+    uint32_t shard_count;     /* --shard K/N: N, 0 = not given */
+    bool quiet_progress;      /* no progress lines on a terminal (a fleet's targets) */
 
     /* Output and exit. */
     bool json;

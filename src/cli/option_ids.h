@@ -41,6 +41,9 @@ enum tp_option_id {
     OPT_KEY,
     OPT_PSK_IDENTITY,
     OPT_PSK_KEY,
+    OPT_JOBS,
+    OPT_SHARD,
+    OPT_TARGETS,
 };
 
 #endif

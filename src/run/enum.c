@@ -62,7 +62,7 @@ tp_status enum_start(struct enum_task **task, const struct tp_config *cfg,
     t->sni = sni;
     t->deadline = deadline;
     t->scan = report->scan;
-    t->progress.fn = isatty(STDERR_FILENO) == 1 ? show_progress : NULL;
+    t->progress.fn = !cfg->quiet_progress && isatty(STDERR_FILENO) == 1 ? show_progress : NULL;
     /* Without a thread, enum_finish runs the scan after the handshake. */
     t->threaded = pthread_create(&t->thread, NULL, scan_thread, t) == 0;
     *task = t;
