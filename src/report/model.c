@@ -48,6 +48,9 @@ static void handshake_finish(struct tp_handshake *hs)
     free(hs->alpn);
     free(hs->ocsp_status);
     tp_strlist_finish(&hs->client_ca_names);
+    free(hs->psk.identity);
+    free(hs->psk.hint);
+    free(hs->psk.key_exchange);
 }
 
 void tp_report_finish(struct tp_report *report)
