@@ -82,6 +82,12 @@ def built_seeds():
     write("ske", "dh-anon", bytes([2 | 4]) + vec(2, b"\x00\xff" + bytes(63)) + vec(2, b"\x02")
           + vec(2, b"\x09"))
     write("ske", "ecdhe-psk", bytes([1 | 8]) + vec(2, b"id") + b"\x03\x00\x1d" + vec(1, bytes(32)))
+    # Plain PSK / RSA_PSK (RFC 4279 Sec. 2, 4): the identity hint alone.
+    write("ske", "psk-hint", bytes([0 | 8 | 16]) + vec(2, b"myhint"))
+    write("ske", "psk-empty-hint", bytes([0 | 8]) + vec(2, b""))
+    # DHE_PSK (RFC 4279 Sec. 3): hint, then ServerDHParams, no signature.
+    write("ske", "dhe-psk", bytes([2 | 8 | 16]) + vec(2, b"hi") + vec(2, b"\xfb" + bytes(31))
+          + vec(2, b"\x02") + vec(2, b"\x05"))
     write("ske", "rsa-export", bytes([3]) + vec(2, b"\xc1" + bytes(63)) + vec(2, b"\x01\x00\x01")
           + vec(2, b"\xab\xcd"))
     write("client_hello", "rfc8448", RFC8448_CH)
