@@ -1781,6 +1781,10 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         .connect_ms = cfg->connect_timeout_ms,
         .deadline = deadline,
         .starttls = {cfg->starttls, sni != NULL ? sni : cfg->host},
+        .psk_identity = (const uint8_t *)cfg->psk_identity,
+        .psk_identity_len = cfg->psk_identity != NULL ? strlen(cfg->psk_identity) : 0,
+        .psk_key = cfg->psk_identity != NULL ? cfg->psk_key : NULL,
+        .psk_key_len = cfg->psk_key_len,
     };
     struct scan_state *st = calloc(1, sizeof *st);
     if (st == NULL)
