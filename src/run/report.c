@@ -92,6 +92,17 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
                               err);
     if (status == TP_OK)
         status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
+    /* Without --enum (whose scan finds PSK suites itself): was that a
+     * PSK-only server? A second connection, so free the first: servers
+     * such as openssl s_server serve one at a time. */
+    if (status == TP_E_TLS && !cfg->enumerate) {
+        close(fd);
+        fd = -1;
+        tp_status diag = run_diagnose_psk_only(cfg, &addrs.items[which], sni, deadline, report,
+                                               err);
+        if (diag != TP_OK)
+            status = diag;
+    }
     if (status == TP_OK) {
         stage = TP_STAGE_NONE;
         status = grade_handshake(report, cfg, tp_wall_seconds());
