@@ -92,6 +92,16 @@ def built_seeds():
           + vec(2, b"\xab\xcd"))
     write("client_hello", "rfc8448", RFC8448_CH)
     write("server_hello", "rfc8448", RFC8448_SH)
+    # RFC 8448 Sec. 4 ServerHello: pre_shared_key selected_identity 0 with a
+    # key_share (psk_dhe_ke), and the same without the share (psk_ke).
+    sh_psk = bytes.fromhex(
+        "03033ccfd2dec890222763472ae8136777c9d7358777bb66e91ea5122495f559ea2d00130100003400"
+        "290002000000330024001d0020121761ee42c333e1b9e77b60dd57c2053cd94512ab47f115e86eff50"
+        "942cea31002b00020304")
+    write("server_hello", "rfc8448-psk-dhe", sh_psk)
+    write("server_hello", "psk-ke", bytes.fromhex(
+        "03033ccfd2dec890222763472ae8136777c9d7358777bb66e91ea5122495f559ea2d00130100000c00"
+        "2900020000002b00020304"))
 
 
 def capture_seeds():
