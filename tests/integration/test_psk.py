@@ -311,3 +311,22 @@ def test_enum_certificate_server_is_not_psk_only(servers):
     res = enum(server.target)
     assert res.doc["enumeration"]["psk_only"] is False, explain(res)
     assert "server-psk-only" not in finding_ids(res.doc), explain(res)
+
+
+def test_enum_iot_policy_rates_the_mandatory_psk_suite(openssl_psk):
+    # RFC 7925 Sec. 4.2: TLS_PSK_WITH_AES_128_CCM_8 is the PSK profile's
+    # mandatory suite; RFC 9325 rates it weak (64-bit tag) and plain PSK
+    # suites weak for their missing forward secrecy.
+    server = openssl_psk()
+    iot = enum(server.target, "--policy", "iot-rfc7925", *PSK_ARGS)
+    general = enum(server.target, *PSK_ARGS)
+
+    def rating(res, name):
+        return {s["rating"] for s in res.doc["cipher_suites"]
+                if s["name"] == name and s["version"] == "TLSv1.2"}
+
+    assert rating(iot, "TLS_PSK_WITH_AES_128_CCM_8") == {"recommended"}, explain(iot)
+    assert rating(iot, "TLS_PSK_WITH_AES_128_GCM_SHA256") == {"ok"}, explain(iot)
+    assert rating(general, "TLS_PSK_WITH_AES_128_CCM_8") == {"weak"}, explain(general)
+    assert rating(general, "TLS_PSK_WITH_AES_128_GCM_SHA256") == {"weak"}, explain(general)
+    assert rating(general, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256") == {"ok"}
