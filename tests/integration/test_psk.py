@@ -330,3 +330,12 @@ def test_enum_iot_policy_rates_the_mandatory_psk_suite(openssl_psk):
     assert rating(general, "TLS_PSK_WITH_AES_128_CCM_8") == {"weak"}, explain(general)
     assert rating(general, "TLS_PSK_WITH_AES_128_GCM_SHA256") == {"weak"}, explain(general)
     assert rating(general, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256") == {"ok"}
+
+
+def test_timing_uses_the_psk(openssl_psk):
+    # --timing runs the report's own session code: the PSK goes with it.
+    server = openssl_psk()
+    res = run_json(["--timing", "--repeat", "2", *PSK_ARGS, server.target])
+    assert res.rc == 0 and res.doc["handshake"]["completed"], explain(res)
+    assert res.doc["handshake"]["psk"]["used"] is True, explain(res)
+    assert res.doc["timing"] is not None, explain(res)
