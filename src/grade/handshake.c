@@ -342,6 +342,21 @@ static tp_status check_client_cert(const struct grade_ctx *ctx)
                                                  : "");
 }
 
+/* RFC 9325 Sec. 4.1 (forward secrecy), RFC 8446 Sec. 2.2: a PSK used
+ * without an (EC)DHE share (TLS 1.3 psk_ke, TLS 1.2 PSK or RSA_PSK)
+ * derives every key from the PSK alone. */
+static tp_status check_psk(const struct grade_ctx *ctx)
+{
+    const struct tp_psk *p = &ctx->report->handshake.psk;
+    if (p->used != TP_TRI_YES || p->forward_secrecy != TP_TRI_NO)
+        return TP_OK;
+    return tp_report_add_finding(ctx->report, "psk-no-forward-secrecy",
+                                 "the PSK was used with the %s key exchange, without "
+                                 "(EC)DHE: whoever learns the key can decrypt recorded "
+                                 "sessions",
+                                 p->key_exchange != NULL ? p->key_exchange : "PSK");
+}
+
 static const struct grade_check {
     const char *name;
     grade_check_fn fn;
@@ -359,6 +374,7 @@ static const struct grade_check {
     {"extended master secret", check_ems},
     {"OCSP stapling", check_ocsp},
     {"client certificate", check_client_cert},
+    {"pre-shared key", check_psk},
 };
 
 /* Run on the negotiated chain and on each other chain the server holds. */

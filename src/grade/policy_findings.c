@@ -338,8 +338,25 @@ static tp_status find_violations(const struct tp_scan *scan, int policy,
                                  tp_policies[policy].title, names_text(&l, list, sizeof list));
 }
 
+/* RFC 4279 Sec. 2, RFC 7925 Sec. 4.2: a server that accepts nothing but
+ * PSK suites. Whether it has forward secrecy is enum-no-pfs's business. */
+static tp_status find_psk_only(const struct tp_scan *scan, struct tp_report *report)
+{
+    if (scan->psk_only != TP_TRI_YES)
+        return TP_OK;
+    if (scan->psk_identity_hint != NULL)
+        return tp_report_add_finding(report, "server-psk-only",
+                                     "every suite accepted is a pre-shared-key suite; the server "
+                                     "gives the identity hint '%s'",
+                                     scan->psk_identity_hint);
+    return tp_report_add_finding(report, "server-psk-only",
+                                 "every suite accepted is a pre-shared-key suite (no identity "
+                                 "hint given)");
+}
+
 tp_status pol_add_findings(const struct tp_scan *scan, int policy, struct tp_report *report)
 {
+    TP_TRY(find_psk_only(scan, report));
     const struct pol_info *pol = &tp_policies[policy];
     TP_TRY(find_versions(scan, pol, report));
     TP_TRY(find_suites(scan, policy, report));

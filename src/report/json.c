@@ -195,6 +195,22 @@ static json_t *client_cert_json(const struct tp_handshake *hs)
     return o;
 }
 
+/* null unless a PSK was offered (--psk-identity/--psk-key). */
+static json_t *psk_json(const struct tp_psk *p)
+{
+    if (!p->offered)
+        return json_null();
+    json_t *o = json_object();
+    if (o == NULL || !jput(o, "identity", jstr(p->identity)) ||
+        !jput(o, "used", jtri(p->used)) || !jput(o, "identity_hint", jstr(p->hint)) ||
+        !jput(o, "key_exchange", jstr(p->key_exchange)) ||
+        !jput(o, "forward_secrecy", jtri(p->forward_secrecy))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *error_json(const struct tp_failure *f)
 {
     json_t *o = json_object();
@@ -226,6 +242,7 @@ static json_t *handshake_json(const struct tp_handshake *hs, const struct tp_fai
         !jput(o, "extended_master_secret", jtri(hs->extended_master_secret)) ||
         !jput(o, "encrypt_then_mac", jtri(hs->encrypt_then_mac)) ||
         !jput(o, "ocsp", ocsp_json(hs)) || !jput(o, "client_certificate", client_cert_json(hs)) ||
+        !jput(o, "psk", psk_json(&hs->psk)) ||
         !jput(o, "handshake_ms",
               hs->handshake_us != 0 ? jms_from_us(hs->handshake_us) : json_null()) ||
         !jput(o, "error", failure->tolerated ? error_json(failure) : json_null())) {

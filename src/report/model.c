@@ -49,6 +49,9 @@ static void handshake_finish(struct tp_handshake *hs)
     free(hs->ocsp_status);
     tp_strlist_finish(&hs->client_ca_names);
     free(hs->client_cert_subject);
+    free(hs->psk.identity);
+    free(hs->psk.hint);
+    free(hs->psk.key_exchange);
 }
 
 static void verification_finish(struct tp_verification *v)

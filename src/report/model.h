@@ -62,6 +62,20 @@ struct tp_attempt {
     uint32_t elapsed_ms;
 };
 
+/* A pre-shared key offered with --psk-identity/--psk-key (RFC 4279 for
+ * TLS <= 1.2, RFC 8446 Sec. 2.2 external PSK for TLS 1.3). */
+struct tp_psk {
+    bool offered;                  /* a PSK was configured and offered */
+    char *identity;                /* the identity offered, as given */
+    enum tp_tri used;              /* the handshake authenticated with it */
+    char *hint;                    /* server's psk_identity_hint (TLS <= 1.2,
+                                    * RFC 4279 Sec. 5.2), NULL if none */
+    char *key_exchange;            /* "PSK", "DHE_PSK", "ECDHE_PSK", "RSA_PSK"
+                                    * (the suite's kx; in TLS 1.3 "PSK" is
+                                    * psk_ke, the (EC)DHE ones psk_dhe_ke) */
+    enum tp_tri forward_secrecy;   /* an (EC)DHE share was mixed in */
+};
+
 struct tp_handshake {
     bool completed;
     uint16_t version;              /* TP_VER_*, 0 if unknown */
@@ -85,6 +99,7 @@ struct tp_handshake {
     enum tp_tri client_cert_sent;  /* --cert presented (no: asked, none given) */
     char *client_cert_subject;     /* the --cert leaf's subject, NULL without --cert */
     uint64_t handshake_us;         /* ClientHello sent to handshake done */
+    struct tp_psk psk;
 };
 
 struct tp_cert {

@@ -41,6 +41,7 @@ void tp_scan_finish(struct tp_scan *scan)
     if (scan == NULL)
         return;
     free(scan->policy);
+    free(scan->psk_identity_hint);
     for (size_t i = 0; i < TP_SCAN_VERSIONS; i++) {
         free(scan->protocols[i].why);
         tp_verdict_finish(&scan->protocols[i].verdict);

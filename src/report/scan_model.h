@@ -108,6 +108,12 @@ struct tp_scan {
     uint32_t probes;            /* probes run */
     uint32_t rtt_ms;            /* round trip measured on data, used for time-outs */
     uint64_t elapsed_us;
+    /* Pre-shared keys (RFC 4279, RFC 8446 Sec. 2.2). psk_only: every suite
+     * accepted is a PSK suite (TLS <= 1.2) or, in TLS 1.3, was accepted
+     * with our --psk-key (pre_shared_key in the ServerHello); no when a
+     * certificate-based suite was accepted; unknown when none was. */
+    enum tp_tri psk_only;
+    char *psk_identity_hint;    /* from a PSK ServerKeyExchange, as sent; NULL if none */
 };
 
 /* Initialise with the six protocols present and unknown. */

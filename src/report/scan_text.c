@@ -335,6 +335,15 @@ static void grade(struct text_writer *w, const struct tp_scan *scan)
         tw_esc(w, scan->caps[i].reason);
         tw_emit(w, "\n");
     }
+    if (scan->psk_only == TP_TRI_YES) {
+        /* A PSK-only server: the one fact a newcomer needs first. */
+        tw_emit(w, "  %-22s yes", "PSK only");
+        if (scan->psk_identity_hint != NULL) {
+            tw_emit(w, ", identity hint ");
+            tw_esc(w, scan->psk_identity_hint);
+        }
+        tw_emit(w, "\n");
+    }
     tw_emit(w, "  %-22s %u connections, %u probes, RTT %u ms, %.2f s\n", "Scan",
             (unsigned)scan->connections, (unsigned)scan->probes, (unsigned)scan->rtt_ms,
             (double)scan->elapsed_us / 1e6);

@@ -168,6 +168,26 @@ static void code_suffix(struct text_writer *w, uint16_t code)
         tw_emit(w, " (0x%04X)", (unsigned)code);
 }
 
+/* --psk-identity/--psk-key: what became of the key (nothing without one). */
+static void psk_lines(struct text_writer *w, const struct tp_psk *p)
+{
+    if (!p->offered)
+        return;
+    label(w, "PSK identity");
+    tw_esc(w, p->identity);
+    tw_emit(w, ", used ");
+    tw_tri(w, p->used, TW_NEUTRAL);
+    if (p->key_exchange != NULL) {
+        tw_emit(w, " (");
+        tw_esc(w, p->key_exchange);
+        tw_emit(w, p->forward_secrecy == TP_TRI_YES ? ", forward secret)"
+                                                    : ", no forward secrecy)");
+    }
+    tw_emit(w, "\n");
+    if (p->hint != NULL)
+        str_line(w, "PSK identity hint", p->hint);
+}
+
 static void handshake(struct text_writer *w, const struct tp_handshake *hs)
 {
     if (!hs->completed && hs->version == 0 && hs->cipher_name == NULL)
@@ -228,6 +248,8 @@ static void handshake(struct text_writer *w, const struct tp_handshake *hs)
         tri_line(w, "Client cert sent", hs->client_cert_sent, TW_NEUTRAL);
         str_line(w, "  Subject", hs->client_cert_subject);
     }
+
+    psk_lines(w, &hs->psk);
 
     label(w, "Handshake time");
     if (hs->handshake_us != 0)

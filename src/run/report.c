@@ -132,10 +132,22 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
                               err);
     if (status == TP_OK)
         status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
+    /* Without --enum (whose scan finds PSK suites itself): was that a
+     * PSK-only server? A second connection, so free the first: servers
+     * such as openssl s_server serve one at a time. */
+    if (status == TP_E_TLS && !cfg->enumerate) {
+        close(fd);
+        fd = -1;
+        tp_status diag = run_diagnose_psk_only(cfg, &addrs.items[which], sni, deadline, report,
+                                               err);
+        if (diag != TP_OK)
+            status = diag;
+    }
     /* Free the server first: single-threaded ones (openssl s_server)
      * serve one connection at a time, and the other chains and --enum
      * connect again. */
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     fd = -1;
     if (status == TP_OK &&
         (status = run_other_chains(cfg, &addrs.items[which], sni, deadline, report)) != TP_OK)

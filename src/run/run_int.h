@@ -20,6 +20,17 @@ enum tp_stage run_failure_stage(tp_status status, enum tp_stage current);
 TP_MUST_CHECK tp_status run_note_failure(struct tp_report *report, tp_status status,
                                          enum tp_stage stage, const tp_error *err);
 
+/* After the report's handshake failed with handshake_failure and no
+ * --psk-key was given (run/psk_diag.c): one raw probe offering only TLS
+ * 1.2 PSK suites. When the server selects one, it is PSK-only: the failure
+ * message (report->failure and err) says so and suggests --psk-identity
+ * and --psk-key, and the finding server-psk-only is added. Otherwise
+ * nothing changes. TP_E_NOMEM only. */
+TP_MUST_CHECK tp_status run_diagnose_psk_only(const struct tp_config *cfg,
+                                              const struct tp_addr *addr, const char *sni,
+                                              tp_deadline deadline, struct tp_report *report,
+                                              tp_error *err);
+
 /* --enum beside the report's handshake (run/enum.c). */
 struct enum_task;
 TP_MUST_CHECK tp_status enum_start(struct enum_task **task, const struct tp_config *cfg,

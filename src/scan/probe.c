@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "net/starttls.h"
+#include "tls/psk.h"
 #include "wire/clienthello.h"
 #include "wire/flight.h"
 #include "wire/reader.h"
@@ -48,6 +49,62 @@ static tp_status build_ssl2(const uint8_t rnd[64], tp_writer *wr, tp_error *err)
         .challenge_len = 16,
     };
     return tp_ssl2_ch_build(&s, wr, err);
+}
+
+/* The hash the PSK's binder uses: SHA-384 when every suite offered is a
+ * SHA-384 one (a server binds a PSK to one hash, RFC 8446 Sec. 4.2.11, and
+ * selects only suites with it), else SHA-256, the external PSK's default. */
+static enum tls_psk_hash binder_hash(const struct probe_spec *spec)
+{
+    bool sha384 = false;
+    for (size_t i = 0; i < spec->n_suites; i++) {
+        const struct tp_suite_info *info = tp_suite_by_code(spec->suites[i]);
+        const char *name = info != NULL ? tp_suite_name(info) : NULL;
+        if (name == NULL)
+            continue;
+        if (strstr(name, "_SHA384") == NULL)
+            return TLS_PSK_SHA256;
+        sha384 = true;
+    }
+    return sha384 ? TLS_PSK_SHA384 : TLS_PSK_SHA256;
+}
+
+/* The hello with a pre_shared_key: build the message with a zero binder,
+ * compute the binder over the truncated message (RFC 8446 Sec. 4.2.11.2),
+ * write it in, and only then frame the records. */
+static tp_status build_with_psk(const struct probe_spec *spec, tp_ch_spec *cs, tp_writer *wr,
+                                tp_error *err)
+{
+    uint8_t modes[2];
+    size_t n_modes = 0;
+    if (spec->psk_dhe_ke)
+        modes[n_modes++] = PROBE_PSK_DHE_KE;
+    if (spec->psk_ke || n_modes == 0)
+        modes[n_modes++] = PROBE_PSK_KE;
+    enum tls_psk_hash hash = binder_hash(spec);
+    cs->psk_modes = modes;
+    cs->n_psk_modes = n_modes;
+    cs->psk_identity = spec->psk_identity;
+    cs->psk_identity_len = spec->psk_identity_len;
+    cs->psk_ticket_age = 0; /* RFC 8446 Sec. 4.2.11: 0 for external PSKs */
+    cs->psk_binder_len = tls_psk_hash_len(hash);
+
+    tp_writer msg;
+    tp_ch_psk_layout at;
+    uint8_t binder[TLS_PSK_MAX_BINDER];
+    tp_wr_init(&msg, 0, err);
+    tp_status st = tp_ch_build_message_psk(cs, &msg, &at, err);
+    if (st == TP_OK)
+        st = tls_psk_binder(hash, TLS_PSK_EXTERNAL, spec->psk_key, spec->psk_key_len,
+                            tp_wr_data(&msg), at.truncated_len, binder, err);
+    if (st == TP_OK) {
+        tp_wr_put_bytes_at(&msg, at.binder_at, binder, cs->psk_binder_len);
+        tp_record_write(wr, TP_CT_HANDSHAKE, cs->record_version, tp_wr_data(&msg),
+                        tp_wr_len(&msg), cs->max_record_fragment);
+        st = tp_wr_status(&msg) != TP_OK ? tp_wr_status(&msg) : tp_wr_status(wr);
+    }
+    tp_wr_finish(&msg);
+    return st;
 }
 
 static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64], tp_writer *wr,
@@ -119,6 +176,8 @@ static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64],
         cs.n_key_shares = spec->empty_key_share ? 0 : 2;
         cs.x25519_public = rnd + 32;
     }
+    if (tls13 && spec->psk_key != NULL)
+        return build_with_psk(spec, &cs, wr, err);
     return tp_ch_build(&cs, wr, err);
 }
 
@@ -164,6 +223,15 @@ static void take_ske(const tp_flight *f, struct probe_result *out)
     }
     out->has_sigalg = f->ske.has_sigalg;
     out->sigalg = f->ske.sigalg;
+    if (f->ske.has_psk_hint) {
+        size_t n = 0;
+        while (n < f->ske.psk_hint_len && n < PROBE_MAX_PSK_HINT && f->ske.psk_hint[n] != 0) {
+            out->psk_hint[n] = (char)f->ske.psk_hint[n];
+            n++;
+        }
+        out->psk_hint[n] = '\0';
+        out->has_psk_hint = true;
+    }
 }
 
 static void take_server_hello(const tp_flight *f, struct probe_result *out)
@@ -187,6 +255,7 @@ static void take_server_hello(const tp_flight *f, struct probe_result *out)
     out->max_fragment_length = sh->max_fragment_length;
     out->record_size_limit = sh->record_size_limit;
     out->heartbeat = tp_ext_find(&sh->exts, EXT_HEARTBEAT) != NULL;
+    out->psk_accepted = sh->has_pre_shared_key;
     if (f->has_certificate)
         out->n_certs = f->certificate.n_total;
     take_ske(f, out);

@@ -33,6 +33,13 @@
 #define PROBE_MAX_GROUPS 128
 #define PROBE_MAX_SIGALGS 96
 #define PROBE_MAX_SSL2_KINDS 32
+/* Bytes of a PSK identity hint kept (RFC 4279 allows 2^16-1; deployed ones
+ * are a device or realm name). */
+#define PROBE_MAX_PSK_HINT 128
+
+/* psk_key_exchange_modes (RFC 8446 Sec. 4.2.9). */
+#define PROBE_PSK_KE 0u     /* PSK-only key establishment */
+#define PROBE_PSK_DHE_KE 1u /* PSK with (EC)DHE */
 
 enum probe_kind { PROBE_TLS = 0, PROBE_SSL2 };
 
@@ -61,6 +68,15 @@ struct probe_spec {
      * asks again without it. */
     bool half_close;
     const char *sni;
+    /* TLS 1.3: offer an external PSK (RFC 8446 Sec. 4.2.11) as the last
+     * extension, its binder (src/tls/psk.h) over SHA-384 when every suite
+     * offered is a SHA-384 one, else SHA-256 (the hash an external PSK
+     * has unless agreed otherwise). psk_key NULL: no PSK. */
+    const uint8_t *psk_identity;
+    size_t psk_identity_len;
+    const uint8_t *psk_key;
+    size_t psk_key_len;
+    bool psk_ke, psk_dhe_ke;     /* the modes offered (at least one with a key) */
 };
 
 enum probe_outcome { PROBE_UNKNOWN = 0, PROBE_ACCEPTED, PROBE_REFUSED };
@@ -100,6 +116,9 @@ struct probe_result {
     uint8_t max_fragment_length;
     uint16_t record_size_limit;
     size_t n_certs;
+    bool psk_accepted;           /* TLS 1.3 ServerHello with pre_shared_key */
+    bool has_psk_hint;           /* TLS <= 1.2 PSK ServerKeyExchange */
+    char psk_hint[PROBE_MAX_PSK_HINT + 1]; /* as sent, cut at the first NUL or the cap */
     uint32_t ssl2_kinds[PROBE_MAX_SSL2_KINDS];
     size_t n_ssl2_kinds;
     size_t n_ssl2_kinds_total;

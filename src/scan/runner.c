@@ -1,6 +1,8 @@
 /* runner.c: the worker pool of runner.h. */
 #include "scan/runner.h"
 
+#include "wire/registry.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,6 +190,14 @@ static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_re
         }
         uint32_t timeout = plan_probe_timeout_ms(r->measured, r->rtt_ms, r->service_ms);
         spec->half_close = r->limits.half_close;
+        if (spec->version >= TP_VER_TLS13 && spec->kind == PROBE_TLS &&
+            spec->psk_key == NULL && r->limits.psk_key != NULL) {
+            spec->psk_identity = r->limits.psk_identity;
+            spec->psk_identity_len = r->limits.psk_identity_len;
+            spec->psk_key = r->limits.psk_key;
+            spec->psk_key_len = r->limits.psk_key_len;
+            spec->psk_ke = spec->psk_dhe_ke = true;
+        }
         pthread_mutex_unlock(&r->mu);
         sleep_until_ns(start_at);
         probe_run(spec, r->addr, r->limits.connect_ms, timeout, r->limits.deadline,

@@ -59,6 +59,13 @@ struct runner_limits {
      * the scan sets it between phases, the runner clears it for good the
      * first time a half-closed probe ends without a reply byte. */
     bool half_close;
+    /* --psk-identity/--psk-key: every TLS 1.3 probe that does not choose
+     * its own PSK offers this one with both modes (psk_key NULL: none). A
+     * server with PSKs only cannot answer a TLS 1.3 hello without one. */
+    const uint8_t *psk_identity;
+    size_t psk_identity_len;
+    const uint8_t *psk_key;
+    size_t psk_key_len;
 };
 
 struct runner {

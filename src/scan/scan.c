@@ -53,6 +53,8 @@ enum feature {
     F_MFL,
     F_RSL,
     F_HEARTBEAT,
+    F_PSK_KE,      /* TLS 1.3 psk_ke, with --psk-key only */
+    F_PSK_DHE_KE,  /* TLS 1.3 psk_dhe_ke, with --psk-key only */
     F_COUNT,
 };
 
@@ -67,6 +69,8 @@ static const char *const feature_ids[F_COUNT] = {
     [F_MFL] = "max_fragment_length",
     [F_RSL] = "record_size_limit",
     [F_HEARTBEAT] = "heartbeat",
+    [F_PSK_KE] = "psk_ke",
+    [F_PSK_DHE_KE] = "psk_dhe_ke",
 };
 
 struct found_suite {
@@ -140,6 +144,9 @@ struct scan_state {
     struct job_list *jobs;      /* the running phase's jobs (for splits) */
     bool silent_deaths;         /* some version probe ended suspiciously (plan.h) */
     char incomplete[480];       /* why some list may be incomplete */
+    const struct tp_config *cfg; /* for the --psk-key of the PSK mode probes */
+    bool has_psk_hint;          /* some PSK ServerKeyExchange carried one */
+    char psk_hint[PROBE_MAX_PSK_HINT + 1];
 };
 
 enum job_kind {
@@ -413,6 +420,34 @@ static void take_rsl(struct scan_state *st, int vi, const struct probe_result *r
                 res->record_size_limit != 0 ? "server sent its limit" : "not echoed");
 }
 
+/* RFC 8446 Sec. 4.2.9: offered one mode alone, a ServerHello with
+ * pre_shared_key (the PSK accepted) and, for psk_dhe_ke, a key_share (or
+ * for psk_ke none) says the server supports it; a certificate handshake or
+ * a refusal says it does not. */
+static void psk_mode_done(struct scan_state *st, enum feature feature,
+                          const struct probe_result *res)
+{
+    bool dhe = feature == F_PSK_DHE_KE;
+    const char *mode = dhe ? "psk_dhe_ke" : "psk_ke";
+    if (res->outcome == PROBE_UNKNOWN) {
+        set_feature(st, feature, TP_TRI_UNKNOWN, "%s probe: %s", mode, res->why);
+        return;
+    }
+    if (res->outcome == PROBE_REFUSED) {
+        set_feature(st, feature, TP_TRI_NO, "offered %s alone: refused (%s)", mode, res->why);
+        return;
+    }
+    if (res->hrr) {
+        set_feature(st, feature, TP_TRI_UNKNOWN, "offered %s alone: HelloRetryRequest", mode);
+        return;
+    }
+    bool yes = res->version == TP_VER_TLS13 && res->psk_accepted && res->has_group == dhe;
+    set_feature(st, feature, yes ? TP_TRI_YES : TP_TRI_NO, "offered %s alone: %s", mode,
+                !res->psk_accepted ? "the server did not accept the PSK"
+                : yes              ? "ServerHello with pre_shared_key"
+                                   : "ServerHello with another key exchange");
+}
+
 static void feature_done(struct scan_state *st, int vi, enum feature feature,
                          const struct probe_result *res)
 {
@@ -463,6 +498,10 @@ static void feature_done(struct scan_state *st, int vi, enum feature feature,
         else
             set_feature(st, F_RSL, TP_TRI_UNKNOWN, "record_size_limit probe: %s", res->why);
         return;
+    case F_PSK_KE:
+    case F_PSK_DHE_KE:
+        psk_mode_done(st, feature, res);
+        return;
     default:
         return;
     }
@@ -480,6 +519,16 @@ static void feature_spec(const struct scan_state *st, const struct job *j, struc
         break;
     case F_RSL:
         spec->record_size_limit = OFFER_RECORD_SIZE_LIMIT;
+        break;
+    case F_PSK_KE:
+    case F_PSK_DHE_KE:
+        /* The runner would offer both modes: this probe offers one. */
+        spec->psk_identity = (const uint8_t *)st->cfg->psk_identity;
+        spec->psk_identity_len = strlen(st->cfg->psk_identity);
+        spec->psk_key = st->cfg->psk_key;
+        spec->psk_key_len = st->cfg->psk_key_len;
+        spec->psk_ke = j->feature == F_PSK_KE;
+        spec->psk_dhe_ke = j->feature == F_PSK_DHE_KE;
         break;
     default:
         break;
@@ -621,6 +670,10 @@ static void job_done(struct scan_job *base, void *ctx, const struct probe_result
     bool same_version = res->outcome == PROBE_ACCEPTED && res->version == v->version &&
                         !res->died_after_hello;
     learn_style(v, res);
+    if (res->has_psk_hint && !st->has_psk_hint) {
+        st->has_psk_hint = true;
+        memcpy(st->psk_hint, res->psk_hint, sizeof st->psk_hint);
+    }
     switch (j->kind) {
     case J_VERSION:
         j->res = *res;
@@ -1242,8 +1295,29 @@ static void features_from_version_probe(struct scan_state *st)
                 p->status_request ? "echoed" : "not echoed", n);
 }
 
+static bool psk_given(const struct scan_state *st)
+{
+    return st->cfg->psk_identity != NULL && st->cfg->psk_key != NULL;
+}
+
+/* With --psk-key and TLS 1.3: which psk_key_exchange_modes the server
+ * takes, one probe each. */
+static tp_status plan_psk_mode_jobs(struct scan_state *st, struct job_list *l)
+{
+    if (!psk_given(st))
+        return TP_OK;
+    if (st->ver[V_TLS13].supported != TP_TRI_YES) {
+        set_feature(st, F_PSK_KE, TP_TRI_UNKNOWN, "TLS 1.3 not supported");
+        set_feature(st, F_PSK_DHE_KE, TP_TRI_UNKNOWN, "TLS 1.3 not supported");
+        return TP_OK;
+    }
+    TP_TRY(add_feature_job(st, l, F_PSK_KE, V_TLS13, NULL));
+    return add_feature_job(st, l, F_PSK_DHE_KE, V_TLS13, NULL);
+}
+
 static tp_status plan_feature_jobs(struct scan_state *st, struct job_list *l)
 {
+    TP_TRY(plan_psk_mode_jobs(st, l));
     int supported[N_VERSIONS];
     size_t n_sup = 0;
     for (int i = V_TLS13; i >= V_SSL3; i--)
@@ -1678,9 +1752,12 @@ static tp_status fill_broken(const struct scan_state *st, struct tp_scan *out)
 
 static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
 {
-    for (int f = 0; f < F_COUNT; f++)
+    for (int f = 0; f < F_COUNT; f++) {
+        if ((f == F_PSK_KE || f == F_PSK_DHE_KE) && !psk_given(st))
+            continue; /* nothing to offer without a key */
         TP_TRY(add_feature(out, feature_ids[f], st->feat[f].set ? st->feat[f].value : TP_TRI_UNKNOWN,
                            st->feat[f].set ? st->feat[f].detail : "not probed"));
+    }
     if (st->ver[V_TLS13].supported == TP_TRI_YES && st->ver[V_TLS12].supported != TP_TRI_YES)
         TP_TRY(add_feature(out, "signature_schemes", TP_TRI_UNKNOWN,
                            "TLS 1.3 sends CertificateVerify encrypted and TLS 1.2 is not "
@@ -1693,10 +1770,31 @@ static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
                        st->incomplete[0] ? st->incomplete : "every probe had a decisive answer");
 }
 
+/* Whether the server is PSK-only (scan_model.h, psk_only) and its hint. A
+ * TLS 1.3 acceptance counts as PSK when it carried our key's
+ * pre_shared_key: without a key offered, a PSK-only server refuses TLS
+ * 1.3 outright, and with one a server with certificates too may prefer
+ * the PSK, which then only TLS <= 1.2's suites can tell apart. */
+static tp_status fill_psk(const struct scan_state *st, struct tp_scan *out)
+{
+    size_t psk = 0, other = 0;
+    for (int i = V_SSL3; i <= V_TLS12; i++)
+        for (size_t k = 0; k < st->ver[i].n_found; k++)
+            *(suite_has((uint16_t)st->ver[i].found[k].code, TP_SF_PSK) ? &psk : &other) += 1;
+    const struct ver_state *v13 = &st->ver[V_TLS13];
+    if (v13->supported == TP_TRI_YES && v13->n_found > 0)
+        *(v13->probe.psk_accepted ? &psk : &other) += 1;
+    if (st->ver[V_SSL2].supported == TP_TRI_YES)
+        other++;
+    out->psk_only = other > 0 ? TP_TRI_NO : psk > 0 ? TP_TRI_YES : TP_TRI_UNKNOWN;
+    return st->has_psk_hint ? tp_set_str(&out->psk_identity_hint, st->psk_hint) : TP_OK;
+}
+
 static void init_state(struct scan_state *st, const struct tp_config *cfg, const char *sni)
 {
     memset(st, 0, sizeof *st);
     st->sni = sni;
+    st->cfg = cfg;
     st->parallel = cfg->parallel != 0 ? cfg->parallel : TP_DEFAULT_PARALLEL;
     /* An explicit --parallel is a hard cap; only the default may be raised
      * on a slow link (plan_parallel). */
@@ -1781,6 +1879,10 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         .connect_ms = cfg->connect_timeout_ms,
         .deadline = deadline,
         .starttls = {cfg->starttls, sni != NULL ? sni : cfg->host},
+        .psk_identity = (const uint8_t *)cfg->psk_identity,
+        .psk_identity_len = cfg->psk_identity != NULL ? strlen(cfg->psk_identity) : 0,
+        .psk_key = cfg->psk_identity != NULL ? cfg->psk_key : NULL,
+        .psk_key_len = cfg->psk_key_len,
     };
     struct scan_state *st = calloc(1, sizeof *st);
     if (st == NULL)
@@ -1804,6 +1906,8 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         status = fill_lists(st, out);
     if (status == TP_OK)
         status = fill_features(st, out);
+    if (status == TP_OK)
+        status = fill_psk(st, out);
     out->connections = r.connections;
     out->probes = r.probes;
     out->rtt_ms = r.rtt_ms;

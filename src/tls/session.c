@@ -104,13 +104,18 @@ static tp_status version_priority(const struct tp_config *cfg, char *out, size_t
 static tp_status make_priority(const struct tp_config *cfg, const char *restrict_to,
                                gnutls_priority_t *prio, tp_error *err)
 {
-    char buf[256];
-    const char *base = DEFAULT_PRIORITY;
+    char buf[320];
+    const char *base = buf;
     if (cfg->priority != NULL) {
-        base = cfg->priority;
-    } else if (cfg->tls_min != 0 || cfg->tls_max != 0) {
-        TP_TRY(version_priority(cfg, buf, sizeof buf, err));
-        base = buf;
+        base = cfg->priority; /* the user's offer, as given */
+    } else {
+        if (cfg->tls_min != 0 || cfg->tls_max != 0)
+            TP_TRY(version_priority(cfg, buf, sizeof buf, err));
+        else
+            snprintf(buf, sizeof buf, "%s", DEFAULT_PRIORITY);
+        /* With a PSK: its key exchanges too (psk_session.c). */
+        size_t used = strlen(buf);
+        snprintf(buf + used, sizeof buf - used, "%s", tls_psk_priority_suffix(cfg));
     }
     char *text = NULL;
     if (asprintf(&text, "%s%s", base, restrict_to != NULL ? restrict_to : "") < 0)
@@ -377,6 +382,7 @@ struct tls_run {
     gnutls_priority_t prio;
     gnutls_certificate_credentials_t cred;
     struct tls_client_cert client_cert;
+    gnutls_psk_client_credentials_t psk_cred; /* NULL without --psk-key */
     gnutls_session_t session;
     struct tls_chain chain;
     struct tls_transport t;
@@ -397,6 +403,15 @@ static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
         return tp_fail(err, TP_E_NOMEM, "cannot allocate TLS credentials");
     gnutls_certificate_set_retrieve_function2(run->cred, on_cert_request);
     TP_TRY(make_session(run->cfg, sni, run->prio, run->cred, &run->ctx, &run->session, err));
+    TP_TRY(tls_psk_credentials(run->cfg, &run->psk_cred, err));
+    if (run->psk_cred != NULL) {
+        /* Beside the certificate credentials: the server's choice of suite
+         * decides which one authenticates it. */
+        int rc = gnutls_credentials_set(run->session, GNUTLS_CRD_PSK, run->psk_cred);
+        if (rc < 0)
+            return tp_fail(err, TP_E_INTERNAL, "cannot configure the PSK: %s",
+                           gnutls_strerror(rc));
+    }
     tls_transport_attach(&run->t, run->session);
     if (run->resume != NULL && run->resume->in != NULL) {
         /* A stale or foreign state is not an error: the server then simply
@@ -473,6 +488,11 @@ static tp_status run_collect(struct tls_run *run, int rc)
 {
     struct tp_handshake *hs = &run->report->handshake;
     TP_TRY(run->ctx.cb_status);
+    TP_TRY(tls_psk_facts(run->session, run->cfg, hs));
+    unsigned n_peers = 0;
+    if (hs->psk.used == TP_TRI_YES &&
+        (gnutls_certificate_get_peers(run->session, &n_peers) == NULL || n_peers == 0))
+        return TP_OK; /* the PSK authenticated the server: no chain to verify */
     TP_TRY(report_chain(run->session, run->trust, run->anchors, run->cfg, rc >= 0, &run->chain,
                         run->report));
     if (!hs->completed)
@@ -492,6 +512,8 @@ static void run_finish(struct tls_run *run)
     if (run->cred != NULL)
         gnutls_certificate_free_credentials(run->cred);
     tls_client_cert_finish(&run->client_cert);
+    if (run->psk_cred != NULL)
+        gnutls_psk_free_client_credentials(run->psk_cred);
     if (run->prio != NULL)
         gnutls_priority_deinit(run->prio);
     if (run->trust != NULL)

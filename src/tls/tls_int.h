@@ -85,6 +85,21 @@ TP_MUST_CHECK tp_status tls_handshake_report_within(int fd, const struct tp_conf
                                                     const char *restrict_to,
                                                     struct tp_report *report, tp_error *err);
 
+/* ---- psk_session.c ---------------------------------------------------- */
+
+/* --psk-identity and --psk-key were both given. */
+bool tls_psk_configured(const struct tp_config *cfg);
+/* The key exchanges to append to a built-in priority ("" without a PSK). */
+const char *tls_psk_priority_suffix(const struct tp_config *cfg);
+/* PSK client credentials for cfg's key; *out stays NULL without one. */
+TP_MUST_CHECK tp_status tls_psk_credentials(const struct tp_config *cfg,
+                                            gnutls_psk_client_credentials_t *out,
+                                            tp_error *err);
+/* hs->psk from the session (offered, identity, hint; with a completed
+ * handshake whether the PSK was used and with which key exchange). */
+TP_MUST_CHECK tp_status tls_psk_facts(gnutls_session_t session, const struct tp_config *cfg,
+                                      struct tp_handshake *hs);
+
 /* ---- facts.c -------------------------------------------------------- */
 
 /* Fill the negotiated parameters of report->handshake from a session whose

@@ -58,6 +58,13 @@ static tp_status check_spec(const tp_ch_spec *s, tp_error *err)
     if (s->record_size_limit != 0 && s->record_size_limit < 64)
         return tp_fail(err, TP_E_USAGE, "ClientHello spec: record_size_limit %u < 64",
                        s->record_size_limit);
+    /* RFC 8446 Sec. 4.2.11: identity<1..2^16-1>, PskBinderEntry<32..255>
+     * (a binder is one Hash.length). */
+    if (s->psk_identity != NULL &&
+        (s->psk_identity_len == 0 || s->psk_identity_len > 0xff00 || s->psk_binder_len < 32 ||
+         s->psk_binder_len > 255))
+        return tp_fail(err, TP_E_USAGE, "ClientHello spec: PSK identity of %zu bytes, binder of %zu",
+                       s->psk_identity_len, s->psk_binder_len);
     return TP_OK;
 }
 
@@ -175,6 +182,39 @@ static tp_status ext_key_share(tp_writer *wr, const tp_ch_spec *s, tp_error *err
     return TP_OK;
 }
 
+/* The whole pre_shared_key extension's size: type, length, identities
+ * (length, identity length, identity, age) and binders (length, binder
+ * length, binder). */
+static size_t psk_ext_size(const tp_ch_spec *s)
+{
+    if (s->psk_identity == NULL)
+        return 0;
+    return 2 + 2 + 2 + 2 + s->psk_identity_len + 4 + 2 + 1 + s->psk_binder_len;
+}
+
+static void ext_pre_shared_key(tp_writer *wr, const tp_ch_spec *s, size_t msg_start,
+                               tp_ch_psk_layout *layout)
+{
+    tp_wr_u16(wr, TP_EXT_PRE_SHARED_KEY);
+    tp_wr_mark ext = tp_wr_begin_u16(wr);
+    tp_wr_mark ids = tp_wr_begin_u16(wr);
+    tp_wr_mark id = tp_wr_begin_u16(wr);
+    tp_wr_bytes(wr, s->psk_identity, s->psk_identity_len);
+    tp_wr_end(wr, id);
+    tp_wr_u32(wr, s->psk_ticket_age);
+    tp_wr_end(wr, ids);
+    if (layout != NULL)
+        layout->truncated_len = tp_wr_len(wr) - msg_start;
+    tp_wr_mark binders = tp_wr_begin_u16(wr);
+    tp_wr_mark binder = tp_wr_begin_u8(wr);
+    if (layout != NULL)
+        layout->binder_at = tp_wr_len(wr) - msg_start;
+    tp_wr_zeros(wr, s->psk_binder_len);
+    tp_wr_end(wr, binder);
+    tp_wr_end(wr, binders);
+    tp_wr_end(wr, ext);
+}
+
 static bool wants_extensions(const tp_ch_spec *s)
 {
     return s->sni != NULL || s->n_groups > 0 || s->n_ec_point_formats > 0 || s->n_sigalgs > 0 ||
@@ -182,7 +222,7 @@ static bool wants_extensions(const tp_ch_spec *s)
            s->renegotiation_info || s->extended_master_secret || s->encrypt_then_mac ||
            s->session_ticket || s->status_request || s->n_alpn > 0 ||
            s->max_fragment_length != 0 || s->record_size_limit != 0 || s->n_extra > 0 ||
-           s->padding;
+           s->padding || s->psk_identity != NULL;
 }
 
 /* RFC 7685 Sec. 4 and the F5 workaround it was made for: a ClientHello
@@ -202,9 +242,9 @@ static void ext_padding(tp_writer *wr, size_t msg_len)
 
 /* The order is the one of RFC 8448 Sec. 3 for the extensions it has, so
  * that its ClientHello can be rebuilt byte for byte; the raw extras and the
- * padding come last. */
+ * padding come last, then pre_shared_key, which must be last. */
 static tp_status write_extensions(const tp_ch_spec *s, tp_writer *wr, size_t msg_start,
-                                  tp_error *err)
+                                  tp_ch_psk_layout *layout, tp_error *err)
 {
     tp_wr_mark exts = tp_wr_begin_u16(wr);
     if (s->sni != NULL)
@@ -252,13 +292,18 @@ static tp_status write_extensions(const tp_ch_spec *s, tp_writer *wr, size_t msg
         tp_wr_bytes(wr, s->extra[i].data, s->extra[i].len);
         tp_wr_end(wr, e);
     }
+    /* The padding counts the pre_shared_key that follows it: RFC 7685
+     * pads the whole message. */
     if (s->padding)
-        ext_padding(wr, tp_wr_len(wr) - msg_start);
+        ext_padding(wr, tp_wr_len(wr) - msg_start + psk_ext_size(s));
+    if (s->psk_identity != NULL)
+        ext_pre_shared_key(wr, s, msg_start, layout);
     tp_wr_end(wr, exts);
     return TP_OK;
 }
 
-tp_status tp_ch_build_message(const tp_ch_spec *s, tp_writer *wr, tp_error *err)
+static tp_status build_message(const tp_ch_spec *s, tp_writer *wr, tp_ch_psk_layout *layout,
+                               tp_error *err)
 {
     TP_TRY(check_spec(s, err));
     if (s->no_extensions && wants_extensions(s))
@@ -281,9 +326,22 @@ tp_status tp_ch_build_message(const tp_ch_spec *s, tp_writer *wr, tp_error *err)
         tp_wr_u8(wr, 0);
     tp_wr_end(wr, comp);
     if (wants_extensions(s))
-        TP_TRY(write_extensions(s, wr, msg_start, err));
+        TP_TRY(write_extensions(s, wr, msg_start, layout, err));
     tp_wr_end(wr, body);
     return tp_wr_status(wr);
+}
+
+tp_status tp_ch_build_message(const tp_ch_spec *s, tp_writer *wr, tp_error *err)
+{
+    return build_message(s, wr, NULL, err);
+}
+
+tp_status tp_ch_build_message_psk(const tp_ch_spec *s, tp_writer *wr, tp_ch_psk_layout *layout,
+                                  tp_error *err)
+{
+    if (s->psk_identity == NULL)
+        return tp_fail(err, TP_E_USAGE, "ClientHello spec: no PSK identity");
+    return build_message(s, wr, layout, err);
 }
 
 tp_status tp_ch_build(const tp_ch_spec *s, tp_writer *wr, tp_error *err)

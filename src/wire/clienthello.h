@@ -16,7 +16,16 @@
  * padding (RFC 7685), encrypt_then_mac (RFC 7366), extended_master_secret
  * (RFC 7627), record_size_limit (RFC 8449), session_ticket (RFC 5077),
  * supported_versions (RFC 8446 Sec. 4.2.1), psk_key_exchange_modes (RFC 8446
- * Sec. 4.2.9), key_share (RFC 8446 Sec. 4.2.8), renegotiation_info (RFC 5746).
+ * Sec. 4.2.9), key_share (RFC 8446 Sec. 4.2.8), renegotiation_info (RFC 5746),
+ * pre_shared_key (RFC 8446 Sec. 4.2.11, built only):
+ *     struct { opaque identity<1..2^16-1>; uint32 obfuscated_ticket_age; } PskIdentity;
+ *     opaque PskBinderEntry<32..255>;
+ *     struct { PskIdentity identities<7..2^16-1>;
+ *              PskBinderEntry binders<33..2^16-1>; } OfferedPsks;
+ * always the last extension ("MUST be the last extension in the
+ * ClientHello"), its binder zero-filled: the binder is an HMAC over the
+ * hello up to the binders (tp_ch_psk_layout says where), which the caller
+ * computes and writes in (src/tls/psk.h), keeping this file pure.
  *
  * SSL 2.0 CLIENT-HELLO (draft-hickman-netscape-ssl-00; also the "version 2
  * compatible" hello of RFC 5246 App. E.2):
@@ -95,12 +104,30 @@ typedef struct tp_ch_spec {
     const tp_ch_raw_ext *extra;       /* appended after the above */
     size_t n_extra;
     bool padding;                     /* RFC 7685 padding around 256..511 */
+    const uint8_t *psk_identity;      /* pre_shared_key with one identity; NULL omits */
+    size_t psk_identity_len;          /* 1..2^16-1 */
+    uint32_t psk_ticket_age;          /* obfuscated_ticket_age: 0 for an external PSK */
+    size_t psk_binder_len;            /* the PSK's Hash.length, 32..255 */
     size_t max_record_fragment;       /* split into records of this size; 0: 2^14 */
 } tp_ch_spec;
 
 /* Append the ClientHello handshake message (header and body) to wr. */
 TP_MUST_CHECK tp_status tp_ch_build_message(const tp_ch_spec *spec, tp_writer *wr,
                                             tp_error *err);
+/* Where the pre_shared_key binder sits in a message just built, as offsets
+ * from the message's first byte (its handshake header): the binder is
+ * computed over message[0..truncated_len) (RFC 8446 Sec. 4.2.11.2: "up to
+ * and including the PreSharedKeyExtension.identities field") and written
+ * at message[binder_at..binder_at + psk_binder_len). */
+typedef struct tp_ch_psk_layout {
+    size_t truncated_len;
+    size_t binder_at;
+} tp_ch_psk_layout;
+
+/* tp_ch_build_message(), reporting the binder's place (spec->psk_identity
+ * must be set). */
+TP_MUST_CHECK tp_status tp_ch_build_message_psk(const tp_ch_spec *spec, tp_writer *wr,
+                                                tp_ch_psk_layout *layout, tp_error *err);
 /* Append the ClientHello in one or more handshake records to wr. */
 TP_MUST_CHECK tp_status tp_ch_build(const tp_ch_spec *spec, tp_writer *wr, tp_error *err);
 

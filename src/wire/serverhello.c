@@ -124,6 +124,12 @@ static tp_status parse_one(const tp_ext_view *e, tp_server_hello *sh, tp_error *
         TP_TRY(tp_rd_sub_u8(&rd, "ec_point_formats", 1, 0xff, &v));
         sh->has_ec_point_formats = true;
         return tp_rd_expect_end(&rd, "ec_point_formats extension");
+    case TP_EXT_PRE_SHARED_KEY:
+        /* RFC 8446 Sec. 4.2.11: in a ServerHello "uint16 selected_identity",
+         * the index of the PSK the server accepted. */
+        TP_TRY(tp_rd_u16(&rd, "pre_shared_key selected_identity", &sh->psk_selected_identity));
+        sh->has_pre_shared_key = true;
+        return tp_rd_expect_end(&rd, "pre_shared_key extension");
     case TP_EXT_ALPN:
         return parse_alpn(&rd, sh);
     case TP_EXT_MAX_FRAGMENT_LENGTH:

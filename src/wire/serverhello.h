@@ -51,6 +51,8 @@ typedef struct tp_server_hello {
     const uint8_t *key_share;     /* server share key_exchange; NULL in an HRR */
     size_t key_share_len;
     bool has_cookie;              /* HRR cookie (RFC 8446 Sec. 4.2.2) */
+    bool has_pre_shared_key;      /* the server accepted an offered PSK */
+    uint16_t psk_selected_identity; /* its index in our identities (RFC 8446 Sec. 4.2.11) */
     bool has_renegotiation_info;
     const uint8_t *renegotiated_connection;
     size_t renegotiated_connection_len;

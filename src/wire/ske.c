@@ -21,7 +21,7 @@ tp_ske_kx tp_ske_kx_from_suite_kx(const char *kx)
     else if (strncmp(kx, "RSA_EXPORT", 10) == 0)
         out.params = TP_SKE_RSA;
     out.anonymous = strstr(kx, "_anon") != NULL;
-    out.psk_hint = strstr(kx, "_PSK") != NULL;
+    out.psk_hint = strcmp(kx, "PSK") == 0 || strstr(kx, "_PSK") != NULL;
     return out;
 }
 
@@ -111,6 +111,9 @@ tp_status tp_ske_parse(const uint8_t *body, size_t len, tp_ske_kx kx, uint16_t v
     if (kx.psk_hint) {
         tp_reader hint;
         TP_TRY(tp_rd_sub_u16(&rd, "psk_identity_hint", 0, 0xffff, &hint));
+        out->has_psk_hint = true;
+        out->psk_hint = hint.base;
+        out->psk_hint_len = hint.len;
     }
     switch (kx.params) {
     case TP_SKE_ECDHE:
@@ -121,6 +124,12 @@ tp_status tp_ske_parse(const uint8_t *body, size_t len, tp_ske_kx kx, uint16_t v
         break;
     case TP_SKE_RSA:
         TP_TRY(parse_rsa(&rd, out));
+        break;
+    case TP_SKE_NONE:
+        /* PSK and RSA_PSK: the hint was all there is. */
+        if (!kx.psk_hint)
+            return tp_fail(err, TP_E_UNSUPPORTED,
+                           "no ServerKeyExchange layout for this key exchange");
         break;
     default:
         return tp_fail(err, TP_E_UNSUPPORTED, "no ServerKeyExchange layout for this key exchange");

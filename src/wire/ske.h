@@ -10,9 +10,12 @@
  *              opaque dh_Ys<1..2^16-1>; } ServerDHParams;
  * RSA_EXPORT (RFC 2246 Sec. 7.4.3):
  *     struct { opaque rsa_modulus<1..2^16-1>; opaque rsa_exponent<1..2^16-1>; } ServerRSAParams;
- * PSK variants (RFC 4279 Sec. 3, RFC 5489 Sec. 2) put
+ * PSK variants (RFC 4279 Sec. 2-4, RFC 5489 Sec. 2) put
  *     opaque psk_identity_hint<0..2^16-1>;
- * before the params and carry no signature.
+ * before the params and carry no signature: DHE_PSK and ECDHE_PSK add the
+ * ServerDHParams / ServerECDHParams after it, plain PSK and RSA_PSK send
+ * the hint alone (RFC 4279 Sec. 2: "struct { select (KeyExchangeAlgorithm)
+ * { case psk: opaque psk_identity_hint<0..2^16-1>; }; } ServerKeyExchange").
  * Then, unless anonymous or PSK, digitally-signed params: in TLS 1.2
  * (RFC 5246 Sec. 4.7) SignatureAndHashAlgorithm algorithm + opaque
  * signature<0..2^16-1>; before TLS 1.2 only the opaque signature.
@@ -30,7 +33,7 @@
 #include "util/err.h"
 
 typedef enum tp_ske_params {
-    TP_SKE_NONE = 0, /* the suite's key exchange sends no ServerKeyExchange we parse */
+    TP_SKE_NONE = 0, /* no parameters: nothing to parse, or (PSK, RSA_PSK) the hint alone */
     TP_SKE_ECDHE,
     TP_SKE_DHE,
     TP_SKE_RSA,      /* RSA_EXPORT temporary key */
@@ -43,12 +46,19 @@ typedef struct tp_ske_kx {
 } tp_ske_kx;
 
 /* Map the registry's kx column ("ECDHE", "DHE_EXPORT", "DH_anon",
- * "ECDHE_PSK", "RSA_EXPORT", ...) to what to parse; params is TP_SKE_NONE
- * for key exchanges without a parsable ServerKeyExchange. */
+ * "ECDHE_PSK", "PSK", "RSA_PSK", "RSA_EXPORT", ...) to what to parse;
+ * params is TP_SKE_NONE for key exchanges without parameters, and then
+ * only a PSK one (psk_hint) has a parsable ServerKeyExchange. */
 tp_ske_kx tp_ske_kx_from_suite_kx(const char *kx);
 
 typedef struct tp_ske {
     tp_ske_params params;
+    /* PSK key exchanges: the identity hint, possibly empty (RFC 4279 Sec.
+     * 5.2: "If no hint is provided ... the ServerKeyExchange message MAY
+     * be omitted" or carry an empty one). Not terminated. */
+    bool has_psk_hint;
+    const uint8_t *psk_hint;
+    size_t psk_hint_len;
     /* ECDHE */
     uint8_t curve_type;        /* 3: named_curve */
     uint16_t group;

@@ -170,6 +170,18 @@ void tp_wr_put_u16_at(tp_writer *wr, size_t pos, uint16_t v)
     wr->buf[pos + 1] = (uint8_t)v;
 }
 
+void tp_wr_put_bytes_at(tp_writer *wr, size_t pos, const uint8_t *p, size_t n)
+{
+    if (wr->status != TP_OK)
+        return;
+    if (n > wr->len || pos > wr->len - n) {
+        fail(wr, TP_E_INTERNAL, "tp_wr_put_bytes_at() outside the buffer", pos);
+        return;
+    }
+    if (n > 0)
+        memcpy(wr->buf + pos, p, n);
+}
+
 tp_status tp_wr_status(const tp_writer *wr)
 {
     if (wr->status != TP_OK)

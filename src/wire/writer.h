@@ -66,6 +66,9 @@ void tp_wr_end(tp_writer *wr, tp_wr_mark mark);
 /* Overwrite a 16-bit value already written at pos (e.g. the length of an
  * SSLv2 record header, which is not a TLS vector). */
 void tp_wr_put_u16_at(tp_writer *wr, size_t pos, uint16_t v);
+/* Overwrite n bytes already written at pos (e.g. a PSK binder computed
+ * over the message around it). */
+void tp_wr_put_bytes_at(tp_writer *wr, size_t pos, const uint8_t *p, size_t n);
 
 /* TP_OK, or the first failure. A vector begun but not ended is a failure
  * (TP_E_INTERNAL): the caller forgot a tp_wr_end(). */

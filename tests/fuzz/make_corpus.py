@@ -24,6 +24,22 @@ RFC8448_SH = bytes.fromhex(
     "0303a6af06a4121860dc5e6e60249cd34c95930c8ac5cb1434dac155772ed3e2692800130100002e0033"
     "0024001d0020c9828876112095fe66762bdbf7c672e156d6cc253b833df1dd69b1b04e751f0f002b00020304")
 
+# RFC 8448 Sec. 4 "Resumed 0-RTT Handshake": the ClientHello message with
+# its pre_shared_key (one ticket identity and its binder).
+RFC8448_PSK_CH = (
+    "010001fc03031bc3ceb6bbe39cff938355b5a50adb6db21b7a6af649d7b4bc419d7876487d9500000613011303"
+    "1302010001cd0000000b0009000006736572766572ff01000100000a00140012001d0017001800190100010101"
+    "0201030104003300260024001d0020e4ffb68ac05f8d96c99da26698346c6be16482badddafe051a66b4f18d66"
+    "8f0b002a0000002b0003020304000d0020001e0403050306030203080408050806040105010601020104020502"
+    "06020202002d00020101001c000240010015005700000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000002900dd00b800b22c035d829359ee5ff7af4ec900000000262a6494"
+    "dc486d2c8a34cb33fa90bf1b0070ad3c498883c9367c09a2be785abc55cd226097a3a982117283f82a03a143ef"
+    "d3ff5dd36d64e861be7fd61d2827db279cce145077d454a3664d4e6da4d29ee03725a6a4dafcd0fc67d2aea705"
+    "29513e3da2677fa5906c5b3f7d8f92f228bda40dda721470f9fbf297b5aea617646fac5c03272e970727c621a7"
+    "9141ef5f7de6505e5bfbc388e93343694093934ae4d357fad6aacb0021203add4fb2d8fdf822a0ca3cf7678ef5"
+    "e88dae990141c5924d57bb6fa31b9e5f9d")
+
 # kx of the suites the captures negotiate: params bits of fuzz_ske's selector.
 SKE_PARAMS = {0xc02f: 1, 0xc013: 1, 0x009e: 2, 0x0033: 2}
 
@@ -82,10 +98,28 @@ def built_seeds():
     write("ske", "dh-anon", bytes([2 | 4]) + vec(2, b"\x00\xff" + bytes(63)) + vec(2, b"\x02")
           + vec(2, b"\x09"))
     write("ske", "ecdhe-psk", bytes([1 | 8]) + vec(2, b"id") + b"\x03\x00\x1d" + vec(1, bytes(32)))
+    # Plain PSK / RSA_PSK (RFC 4279 Sec. 2, 4): the identity hint alone.
+    write("ske", "psk-hint", bytes([0 | 8 | 16]) + vec(2, b"myhint"))
+    write("ske", "psk-empty-hint", bytes([0 | 8]) + vec(2, b""))
+    # DHE_PSK (RFC 4279 Sec. 3): hint, then ServerDHParams, no signature.
+    write("ske", "dhe-psk", bytes([2 | 8 | 16]) + vec(2, b"hi") + vec(2, b"\xfb" + bytes(31))
+          + vec(2, b"\x02") + vec(2, b"\x05"))
     write("ske", "rsa-export", bytes([3]) + vec(2, b"\xc1" + bytes(63)) + vec(2, b"\x01\x00\x01")
           + vec(2, b"\xab\xcd"))
     write("client_hello", "rfc8448", RFC8448_CH)
+    # RFC 8448 Sec. 4: the resumed ClientHello, pre_shared_key last (body only).
+    write("client_hello", "rfc8448-psk", bytes.fromhex(RFC8448_PSK_CH)[4:])
     write("server_hello", "rfc8448", RFC8448_SH)
+    # RFC 8448 Sec. 4 ServerHello: pre_shared_key selected_identity 0 with a
+    # key_share (psk_dhe_ke), and the same without the share (psk_ke).
+    sh_psk = bytes.fromhex(
+        "03033ccfd2dec890222763472ae8136777c9d7358777bb66e91ea5122495f559ea2d00130100003400"
+        "290002000000330024001d0020121761ee42c333e1b9e77b60dd57c2053cd94512ab47f115e86eff50"
+        "942cea31002b00020304")
+    write("server_hello", "rfc8448-psk-dhe", sh_psk)
+    write("server_hello", "psk-ke", bytes.fromhex(
+        "03033ccfd2dec890222763472ae8136777c9d7358777bb66e91ea5122495f559ea2d00130100000c00"
+        "2900020000002b00020304"))
 
 
 def capture_seeds():

@@ -268,7 +268,9 @@ class ServerFactory:
                host="127.0.0.1"):
         """gnutls-serv in echo mode. It can only bind the wildcard address,
         so it runs under the bind_loopback shim (127.0.0.1 and ::1 only).
-        It requests no client certificate unless extra says otherwise."""
+        It requests no client certificate unless extra says otherwise.
+        cert=None: no certificate at all (a PSK-only server, --pskpasswd in
+        extra)."""
         exe = require_tool("gnutls-serv")
         shim = os.environ.get("TP_BIND_LOOPBACK")
         if not shim or not os.path.exists(shim):
@@ -276,8 +278,9 @@ class ServerFactory:
                         "gnutls-serv would listen on every interface")
 
         def argv(port, workdir):
-            a = [exe, "--port", str(port), "--echo", "--x509certfile", str(self.pki / cert),
-                 "--x509keyfile", str(self.pki / key)]
+            a = [exe, "--port", str(port), "--echo"]
+            if cert:
+                a += ["--x509certfile", str(self.pki / cert), "--x509keyfile", str(self.pki / key)]
             if "--require-client-cert" not in extra and "-r" not in extra:
                 a.append("--disable-client-cert")
             if priority:
@@ -289,16 +292,20 @@ class ServerFactory:
     def openssl(self, cert="leaf.pem", key="leaf.key", chain="inter.pem", extra=(),
                 host="127.0.0.1"):
         """openssl s_server in -www mode (it never reads stdin, which would end
-        the server at EOF). chain=None sends the leaf alone."""
+        the server at EOF). chain=None sends the leaf alone; cert=None sends
+        no certificate (-nocert: a PSK-only server, -psk in extra)."""
         exe = require_tool("openssl")
 
         def argv(port, workdir):
             accept = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-            a = [exe, "s_server", "-accept", accept, "-www", "-cert", str(self.pki / cert),
-                 "-key", str(self.pki / key)]
+            a = [exe, "s_server", "-accept", accept, "-www"]
+            if cert:
+                a += ["-cert", str(self.pki / cert), "-key", str(self.pki / key)]
+            else:
+                a.append("-nocert")
             if ":" in host:
                 a.append("-6")
-            if chain:
+            if chain and cert:
                 a += ["-cert_chain", str(self.pki / chain)]
             return a + list(extra)
 
@@ -664,6 +671,32 @@ def mosquitto(servers, pki):
             return [exe, "-c", str(workdir / "mosquitto.conf")]
 
         return servers._start("mosquitto", argv)
+
+    return start
+
+
+@pytest.fixture
+def mosquitto_psk(servers):
+    """mosquitto_psk(identities, hint) starts a broker whose TLS listener on
+    127.0.0.1 has no certificate, only pre-shared keys (RFC 4279 / RFC 7925
+    devices): `psk_file` lines `identity:hexkey` from the identities dict,
+    `psk_hint` as given, the identity taken as the MQTT username. mosquitto
+    does its TLS with OpenSSL."""
+    exe = require_tool("mosquitto")
+
+    def start(identities, hint):
+        def argv(port, workdir):
+            psk_file = workdir / "psk.txt"
+            psk_file.write_text("".join(f"{i}:{k}\n" for i, k in identities.items()))
+            conf = (f"per_listener_settings false\nallow_anonymous true\npersistence false\n"
+                    f"user {getpass.getuser()}\n"
+                    f"log_dest stderr\npsk_file {psk_file}\n"
+                    f"listener {port} 127.0.0.1\npsk_hint {hint}\n"
+                    f"use_identity_as_username true\n")
+            (workdir / "mosquitto.conf").write_text(conf)
+            return [exe, "-c", str(workdir / "mosquitto.conf")]
+
+        return servers._start("mosquitto-psk", argv)
 
     return start
 

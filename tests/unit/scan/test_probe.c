@@ -13,6 +13,7 @@
 #include "scan/probe.h"
 #include "wire/clienthello.h"
 #include "wire/record.h"
+#include "tls/psk.h"
 #include "wire/registry.h"
 #include "util/banned.h"
 
@@ -360,6 +361,56 @@ static void test_build_ssl2(void **state)
     tp_wr_finish(&wr);
 }
 
+/* A TLS 1.3 probe with a PSK: pre_shared_key last, its binder the one
+ * tls_psk_binder() computes over the hello up to the binders, over
+ * SHA-256 unless only SHA-384 suites are offered; the modes as asked. */
+static void check_psk_probe(const uint16_t *suites, size_t n, size_t want_hash_len,
+                            enum tls_psk_hash hash)
+{
+    static const uint8_t key[] = {0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18};
+    struct probe_spec spec;
+    probe_spec_defaults(&spec, TP_VER_TLS13, "example.org");
+    memcpy(spec.suites, suites, n * sizeof suites[0]);
+    spec.n_suites = n;
+    spec.psk_identity = (const uint8_t *)"dev1";
+    spec.psk_identity_len = 4;
+    spec.psk_key = key;
+    spec.psk_key_len = sizeof key;
+    spec.psk_dhe_ke = true;
+    tp_error err = {0};
+    tp_writer wr;
+    tp_wr_init(&wr, 0, &err);
+    assert_int_equal(probe_build(&spec, rnd, &wr, &err), TP_OK);
+    const uint8_t *rec = tp_wr_data(&wr);
+    size_t rec_len = tp_wr_len(&wr);
+    assert_true(rec_len > 5 + 4);
+    const uint8_t *msg = rec + 5;
+    size_t len = rec_len - 5;
+    assert_int_equal((size_t)(rec[3] << 8 | rec[4]), len);
+    tp_client_hello ch;
+    assert_int_equal(tp_ch_parse(msg + 4, len - 4, &ch, &err), TP_OK);
+    assert_int_equal(ch.exts.ext[ch.exts.n - 1].type, TP_EXT_PRE_SHARED_KEY);
+    assert_int_equal(ch.n_psk_modes, 1);
+    assert_int_equal(ch.psk_modes[0], PROBE_PSK_DHE_KE);
+    assert_int_equal(msg[len - want_hash_len - 1], want_hash_len);
+    uint8_t binder[TLS_PSK_MAX_BINDER];
+    size_t truncated = len - want_hash_len - 3;
+    assert_int_equal(tls_psk_binder(hash, TLS_PSK_EXTERNAL, key, sizeof key, msg, truncated,
+                                    binder, &err),
+                     TP_OK);
+    assert_memory_equal(msg + len - want_hash_len, binder, want_hash_len);
+    tp_wr_finish(&wr);
+}
+
+static void test_psk_probe_binder(void **state)
+{
+    (void)state;
+    static const uint16_t mixed[] = {0x1302, 0x1301, 0x1303};
+    static const uint16_t sha384_only[] = {0x1302};
+    check_psk_probe(mixed, 3, 32, TLS_PSK_SHA256);
+    check_psk_probe(sha384_only, 1, 48, TLS_PSK_SHA384);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_half_closed_flight),
         cmocka_unit_test(test_build_tls),
         cmocka_unit_test(test_build_ssl2),
+        cmocka_unit_test(test_psk_probe_binder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,76 @@ static void build(const tp_ch_spec *spec, tp_writer *wr)
         fail_msg("build: %s", err.msg);
 }
 
+/* RFC 8448 Sec. 4: the ticket the resumed ClientHello offers as its PSK
+ * identity (obfuscated_ticket_age 0xfad6aacb, one 32-byte binder). */
+static const uint8_t rfc8448_ticket[] = {
+    0x2c, 0x03, 0x5d, 0x82, 0x93, 0x59, 0xee, 0x5f, 0xf7, 0xaf, 0x4e, 0xc9, 0x00, 0x00, 0x00,
+    0x00, 0x26, 0x2a, 0x64, 0x94, 0xdc, 0x48, 0x6d, 0x2c, 0x8a, 0x34, 0xcb, 0x33, 0xfa, 0x90,
+    0xbf, 0x1b, 0x00, 0x70, 0xad, 0x3c, 0x49, 0x88, 0x83, 0xc9, 0x36, 0x7c, 0x09, 0xa2, 0xbe,
+    0x78, 0x5a, 0xbc, 0x55, 0xcd, 0x22, 0x60, 0x97, 0xa3, 0xa9, 0x82, 0x11, 0x72, 0x83, 0xf8,
+    0x2a, 0x03, 0xa1, 0x43, 0xef, 0xd3, 0xff, 0x5d, 0xd3, 0x6d, 0x64, 0xe8, 0x61, 0xbe, 0x7f,
+    0xd6, 0x1d, 0x28, 0x27, 0xdb, 0x27, 0x9c, 0xce, 0x14, 0x50, 0x77, 0xd4, 0x54, 0xa3, 0x66,
+    0x4d, 0x4e, 0x6d, 0xa4, 0xd2, 0x9e, 0xe0, 0x37, 0x25, 0xa6, 0xa4, 0xda, 0xfc, 0xd0, 0xfc,
+    0x67, 0xd2, 0xae, 0xa7, 0x05, 0x29, 0x51, 0x3e, 0x3d, 0xa2, 0x67, 0x7f, 0xa5, 0x90, 0x6c,
+    0x5b, 0x3f, 0x7d, 0x8f, 0x92, 0xf2, 0x28, 0xbd, 0xa4, 0x0d, 0xda, 0x72, 0x14, 0x70, 0xf9,
+    0xfb, 0xf2, 0x97, 0xb5, 0xae, 0xa6, 0x17, 0x64, 0x6f, 0xac, 0x5c, 0x03, 0x27, 0x2e, 0x97,
+    0x07, 0x27, 0xc6, 0x21, 0xa7, 0x91, 0x41, 0xef, 0x5f, 0x7d, 0xe6, 0x50, 0x5e, 0x5b, 0xfb,
+    0xc3, 0x88, 0xe9, 0x33, 0x43, 0x69, 0x40, 0x93, 0x93, 0x4a, 0xe4, 0xd3, 0x57
+};
+
+/* pre_shared_key (RFC 8446 Sec. 4.2.11) is the last extension, laid out as
+ * RFC 8448 Sec. 4 lays out the same identity and age, with a zero binder
+ * of the hash's length where tp_ch_psk_layout says; the parser accepts it. */
+static void test_pre_shared_key_last_with_binder_slot(void **state)
+{
+    (void)state;
+    tp_ch_spec spec = rfc8448_spec();
+    spec.padding = true;
+    spec.psk_identity = rfc8448_ticket;
+    spec.psk_identity_len = sizeof rfc8448_ticket;
+    spec.psk_ticket_age = 0xfad6aacb;
+    spec.psk_binder_len = 32;
+    tp_error err = {0};
+    tp_writer wr;
+    tp_ch_psk_layout at = {0};
+    tp_wr_init(&wr, 0, &err);
+    assert_int_equal(tp_ch_build_message_psk(&spec, &wr, &at, &err), TP_OK);
+    const uint8_t *m = tp_wr_data(&wr);
+    size_t len = tp_wr_len(&wr);
+    /* binders<33..2^16-1>: 0x0021, then PskBinderEntry 0x20 and 32 bytes. */
+    assert_int_equal(at.binder_at, len - 32);
+    assert_int_equal(at.truncated_len, len - 35);
+    assert_int_equal(m[at.truncated_len], 0x00);
+    assert_int_equal(m[at.truncated_len + 1], 0x21);
+    assert_int_equal(m[at.truncated_len + 2], 0x20);
+    for (size_t i = at.binder_at; i < len; i++)
+        assert_int_equal(m[i], 0);
+    /* The truncated hello ends exactly as RFC 8448's does. */
+    static const uint8_t head[] = {0x00, 0x29, 0x00, 0xdd, 0x00, 0xb8, 0x00, 0xb2};
+    size_t ext_at = at.truncated_len - 4 - sizeof rfc8448_ticket - sizeof head;
+    assert_memory_equal(m + ext_at, head, sizeof head);
+    assert_memory_equal(m + ext_at + sizeof head, rfc8448_ticket, sizeof rfc8448_ticket);
+    assert_memory_equal(m + at.truncated_len - 4, ((const uint8_t[]){0xfa, 0xd6, 0xaa, 0xcb}), 4);
+    /* Padding counted the extension after it: no length in 256..511. */
+    assert_true(len < 256 || len > 511);
+    tp_client_hello ch;
+    assert_int_equal(tp_ch_parse(m + 4, len - 4, &ch, &err), TP_OK);
+    assert_int_equal(ch.exts.ext[ch.exts.n - 1].type, TP_EXT_PRE_SHARED_KEY);
+    tp_wr_finish(&wr);
+
+    /* A binder outside PskBinderEntry<32..255>, an empty identity. */
+    spec.psk_binder_len = 31;
+    tp_wr_init(&wr, 0, &err);
+    assert_int_equal(tp_ch_build_message_psk(&spec, &wr, &at, &err), TP_E_USAGE);
+    tp_wr_finish(&wr);
+    spec.psk_binder_len = 48;
+    spec.psk_identity_len = 0;
+    tp_error_clear(&err);
+    tp_wr_init(&wr, 0, &err);
+    assert_int_equal(tp_ch_build_message_psk(&spec, &wr, &at, &err), TP_E_USAGE);
+    tp_wr_finish(&wr);
+}
+
 static void test_rfc8448_rebuilt_byte_for_byte(void **state)
 {
     (void)state;
@@ -556,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_full_mutations),
         cmocka_unit_test(test_semantic_errors),
         cmocka_unit_test(test_ssl2_round_trip_and_mutations),
+        cmocka_unit_test(test_pre_shared_key_last_with_binder_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,6 +237,35 @@ static void test_downgrade_and_hrr_random(void **state)
     assert_false(sh.is_hrr);
 }
 
+/* RFC 8446 Sec. 4.2.11: a ServerHello accepting a PSK carries
+ * pre_shared_key { uint16 selected_identity }; RFC 8448 Sec. 4's does so
+ * beside a key_share (psk_dhe_ke). */
+static void test_pre_shared_key(void **state)
+{
+    (void)state;
+    static const uint8_t sh[] = {
+        0x03, 0x03, 0x3c, 0xcf, 0xd2, 0xde, 0xc8, 0x90, 0x22, 0x27, 0x63, 0x47, 0x2a, 0xe8,
+        0x13, 0x67, 0x77, 0xc9, 0xd7, 0x35, 0x87, 0x77, 0xbb, 0x66, 0xe9, 0x1e, 0xa5, 0x12,
+        0x24, 0x95, 0xf5, 0x59, 0xea, 0x2d, 0x00, 0x13, 0x01, 0x00, 0x00, 0x34, 0x00, 0x29,
+        0x00, 0x02, 0x00, 0x00, 0x00, 0x33, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20, 0x12, 0x17,
+        0x61, 0xee, 0x42, 0xc3, 0x33, 0xe1, 0xb9, 0xe7, 0x7b, 0x60, 0xdd, 0x57, 0xc2, 0x05,
+        0x3c, 0xd9, 0x45, 0x12, 0xab, 0x47, 0xf1, 0x15, 0xe8, 0x6e, 0xff, 0x50, 0x94, 0x2c,
+        0xea, 0x31, 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04,
+    };
+    tp_server_hello out;
+    tp_error err = {0};
+    assert_int_equal(tp_sh_parse(sh, sizeof sh, &out, &err), TP_OK);
+    assert_true(out.has_pre_shared_key);
+    assert_int_equal(out.psk_selected_identity, 0);
+    assert_true(out.has_key_share);
+    assert_int_equal(out.version, 0x0304);
+    /* selected_identity is exactly two bytes. */
+    uint8_t bad[sizeof sh];
+    memcpy(bad, sh, sizeof sh);
+    bad[43] = 0x01; /* pre_shared_key extension length 1 */
+    assert_int_not_equal(tp_sh_parse(bad, sizeof bad, &out, &err), TP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_captures),
         cmocka_unit_test(test_extension_rules),
         cmocka_unit_test(test_downgrade_and_hrr_random),
+        cmocka_unit_test(test_pre_shared_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

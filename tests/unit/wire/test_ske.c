@@ -39,6 +39,53 @@ static void test_kx_mapping(void **state)
     assert_int_equal(tp_ske_kx_from_suite_kx(tp_suite_by_code(0xc02f)->kx).params, TP_SKE_ECDHE);
 }
 
+/* RFC 4279 Sec. 2 (PSK) and Sec. 4 (RSA_PSK): the ServerKeyExchange is the
+ * hint alone; DHE_PSK (Sec. 3) adds ServerDHParams after it. */
+static void test_psk_hint(void **state)
+{
+    (void)state;
+    tp_error err = {0};
+    tp_ske s;
+    tp_ske_kx plain = tp_ske_kx_from_suite_kx("PSK");
+    assert_int_equal(plain.params, TP_SKE_NONE);
+    assert_true(plain.psk_hint);
+    assert_true(tp_ske_kx_from_suite_kx("RSA_PSK").psk_hint);
+    assert_false(tp_ske_kx_from_suite_kx("RSA").psk_hint);
+
+    static const uint8_t hint[] = {0, 6, 'm', 'y', 'h', 'i', 'n', 't'};
+    assert_int_equal(tp_ske_parse(hint, sizeof hint, plain, TP_VER_TLS12, &s, &err), TP_OK);
+    assert_true(s.has_psk_hint);
+    assert_int_equal(s.psk_hint_len, 6);
+    assert_memory_equal(s.psk_hint, "myhint", 6);
+    assert_false(s.has_signature);
+    /* An empty hint is allowed (psk_identity_hint<0..2^16-1>). */
+    static const uint8_t empty[] = {0, 0};
+    assert_int_equal(tp_ske_parse(empty, 2, plain, TP_VER_TLS12, &s, &err), TP_OK);
+    assert_true(s.has_psk_hint);
+    assert_int_equal(s.psk_hint_len, 0);
+    /* Trailing bytes, a hint longer than the message, or no length at all. */
+    static const uint8_t trailing[] = {0, 1, 'x', 0};
+    assert_int_equal(tp_ske_parse(trailing, sizeof trailing, plain, TP_VER_TLS12, &s, &err),
+                     TP_E_PARSE);
+    tp_error_clear(&err);
+    static const uint8_t overlong[] = {0, 9, 'x'};
+    assert_int_equal(tp_ske_parse(overlong, sizeof overlong, plain, TP_VER_TLS12, &s, &err),
+                     TP_E_PARSE);
+    tp_error_clear(&err);
+    assert_int_equal(tp_ske_parse(hint, 1, plain, TP_VER_TLS12, &s, &err), TP_E_PARSE);
+    tp_error_clear(&err);
+    /* DHE_PSK: hint, then p, g, Ys; no signature. */
+    static const uint8_t dhe_psk[] = {0, 2, 'h', 'i', 0, 1, 0xfb, 0, 1, 2, 0, 1, 5};
+    tp_ske_kx dk = tp_ske_kx_from_suite_kx("DHE_PSK");
+    assert_int_equal(tp_ske_parse(dhe_psk, sizeof dhe_psk, dk, TP_VER_TLS12, &s, &err), TP_OK);
+    assert_int_equal(s.psk_hint_len, 2);
+    assert_int_equal(s.dh_p_bits, 8);
+    /* Without a PSK kx, a parameterless exchange still has no layout. */
+    assert_int_equal(tp_ske_parse(hint, sizeof hint, tp_ske_kx_from_suite_kx("RSA"),
+                                  TP_VER_TLS12, &s, &err),
+                     TP_E_UNSUPPORTED);
+}
+
 static void test_bignum_bits(void **state)
 {
     (void)state;
@@ -150,6 +197,9 @@ static void test_built_variants(void **state)
                      TP_OK);
     assert_int_equal(s.group, 0x001d);
     assert_false(s.has_signature);
+    assert_true(s.has_psk_hint);
+    assert_int_equal(s.psk_hint_len, 3);
+    assert_memory_equal(s.psk_hint, "id!", 3);
     tp_wr_finish(&wr);
 
     /* RSA_EXPORT: 512-bit modulus, TLS 1.0 signature. */
@@ -188,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kx_mapping),
         cmocka_unit_test(test_bignum_bits),
+        cmocka_unit_test(test_psk_hint),
         cmocka_unit_test(test_captures),
         cmocka_unit_test(test_built_variants),
     };
