@@ -44,6 +44,29 @@ struct tp_failure {
                            * (--enum found the server's versions regardless) */
 };
 
+/* The optional parts of a ClientHello that a server may wrongly abort on
+ * (RFC 8446 Sec. 4.1.2 and 9.3, RFC 5246 Sec. 7.4.1.4: a server MUST
+ * ignore extensions it does not recognise). Bits of a mask; the order is
+ * the order a diagnosis tries them in (most often guilty first). */
+enum tp_offer_part {
+    TP_OFFER_STATUS_REQUEST = 1u << 0,     /* RFC 6066 Sec. 8 */
+    TP_OFFER_RECORD_SIZE_LIMIT = 1u << 1,  /* RFC 8449 */
+    TP_OFFER_SESSION_TICKET = 1u << 2,     /* RFC 5077 */
+    TP_OFFER_EXTENDED_MASTER_SECRET = 1u << 3, /* RFC 7627 */
+    TP_OFFER_ENCRYPT_THEN_MAC = 1u << 4,   /* RFC 7366 */
+    TP_OFFER_ALPN = 1u << 5,               /* RFC 7301 */
+    TP_OFFER_PADDING = 1u << 6,            /* RFC 7685 */
+    TP_OFFER_RENEGOTIATION_INFO = 1u << 7, /* RFC 5746 */
+    TP_OFFER_SUPPORTED_VERSIONS = 1u << 8, /* RFC 8446 Sec. 4.2.1: the TLS 1.3 offer */
+};
+#define TP_OFFER_COUNT 9u
+#define TP_OFFER_ALL ((1u << TP_OFFER_COUNT) - 1u)
+
+/* The extension's IANA name ("status_request") of one part bit, or NULL. */
+const char *tp_offer_part_name(uint32_t part);
+/* What a client that sends the part loses (for a finding's message). */
+const char *tp_offer_part_consequence(uint32_t part);
+
 struct tp_target {
     char *host;           /* host as given, without brackets */
     uint16_t port;
@@ -83,6 +106,9 @@ struct tp_handshake {
     enum tp_tri client_cert_requested;
     struct tp_strlist client_ca_names; /* acceptable CA DNs from CertificateRequest */
     uint64_t handshake_us;         /* ClientHello sent to handshake done */
+    /* Parts of the default offer the server aborted the handshake on
+     * (run/diagnose.c): the report was completed without them. 0: none. */
+    uint32_t intolerance;
 };
 
 struct tp_cert {
