@@ -47,12 +47,14 @@ struct tp_failure {
 /* The optional parts of a ClientHello that a server may wrongly abort on
  * (RFC 8446 Sec. 4.1.2 and 9.3, RFC 5246 Sec. 7.4.1.4: a server MUST
  * ignore extensions it does not recognise). Bits of a mask; the order is
- * the order a diagnosis tries them in (most often guilty first). */
+ * the order a diagnosis tries them in. */
 enum tp_offer_part {
-    TP_OFFER_STATUS_REQUEST = 1u << 0,     /* RFC 6066 Sec. 8 */
-    TP_OFFER_RECORD_SIZE_LIMIT = 1u << 1,  /* RFC 8449 */
-    TP_OFFER_SESSION_TICKET = 1u << 2,     /* RFC 5077 */
-    TP_OFFER_EXTENDED_MASTER_SECRET = 1u << 3, /* RFC 7627 */
+    /* First: GnuTLS 3.7 can leave status_request out only together with
+     * this one (GNUTLS_NO_EXTENSIONS), so this is cleared first. */
+    TP_OFFER_EXTENDED_MASTER_SECRET = 1u << 0, /* RFC 7627 */
+    TP_OFFER_STATUS_REQUEST = 1u << 1,     /* RFC 6066 Sec. 8 */
+    TP_OFFER_RECORD_SIZE_LIMIT = 1u << 2,  /* RFC 8449 */
+    TP_OFFER_SESSION_TICKET = 1u << 3,     /* RFC 5077 */
     TP_OFFER_ENCRYPT_THEN_MAC = 1u << 4,   /* RFC 7366 */
     TP_OFFER_ALPN = 1u << 5,               /* RFC 7301 */
     TP_OFFER_PADDING = 1u << 6,            /* RFC 7685 */

@@ -7,6 +7,7 @@
 #include "grade/grade.h"
 #include "net/starttls.h"
 #include "report/scan_model.h"
+#include "run/diagnose.h"
 #include "run/run.h"
 #include "run/run_int.h"
 #include "tls/tls.h"
@@ -90,8 +91,17 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     if (cfg->starttls != TP_STARTTLS_NONE)
         status = net_starttls(fd, cfg->starttls, sni != NULL ? sni : cfg->host, hs_deadline,
                               err);
+    struct tls_offer offer = {0};
     if (status == TP_OK)
-        status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
+        status = tls_handshake_report_offer(fd, cfg, sni, hs_deadline, &offer, report, err);
+    if (status == TP_E_TLS && offer.aborted) {
+        /* The server ended the handshake: find out why on fresh
+         * connections (the server may serve one at a time). */
+        struct diag_target target = {cfg, &addrs.items[which], sni, hs_deadline};
+        close(fd);
+        fd = -1;
+        status = run_diagnose_handshake(&target, offer.aborted, status, report, err);
+    }
     if (status == TP_OK) {
         stage = TP_STAGE_NONE;
         status = grade_handshake(report, cfg, tp_wall_seconds());

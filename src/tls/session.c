@@ -95,16 +95,59 @@ static tp_status version_priority(const struct tp_config *cfg, char *out, size_t
     return TP_OK;
 }
 
-static tp_status make_priority(const struct tp_config *cfg, gnutls_priority_t *prio,
-                               tp_error *err)
+/* Priority keywords that leave parts of the offer out (GnuTLS manual,
+ * "Priority strings"). */
+static const struct {
+    uint32_t part;
+    const char *keyword;
+} omit_keywords[] = {
+    {TP_OFFER_EXTENDED_MASTER_SECRET, ":%NO_SESSION_HASH"},
+    {TP_OFFER_ENCRYPT_THEN_MAC, ":%NO_ETM"},
+    {TP_OFFER_RENEGOTIATION_INFO, ":%DISABLE_SAFE_RENEGOTIATION"},
+    {TP_OFFER_SUPPORTED_VERSIONS, ":-VERS-TLS1.3"},
+};
+
+/* Whether cfg's version range holds both TLS 1.2 and TLS 1.3, so that the
+ * TLS 1.3 offer can be left out and TLS 1.2 still offered. */
+static bool range_has_12_and_13(const struct tp_config *cfg)
+{
+    return cfg->priority == NULL && (cfg->tls_max == 0 || cfg->tls_max >= TP_VER_TLS13) &&
+           (cfg->tls_min == 0 || cfg->tls_min <= TP_VER_TLS12);
+}
+
+uint32_t tls_offer_parts(const struct tp_config *cfg)
+{
+    uint32_t parts = TP_OFFER_EXTENDED_MASTER_SECRET | TP_OFFER_STATUS_REQUEST |
+                     TP_OFFER_SESSION_TICKET | TP_OFFER_ENCRYPT_THEN_MAC |
+                     TP_OFFER_RENEGOTIATION_INFO;
+    if (cfg->alpn != NULL && cfg->alpn[0] != '\0')
+        parts |= TP_OFFER_ALPN;
+    if (range_has_12_and_13(cfg))
+        parts |= TP_OFFER_SUPPORTED_VERSIONS;
+    return parts;
+}
+
+static tp_status make_priority(const struct tp_config *cfg, uint32_t omit,
+                               gnutls_priority_t *prio, tp_error *err)
 {
     char buf[256];
+    char full[512];
     const char *text = DEFAULT_PRIORITY;
     if (cfg->priority != NULL) {
         text = cfg->priority;
     } else if (cfg->tls_min != 0 || cfg->tls_max != 0) {
         TP_TRY(version_priority(cfg, buf, sizeof buf, err));
         text = buf;
+    }
+    if (omit != 0) {
+        size_t used = (size_t)snprintf(full, sizeof full, "%s", text);
+        for (size_t i = 0; i < sizeof omit_keywords / sizeof omit_keywords[0]; i++)
+            if ((omit & omit_keywords[i].part) && used < sizeof full)
+                used += (size_t)snprintf(full + used, sizeof full - used, "%s",
+                                         omit_keywords[i].keyword);
+        if (used >= sizeof full)
+            return tp_fail(err, TP_E_USAGE, "--priority is too long");
+        text = full;
     }
     const char *err_pos = NULL;
     int rc = gnutls_priority_init(prio, text, &err_pos);
@@ -189,14 +232,27 @@ static int on_cert_request(gnutls_session_t session, const gnutls_datum_t *req_c
     return 0;
 }
 
-static tp_status make_session(const struct tp_config *cfg, const char *sni,
+/* gnutls_init flags for what omit leaves out. GnuTLS 3.7 has no
+ * GNUTLS_NO_STATUS_REQUEST (3.8 has): there GNUTLS_NO_EXTENSIONS drops
+ * exactly status_request and extended_master_secret. */
+static unsigned init_flags(uint32_t omit)
+{
+    unsigned flags = GNUTLS_CLIENT;
+    if (omit & TP_OFFER_STATUS_REQUEST)
+        flags |= GNUTLS_NO_EXTENSIONS;
+    if (omit & TP_OFFER_SESSION_TICKET)
+        flags |= GNUTLS_NO_TICKETS;
+    return flags;
+}
+
+static tp_status make_session(const struct tp_config *cfg, const char *sni, uint32_t omit,
                               gnutls_priority_t prio, gnutls_certificate_credentials_t cred,
                               struct hs_ctx *ctx, gnutls_session_t *out, tp_error *err)
 {
     gnutls_session_t session = NULL;
     tp_status status = TP_OK;
     int rc;
-    if (gnutls_init(&session, GNUTLS_CLIENT) < 0)
+    if (gnutls_init(&session, init_flags(omit)) < 0)
         return tp_fail(err, TP_E_NOMEM, "cannot create a TLS session");
     gnutls_session_set_ptr(session, ctx);
     if ((rc = gnutls_priority_set(session, prio)) < 0 ||
@@ -216,7 +272,8 @@ static tp_status make_session(const struct tp_config *cfg, const char *sni,
                          gnutls_strerror(rc));
         goto out;
     }
-    status = set_alpn(session, cfg->alpn, err);
+    if (!(omit & TP_OFFER_ALPN))
+        status = set_alpn(session, cfg->alpn, err);
 out:
     if (status != TP_OK) {
         gnutls_deinit(session);
@@ -343,16 +400,17 @@ struct tls_run {
     struct tls_chain chain;
     struct tls_transport t;
     struct tls_resume *resume;    /* NULL: no resumption asked for */
+    uint32_t omit;                /* TP_OFFER_* parts left out of the offer */
 };
 
 static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
 {
     TP_TRY(tls_trust_load(run->cfg, &run->trust, &run->anchors, err));
-    TP_TRY(make_priority(run->cfg, &run->prio, err));
+    TP_TRY(make_priority(run->cfg, run->omit, &run->prio, err));
     if (gnutls_certificate_allocate_credentials(&run->cred) < 0)
         return tp_fail(err, TP_E_NOMEM, "cannot allocate TLS credentials");
     gnutls_certificate_set_retrieve_function2(run->cred, on_cert_request);
-    TP_TRY(make_session(run->cfg, sni, run->prio, run->cred, &run->ctx, &run->session, err));
+    TP_TRY(make_session(run->cfg, sni, run->omit, run->prio, run->cred, &run->ctx, &run->session, err));
     tls_transport_attach(&run->t, run->session);
     if (run->resume != NULL && run->resume->in != NULL) {
         /* A stale or foreign state is not an error: the server then simply
@@ -387,6 +445,22 @@ static tp_status save_resumption(struct tls_run *run)
     return TP_OK;
 }
 
+/* What the server did not get to answer because the offer left it out is
+ * unknown, not "no" (GNUTLS_NO_EXTENSIONS takes extended_master_secret with
+ * status_request). TLS 1.3 has EMS built in (RFC 8446 Sec. 7.1). */
+static void forget_omitted(struct tp_handshake *hs, uint32_t omit)
+{
+    if ((omit & (TP_OFFER_EXTENDED_MASTER_SECRET | TP_OFFER_STATUS_REQUEST)) &&
+        hs->version != TP_VER_TLS13)
+        hs->extended_master_secret = TP_TRI_UNKNOWN;
+    if (omit & TP_OFFER_SESSION_TICKET)
+        hs->session_ticket = TP_TRI_UNKNOWN;
+    if ((omit & TP_OFFER_ENCRYPT_THEN_MAC) && hs->encrypt_then_mac == TP_TRI_NO)
+        hs->encrypt_then_mac = TP_TRI_UNKNOWN;
+    if ((omit & TP_OFFER_RENEGOTIATION_INFO) && hs->version != TP_VER_TLS13)
+        hs->secure_renegotiation = TP_TRI_UNKNOWN;
+}
+
 /* The handshake and, in TLS 1.3, the ticket read after it. Returns 0 or
  * the GnuTLS error that ended it; *status is set on local failures. */
 static int run_exchange(struct tls_run *run, tp_status *status)
@@ -408,6 +482,7 @@ static int run_exchange(struct tls_run *run, tp_status *status)
         rc = await_tls13_ticket(run->session, &run->t, hs);
         hs->completed = rc == 0;
     }
+    forget_omitted(hs, run->omit);
     return rc;
 }
 
@@ -447,18 +522,20 @@ tp_status tls_handshake_report_hooked(int fd, const struct tp_config *cfg, const
     return tls_handshake_report_resumable(fd, cfg, sni, deadline, hook, NULL, report, err);
 }
 
-tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg, const char *sni,
-                                         tp_deadline deadline, const struct tls_io_hook *hook,
-                                         struct tls_resume *resume, struct tp_report *report,
-                                         tp_error *err)
+static tp_status handshake_report(int fd, const struct tp_config *cfg, const char *sni,
+                                  tp_deadline deadline, const struct tls_io_hook *hook,
+                                  struct tls_resume *resume, struct tls_offer *offer,
+                                  struct tp_report *report, tp_error *err)
 {
     struct tls_run run = {.cfg = cfg, .report = report, .ctx = {.report = report},
-                          .resume = resume};
+                          .resume = resume, .omit = offer != NULL ? offer->omit : 0};
     if (resume != NULL) {
         resume->out = NULL;
         resume->out_len = 0;
         resume->resumed = false;
     }
+    if (offer != NULL)
+        offer->aborted = false;
     tls_transport_init(&run.t, fd, deadline, hook);
     tp_status status = run_setup(&run, sni, err);
     if (status != TP_OK)
@@ -469,6 +546,8 @@ tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg, co
     if (!report->handshake.completed) {
         struct tls_failure failure;
         tls_failure_classify(rc, run.session, &run.t, &failure);
+        if (offer != NULL)
+            offer->aborted = failure.aborted;
         status = record_failure(report, &failure, err); /* failure.status, or NOMEM */
         goto out;
     }
@@ -482,6 +561,21 @@ out:
         tp_fail(err, TP_E_NOMEM, "out of memory");
     run_finish(&run);
     return status;
+}
+
+tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg, const char *sni,
+                                         tp_deadline deadline, const struct tls_io_hook *hook,
+                                         struct tls_resume *resume, struct tp_report *report,
+                                         tp_error *err)
+{
+    return handshake_report(fd, cfg, sni, deadline, hook, resume, NULL, report, err);
+}
+
+tp_status tls_handshake_report_offer(int fd, const struct tp_config *cfg, const char *sni,
+                                     tp_deadline deadline, struct tls_offer *offer,
+                                     struct tp_report *report, tp_error *err)
+{
+    return handshake_report(fd, cfg, sni, deadline, NULL, NULL, offer, report, err);
 }
 
 tp_status tls_handshake_report(int fd, const struct tp_config *cfg, const char *sni,
