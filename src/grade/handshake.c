@@ -300,6 +300,11 @@ static tp_status check_client_cert(const struct grade_ctx *ctx)
                                  n, n == 1 ? "" : "s");
 }
 
+static tp_status check_intolerance(const struct grade_ctx *ctx)
+{
+    return grade_intolerance(ctx->report, ctx->report->handshake.intolerance, "the handshake");
+}
+
 static const struct grade_check {
     const char *name;
     grade_check_fn fn;
@@ -316,6 +321,7 @@ static const struct grade_check {
     {"secure renegotiation", check_renegotiation},
     {"extended master secret", check_ems},
     {"OCSP stapling", check_ocsp},
+    {"offer intolerance", check_intolerance},
     {"client certificate", check_client_cert},
     {"chain trust", grade_cert_trust},
     {"host name", grade_cert_hostname},

@@ -6,6 +6,7 @@
  * on an attribute that is unknown (a code point missing from the registry,
  * a key size the scan did not see) is false whatever its operator, so a rule
  * fires only on what is actually known. */
+#include "grade/grade.h"
 #include "grade/policy.h"
 
 #include <string.h>
@@ -366,6 +367,7 @@ tp_status grade_scan(struct tp_scan *scan, const char *policy, struct tp_report 
     TP_TRY(rate_all(scan, index));
     TP_TRY(pol_grade_overall(scan, report));
     TP_TRY(pol_add_findings(scan, index, report));
+    TP_TRY(grade_intolerance(report, scan->intolerance, "--enum"));
     tp_report_sort_findings(report);
     return TP_OK;
 }
