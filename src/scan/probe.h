@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "net/net.h"
+#include "report/model.h"
 #include "scan/plan.h"
 #include "util/clock.h"
 #include "wire/writer.h"
@@ -60,6 +61,12 @@ struct probe_spec {
      * ambiguous (a proxy may give up on a half-closed client): the runner
      * asks again without it. */
     bool half_close;
+    /* Optional parts to leave out (TP_OFFER_* of report/model.h): the
+     * scan's tolerated offer for a server that aborts hellos carrying them
+     * (scan/intolerance.h). Of the parts a raw hello carries:
+     * extended_master_secret, status_request, record_size_limit,
+     * session_ticket, encrypt_then_mac, padding, renegotiation_info. */
+    uint32_t omit;
     const char *sni;
 };
 
