@@ -61,7 +61,8 @@ static json_t *enumeration_json(const struct tp_scan *scan)
         !jput(o, "connections", json_integer(scan->connections)) ||
         !jput(o, "probes", json_integer(scan->probes)) ||
         !jput(o, "rtt_ms", json_integer(scan->rtt_ms)) ||
-        !jput(o, "elapsed_ms", jms_from_us(scan->elapsed_us))) {
+        !jput(o, "elapsed_ms", jms_from_us(scan->elapsed_us)) ||
+        !jput(o, "intolerance", joffer_parts(scan->intolerance))) {
         json_decref(o);
         return NULL;
     }
