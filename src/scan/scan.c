@@ -143,6 +143,11 @@ struct scan_state {
     /* Parts every probe leaves out (TP_OFFER_*): the server aborts hellos
      * that carry them (check_intolerance). */
     uint32_t omit;
+    bool rsl_aborted;           /* the record_size_limit probe was aborted */
+    bool rsl_suspect;           /* an elimination probe (with record_size_limit) was */
+    int rsl_vi;                 /* ... at this version */
+    bool rsl_checked;           /* check_rsl_intolerance ran */
+    bool restart;               /* run every phase again, leaving st->omit out */
     char incomplete[480];       /* why some list may be incomplete */
 };
 
@@ -174,6 +179,8 @@ struct job {
     char died_how[96];          /* what the suspicious end of the offer looked like */
     struct probe_result res;    /* J_VERSION: the last answer */
     struct intol_search intol;  /* J_TOLERANCE */
+    bool rsl;                   /* J_TOLERANCE: offer record_size_limit */
+    bool rsl_first;             /* J_TOLERANCE: first the offer with it, as it is */
 };
 
 /* Jobs are allocated one by one: the runner holds pointers to them while
@@ -333,6 +340,30 @@ static bool alert_blames_hello(int alert)
     return alert == 10 || alert == 22 || alert == 47 || alert == 50 || alert == 80;
 }
 
+/* Alerts that refuse the version or the suites, as a server that simply
+ * lacks them sends (RFC 8446 Sec. 6.2): not a sign of intolerance. */
+static bool alert_refuses_offer(int alert)
+{
+    return alert == TP_AD_PROTOCOL_VERSION || alert == TP_AD_HANDSHAKE_FAILURE ||
+           alert == TP_AD_INSUFFICIENT_SECURITY;
+}
+
+/* The server ended the probe rather than refusing its offer: a close or a
+ * reset, a ServerHello and then death, or an alert that does not refuse
+ * the version or the suites (scan/intolerance.h). */
+static bool probe_aborted(const struct probe_result *res)
+{
+    switch (res->outcome) {
+    case PROBE_ACCEPTED:
+        return res->died_after_hello;
+    case PROBE_REFUSED:
+        return res->alert < 0 || !alert_refuses_offer(res->alert);
+    case PROBE_UNKNOWN:
+    default:
+        return res->reset || (res->transport_failure && !res->got_bytes);
+    }
+}
+
 static void version_done(struct ver_state *v, const struct probe_result *res)
 {
     v->probe = *res;
@@ -468,6 +499,8 @@ static void feature_done(struct scan_state *st, int vi, enum feature feature,
                                                                       : "not echoed");
         else
             set_feature(st, F_RSL, TP_TRI_UNKNOWN, "record_size_limit probe: %s", res->why);
+        /* Its offer is one the version probe had answered without it. */
+        st->rsl_aborted |= !ok && probe_aborted(res);
         return;
     default:
         return;
@@ -587,12 +620,18 @@ static bool job_next_offer(struct job *j, struct scan_state *st, struct probe_sp
         spec->n_sigalgs = j->elim.n_remaining;
         return true;
     case J_TOLERANCE: {
-        uint32_t omit;
-        if (!intol_next(&j->intol, &omit))
+        uint32_t omit = 0;
+        if (j->rsl_first) {
+            if (!single_shot(j))
+                return false;
+        } else if (!intol_next(&j->intol, &omit)) {
             return false;
+        }
         probe_spec_defaults(spec, v->version, st->sni);
         spec_suites(spec, j->offer, j->n_offer);
         spec->omit = omit;
+        if (j->rsl)
+            spec->record_size_limit = OFFER_RECORD_SIZE_LIMIT;
         return true;
     }
     default:
@@ -686,6 +725,12 @@ static void job_done(struct scan_job *base, void *ctx, const struct probe_result
             add_found(v, res->suite, res);
         take_etm(st, j->vi, res);
         take_rsl(st, j->vi, res);
+        /* These carry record_size_limit (job_next): see check_rsl_intolerance. */
+        if (!st->rsl_suspect && probe_aborted(res) && v->version >= TP_VER_TLS10 &&
+            v->version <= TP_VER_TLS12 && !(st->omit & TP_OFFER_RECORD_SIZE_LIMIT)) {
+            st->rsl_suspect = true;
+            st->rsl_vi = j->vi;
+        }
         elim_step(st, j, res, true, res->suite, "cipher suites");
         return;
     case J_MERGE:
@@ -706,6 +751,13 @@ static void job_done(struct scan_job *base, void *ctx, const struct probe_result
         feature_done(st, j->vi, j->feature, res);
         return;
     case J_TOLERANCE:
+        if (j->rsl_first) {
+            /* Answered with record_size_limit: not the culprit. */
+            j->rsl_first = false;
+            if (!probe_aborted(res))
+                j->intol.step = INTOL_DONE;
+            return;
+        }
         intol_answer(&j->intol, same_version);
         return;
     default:
@@ -972,12 +1024,21 @@ static tp_status plan_follow_ups(struct scan_state *st, struct job_list *l, size
 
 /* Run a phase's jobs, then the follow-ups of its dead offers, round after
  * round until none is left. A healthy server never needs a second round. */
+static tp_status check_rsl_intolerance(struct scan_state *st, struct runner *r,
+                                       struct job_list *l, tp_error *err);
+
 static tp_status run_rounds(struct scan_state *st, struct runner *r, struct job_list *l,
                            tp_error *err)
 {
     size_t from = 0;
     for (unsigned round = 0;; round++) {
         TP_TRY(run_jobs(st, r, l, from, err));
+        /* Before splitting offers that died: was it record_size_limit? */
+        if (st->rsl_suspect && !st->rsl_checked) {
+            TP_TRY(check_rsl_intolerance(st, r, l, err));
+            if (st->restart)
+                return TP_OK;
+        }
         size_t end = l->n;
         if (round + 1 == MAX_ROUNDS)
             break;
@@ -1800,14 +1861,6 @@ static bool silent_refusals(const struct job_list *l)
     (TP_OFFER_EXTENDED_MASTER_SECRET | TP_OFFER_STATUS_REQUEST | TP_OFFER_SESSION_TICKET | \
      TP_OFFER_ENCRYPT_THEN_MAC | TP_OFFER_PADDING | TP_OFFER_RENEGOTIATION_INFO)
 
-/* Alerts that refuse the version or the suites, as a server that simply
- * lacks them sends (RFC 8446 Sec. 6.2): not a sign of intolerance. */
-static bool alert_refuses_offer(int alert)
-{
-    return alert == TP_AD_PROTOCOL_VERSION || alert == TP_AD_HANDSHAKE_FAILURE ||
-           alert == TP_AD_INSUFFICIENT_SECURITY;
-}
-
 /* The version whose full offer looks aborted rather than refused, so that
  * a plainer offer is worth one connection: no TLS <= 1.2 version was
  * accepted, not even in parts, and the highest whose full offer ended did
@@ -1827,14 +1880,8 @@ static int intolerance_suspect(const struct scan_state *st, const struct job_lis
                 first = l->items[k];
         if (first == NULL)
             continue;
-        const struct probe_result *res = &first->res;
-        if (res->outcome == PROBE_ACCEPTED && !res->died_after_hello)
-            continue; /* answered with another version */
-        if (res->alert >= 0 && alert_refuses_offer(res->alert))
-            continue;
-        if (res->outcome == PROBE_UNKNOWN && !res->transport_failure && res->got_bytes)
-            continue; /* not TLS, malformed: not about the offer */
-        return vi;
+        if (probe_aborted(&first->res))
+            return vi;
     }
     return -1;
 }
@@ -1884,6 +1931,41 @@ static void tolerance_offer(const struct scan_state *st, const struct job_list *
     j->n_offer = n;
 }
 
+/* record_size_limit rides on the elimination probes (scan.h), which a
+ * server that aborts on it would all end: the suites behind them would go
+ * missing, or be split and re-split as poisoned picks. When an elimination
+ * probe was aborted (or the phase-3 probe that asks for it alone, with an
+ * offer the version probe had answered), the version's answered offer is
+ * tried with it, then, if that is aborted too, without it; answered
+ * without it, the whole scan runs again without it (st->restart). Up to
+ * two connections, only where an elimination probe was aborted. */
+static tp_status check_rsl_intolerance(struct scan_state *st, struct runner *r,
+                                       struct job_list *l, tp_error *err)
+{
+    if (st->rsl_checked || (st->omit & TP_OFFER_RECORD_SIZE_LIMIT))
+        return TP_OK;
+    int vi = st->rsl_suspect ? st->rsl_vi : st->top12;
+    if (vi < 0 || st->ver[vi].supported != TP_TRI_YES || st->ver[vi].n_base == 0)
+        return TP_OK;
+    st->rsl_checked = true;
+    const struct ver_state *v = &st->ver[vi];
+    struct job *j = new_job(l, J_TOLERANCE, vi);
+    if (j == NULL)
+        return TP_E_NOMEM;
+    memcpy(j->offer, v->base, v->n_base * sizeof v->base[0]);
+    j->n_offer = v->n_base;
+    /* The probe carries record_size_limit unless the search leaves it out. */
+    intol_init(&j->intol, TP_OFFER_RECORD_SIZE_LIMIT);
+    j->rsl = true;
+    j->rsl_first = st->rsl_suspect; /* the phase-3 probe was that already */
+    TP_TRY(run_jobs(st, r, l, l->n - 1, err));
+    if (j->intol.intolerant && j->intol.step == INTOL_DONE) {
+        st->omit |= TP_OFFER_RECORD_SIZE_LIMIT;
+        st->restart = true;
+    }
+    return TP_OK;
+}
+
 /* A suspect version's full offer, then plainer ones (scan/intolerance.h),
  * on one job; when a plainer one is answered, every later probe leaves the
  * culprits out and phase 1 runs again with them left out. */
@@ -1928,15 +2010,19 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
     r->more = scan_more;
     status = run_rounds(st, r, &l, err);
     r->more = NULL;
-    if (status != TP_OK)
+    if (status != TP_OK || st->restart)
         goto out;
     job_list_clear(&l);
     if (st->want_2b && !st->injected_2b &&
         ((status = plan_phase2b(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK))
         goto out;
+    if (st->restart)
+        goto out;
     after_phase2(st);
     job_list_clear(&l);
-    if ((status = plan_phase3(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK)
+    if ((status = plan_phase3(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK ||
+        (st->rsl_aborted && (status = check_rsl_intolerance(st, r, &l, err)) != TP_OK) ||
+        st->restart)
         goto out;
     job_list_clear(&l);
     if ((status = plan_phase4(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK)
@@ -1978,6 +2064,13 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         r.progress_arg = progress->arg;
     }
     status = run_phases(st, &r, err);
+    if (status == TP_OK && st->restart) {
+        /* Once, with what the server aborted on left out from the start. */
+        uint32_t omit = st->omit;
+        init_state(st, cfg, sni);
+        st->omit = omit;
+        status = run_phases(st, &r, err);
+    }
     if (status == TP_OK)
         status = tp_set_str(&out->policy, cfg->policy != NULL ? cfg->policy : TP_DEFAULT_POLICY);
     if (status == TP_OK)
