@@ -16,7 +16,9 @@ selects it ("Cipher is X"), as a ServerHello counts for tlsprobe."""
 
 import re
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -213,3 +215,67 @@ def test_mbedtls_enum_matches_ground_truth(mbedtls, pki):
     check_suites(res, expected)
     assert res.doc["enumeration"]["intolerance"] == [], explain(res)
     assert "intolerance" not in res.doc["features"], res.doc["features"]["intolerance"]
+
+
+# --------------------------------------------------------------------------
+# A real server behind a scripted middlebox (tests/tools/intolerant_relay.py)
+# that aborts hellos carrying given extensions: the parts no Debian server
+# is known to choke on.
+
+RELAY = Path(__file__).resolve().parent.parent / "tools" / "intolerant_relay.py"
+EXT = {"extended_master_secret": 23, "status_request": 5, "record_size_limit": 28}
+
+
+@pytest.fixture
+def relay():
+    started = []
+
+    def start(server, drop, how):
+        argv = [sys.executable, str(RELAY), "0", "127.0.0.1", str(server.port), "--how", how]
+        for name in drop:
+            argv += ["--drop", str(EXT[name])]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True, start_new_session=True)
+        started.append(proc)
+        line = proc.stdout.readline()
+        assert line.startswith("ready "), line
+        return f"127.0.0.1:{int(line.split()[1])}", int(line.split()[1])
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("part,how", [("status_request", "reset"),
+                                      ("extended_master_secret", "alert")])
+def test_relay_report_names_the_part(servers, pki, relay, part, how):
+    server = servers.openssl()
+    target, _ = relay(server, [part], how)
+    res = run_json([target, "--ca-file", pki / "root.pem"])
+    assert res.rc == 0, explain(res)
+    hs = res.doc["handshake"]
+    assert hs["completed"] is True and hs["version"] == "TLSv1.3", explain(res)
+    assert hs["intolerance"] == [part], explain(res)
+    assert "intolerance-" + part.replace("_", "-") in finding_ids(res.doc), explain(res)
+
+
+@pytest.mark.parametrize("part,how", [("extended_master_secret", "alert"),
+                                      ("record_size_limit", "close")])
+def test_relay_enum_matches_ground_truth(servers, pki, relay, part, how):
+    """--enum through the relay finds the backend's suites, each found by
+    s_client alone: through the relay for record_size_limit (OpenSSL does not
+    send it), directly for extended_master_secret (s_client always sends it,
+    so the relay would drop every s_client hello)."""
+    server = servers.openssl()
+    target, port = relay(server, [part], how)
+    expected = truth(port) if part != "extended_master_secret" else truth(server.port)
+    res = run_json(["--enum", target], timeout=ENUM_DEADLINE + 30)
+    assert isinstance(res.doc.get("cipher_suites"), list), explain(res)
+    for version in VERSIONS:
+        mine = {s["code"] for s in res.doc["cipher_suites"] if s["version"] == version}
+        assert mine == expected[version], (
+            f"{version}: false positives {sorted(mine - expected[version])}, false negatives "
+            f"{sorted(expected[version] - mine)}\n{explain(res)}")
+    assert res.doc["enumeration"]["intolerance"] == [part], explain(res)
+    assert "intolerance-" + part.replace("_", "-") in finding_ids(res.doc), explain(res)
