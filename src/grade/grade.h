@@ -15,4 +15,11 @@
 TP_MUST_CHECK tp_status grade_handshake(struct tp_report *report, const struct tp_config *cfg,
                                         int64_t now);
 
+/* One finding per part of the offer (TP_OFFER_* bits in parts) the server
+ * aborts handshakes on, intolerance-<part>, unless the report has it
+ * already (the report's handshake and --enum may both find it). by says
+ * who found it ("the handshake", "--enum"). */
+TP_MUST_CHECK tp_status grade_intolerance(struct tp_report *report, uint32_t parts,
+                                          const char *by);
+
 #endif

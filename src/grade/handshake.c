@@ -357,6 +357,11 @@ static tp_status check_psk(const struct grade_ctx *ctx)
                                  p->key_exchange != NULL ? p->key_exchange : "PSK");
 }
 
+static tp_status check_intolerance(const struct grade_ctx *ctx)
+{
+    return grade_intolerance(ctx->report, ctx->report->handshake.intolerance, "the handshake");
+}
+
 static const struct grade_check {
     const char *name;
     grade_check_fn fn;
@@ -373,6 +378,7 @@ static const struct grade_check {
     {"secure renegotiation", check_renegotiation},
     {"extended master secret", check_ems},
     {"OCSP stapling", check_ocsp},
+    {"offer intolerance", check_intolerance},
     {"client certificate", check_client_cert},
     {"pre-shared key", check_psk},
 };

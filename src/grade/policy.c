@@ -15,6 +15,7 @@
  * earlier, more specific one (TLS 1.3 integrity-only suites against NULL
  * encryption, the IoT profile's CCM_8 against the base); and what rates
  * ok or better is no second reason. */
+#include "grade/grade.h"
 #include "grade/policy.h"
 
 #include <string.h>
@@ -437,6 +438,7 @@ tp_status grade_scan(struct tp_scan *scan, const char *policy, struct tp_report 
     TP_TRY(rate_all(scan, index));
     TP_TRY(pol_grade_overall(scan, report));
     TP_TRY(pol_add_findings(scan, index, report));
+    TP_TRY(grade_intolerance(report, scan->intolerance, "--enum"));
     tp_report_sort_findings(report);
     return TP_OK;
 }

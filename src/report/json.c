@@ -245,7 +245,8 @@ static json_t *handshake_json(const struct tp_handshake *hs, const struct tp_fai
         !jput(o, "psk", psk_json(&hs->psk)) ||
         !jput(o, "handshake_ms",
               hs->handshake_us != 0 ? jms_from_us(hs->handshake_us) : json_null()) ||
-        !jput(o, "error", failure->tolerated ? error_json(failure) : json_null())) {
+        !jput(o, "error", failure->tolerated ? error_json(failure) : json_null()) ||
+        !jput(o, "intolerance", joffer_parts(hs->intolerance))) {
         json_decref(o);
         return NULL;
     }

@@ -84,3 +84,16 @@ json_t *jms_from_us(uint64_t us)
 {
     return json_real((double)us / 1000.0);
 }
+
+json_t *joffer_parts(uint32_t parts)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; a != NULL && i < TP_OFFER_COUNT; i++) {
+        const char *name = (parts & (1u << i)) ? tp_offer_part_name(1u << i) : NULL;
+        if (name != NULL && !jappend(a, json_string(name))) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}

@@ -52,4 +52,8 @@ json_t *jversion(uint16_t version);
 /* A duration in microseconds as milliseconds (a real: 12.345). */
 json_t *jms_from_us(uint64_t us);
 
+/* The extension names of the TP_OFFER_* bits in parts, in bit order, as an
+ * array (empty for 0). */
+json_t *joffer_parts(uint32_t parts);
+
 #endif

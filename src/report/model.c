@@ -280,6 +280,46 @@ int tp_report_worst_severity(const struct tp_report *report)
     return worst;
 }
 
+static const struct {
+    uint32_t part;
+    const char *name;
+    const char *consequence;
+} offer_parts[] = {
+    {TP_OFFER_STATUS_REQUEST, "status_request",
+     "clients that request OCSP stapling (status_request) cannot connect"},
+    {TP_OFFER_RECORD_SIZE_LIMIT, "record_size_limit",
+     "clients that send record_size_limit (Firefox, constrained devices) cannot connect"},
+    {TP_OFFER_SESSION_TICKET, "session_ticket",
+     "clients that offer session tickets cannot connect"},
+    {TP_OFFER_EXTENDED_MASTER_SECRET, "extended_master_secret",
+     "clients that offer the extended master secret cannot connect"},
+    {TP_OFFER_ENCRYPT_THEN_MAC, "encrypt_then_mac",
+     "clients that offer encrypt-then-MAC cannot connect"},
+    {TP_OFFER_ALPN, "application_layer_protocol_negotiation",
+     "clients that offer ALPN (every browser) cannot connect"},
+    {TP_OFFER_PADDING, "padding", "clients that pad their hello cannot connect"},
+    {TP_OFFER_RENEGOTIATION_INFO, "renegotiation_info",
+     "clients that offer secure renegotiation cannot connect"},
+    {TP_OFFER_SUPPORTED_VERSIONS, "supported_versions",
+     "clients that offer TLS 1.3 cannot connect (no fallback to TLS 1.2 for them)"},
+};
+
+const char *tp_offer_part_name(uint32_t part)
+{
+    for (size_t i = 0; i < sizeof offer_parts / sizeof offer_parts[0]; i++)
+        if (offer_parts[i].part == part)
+            return offer_parts[i].name;
+    return NULL;
+}
+
+const char *tp_offer_part_consequence(uint32_t part)
+{
+    for (size_t i = 0; i < sizeof offer_parts / sizeof offer_parts[0]; i++)
+        if (offer_parts[i].part == part)
+            return offer_parts[i].consequence;
+    return NULL;
+}
+
 const char *tp_tri_name(enum tp_tri value)
 {
     switch (value) {

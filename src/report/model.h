@@ -44,6 +44,31 @@ struct tp_failure {
                            * (--enum found the server's versions regardless) */
 };
 
+/* The optional parts of a ClientHello that a server may wrongly abort on
+ * (RFC 8446 Sec. 4.1.2 and 9.3, RFC 5246 Sec. 7.4.1.4: a server MUST
+ * ignore extensions it does not recognise). Bits of a mask; the order is
+ * the order a diagnosis tries them in. */
+enum tp_offer_part {
+    /* First: GnuTLS 3.7 can leave status_request out only together with
+     * this one (GNUTLS_NO_EXTENSIONS), so this is cleared first. */
+    TP_OFFER_EXTENDED_MASTER_SECRET = 1u << 0, /* RFC 7627 */
+    TP_OFFER_STATUS_REQUEST = 1u << 1,     /* RFC 6066 Sec. 8 */
+    TP_OFFER_RECORD_SIZE_LIMIT = 1u << 2,  /* RFC 8449 */
+    TP_OFFER_SESSION_TICKET = 1u << 3,     /* RFC 5077 */
+    TP_OFFER_ENCRYPT_THEN_MAC = 1u << 4,   /* RFC 7366 */
+    TP_OFFER_ALPN = 1u << 5,               /* RFC 7301 */
+    TP_OFFER_PADDING = 1u << 6,            /* RFC 7685 */
+    TP_OFFER_RENEGOTIATION_INFO = 1u << 7, /* RFC 5746 */
+    TP_OFFER_SUPPORTED_VERSIONS = 1u << 8, /* RFC 8446 Sec. 4.2.1: the TLS 1.3 offer */
+};
+#define TP_OFFER_COUNT 9u
+#define TP_OFFER_ALL ((1u << TP_OFFER_COUNT) - 1u)
+
+/* The extension's IANA name ("status_request") of one part bit, or NULL. */
+const char *tp_offer_part_name(uint32_t part);
+/* What a client that sends the part loses (for a finding's message). */
+const char *tp_offer_part_consequence(uint32_t part);
+
 struct tp_target {
     char *host;           /* host as given, without brackets */
     uint16_t port;
@@ -100,6 +125,9 @@ struct tp_handshake {
     char *client_cert_subject;     /* the --cert leaf's subject, NULL without --cert */
     uint64_t handshake_us;         /* ClientHello sent to handshake done */
     struct tp_psk psk;
+    /* Parts of the default offer the server aborted the handshake on
+     * (run/diagnose.c): the report was completed without them. 0: none. */
+    uint32_t intolerance;
 };
 
 struct tp_cert {

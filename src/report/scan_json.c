@@ -81,7 +81,8 @@ static json_t *enumeration_json(const struct tp_scan *scan)
         !jput(o, "rtt_ms", json_integer(scan->rtt_ms)) ||
         !jput(o, "elapsed_ms", jms_from_us(scan->elapsed_us)) ||
         !jput(o, "psk_only", jtri(scan->psk_only)) ||
-        !jput(o, "psk_identity_hint", jstr(scan->psk_identity_hint))) {
+        !jput(o, "psk_identity_hint", jstr(scan->psk_identity_hint)) ||
+        !jput(o, "intolerance", joffer_parts(scan->intolerance))) {
         json_decref(o);
         return NULL;
     }

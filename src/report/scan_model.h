@@ -104,6 +104,9 @@ struct tp_scan {
     int score;                  /* 0..100 before caps */
     struct tp_grade_cap *caps;
     size_t n_caps;
+    /* Parts of the scan's hellos (TP_OFFER_*) the server aborted on: the
+     * scan left them out from then on (scan/intolerance.h). 0: none. */
+    uint32_t intolerance;
     uint32_t connections;       /* TCP connections the scan opened */
     uint32_t probes;            /* probes run */
     uint32_t rtt_ms;            /* round trip measured on data, used for time-outs */

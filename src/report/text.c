@@ -46,6 +46,24 @@ static void tri_line(struct text_writer *w, const char *name, enum tp_tri value,
     tw_emit(w, "\n");
 }
 
+/* The parts of the offer the server aborted on, which the handshake above
+ * left out (run/diagnose.c). */
+static void offer_left_out(struct text_writer *w, uint32_t parts)
+{
+    if (parts == 0)
+        return;
+    label(w, "Left out (aborts)");
+    const char *sep = "";
+    for (unsigned i = 0; i < TP_OFFER_COUNT; i++) {
+        const char *name = (parts & (1u << i)) ? tp_offer_part_name(1u << i) : NULL;
+        if (name != NULL) {
+            tw_emit(w, "%s%s", sep, name);
+            sep = ", ";
+        }
+    }
+    tw_emit(w, "\n");
+}
+
 static void str_line(struct text_writer *w, const char *name, const char *value)
 {
     label(w, name);
@@ -256,6 +274,7 @@ static void handshake(struct text_writer *w, const struct tp_handshake *hs)
         tw_emit(w, "%.1f ms\n", (double)hs->handshake_us / 1000.0);
     else
         tw_emit(w, "-\n");
+    offer_left_out(w, hs->intolerance);
 }
 
 static void time_utc(struct text_writer *w, int64_t seconds)

@@ -7,9 +7,11 @@
 #include "grade/grade.h"
 #include "net/starttls.h"
 #include "report/scan_model.h"
+#include "run/diagnose.h"
 #include "run/run.h"
 #include "run/run_int.h"
 #include "tls/tls.h"
+#include "wire/alert.h"
 #include "util/banned.h"
 
 static bool scan_found_a_version(const struct tp_scan *scan)
@@ -67,12 +69,10 @@ static tp_status tolerate_cert_required(const struct tp_config *cfg, struct tp_r
 
 /* RFC 6066 Sec. 3: unrecognized_name(112) to a hello without server_name
  * is how nginx's ssl_reject_handshake and strict-SNI front ends refuse. */
-#define ALERT_UNRECOGNIZED_NAME 112
-
 static tp_status hint_sni(struct tp_report *report, tp_error *err)
 {
     struct tp_failure *f = &report->failure;
-    if (f->alert != ALERT_UNRECOGNIZED_NAME || f->message == NULL)
+    if (f->alert != TP_AD_UNRECOGNIZED_NAME || f->message == NULL)
         return TP_OK;
     char *old = f->message;
     f->message = NULL;
@@ -130,13 +130,23 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     if (cfg->starttls != TP_STARTTLS_NONE)
         status = net_starttls(fd, cfg->starttls, sni != NULL ? sni : cfg->host, hs_deadline,
                               err);
+    struct tls_offer offer = {0};
     if (status == TP_OK)
-        status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
+        status = tls_handshake_report_offer(fd, cfg, sni, hs_deadline, &offer, report, err);
+    if (status == TP_E_TLS && offer.aborted) {
+        /* The server ended the handshake: find out why on fresh
+         * connections (the server may serve one at a time). */
+        struct diag_target target = {cfg, &addrs.items[which], sni, hs_deadline};
+        close(fd);
+        fd = -1;
+        status = run_diagnose_handshake(&target, offer.aborted, status, report, err);
+    }
     /* Without --enum (whose scan finds PSK suites itself): was that a
      * PSK-only server? A second connection, so free the first: servers
      * such as openssl s_server serve one at a time. */
     if (status == TP_E_TLS && !cfg->enumerate) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
         fd = -1;
         tp_status diag = run_diagnose_psk_only(cfg, &addrs.items[which], sni, deadline, report,
                                                err);

@@ -129,6 +129,10 @@ static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64],
      * for renegotiation_info. */
     if (ssl3)
         suites[n++] = SUITE_RENEGOTIATION_SCSV;
+    /* The same when the extension is left out for an intolerant server:
+     * the SCSV still asks for secure renegotiation. */
+    else if (!tls13 && (spec->omit & TP_OFFER_RENEGOTIATION_INFO))
+        suites[n++] = SUITE_RENEGOTIATION_SCSV;
 
     tp_ch_spec cs = {
         /* RFC 8446 App. D.1 / RFC 5246 App. E.1: 0x0301 in the record layer
@@ -156,17 +160,18 @@ static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64],
             cs.n_sigalgs = spec->n_sigalgs;
         }
         cs.max_fragment_length = spec->max_fragment_length;
-        cs.record_size_limit = spec->record_size_limit;
+        cs.record_size_limit = (spec->omit & TP_OFFER_RECORD_SIZE_LIMIT) ? 0
+                                                                        : spec->record_size_limit;
         cs.extra = spec->heartbeat ? &hb : NULL;
         cs.n_extra = spec->heartbeat ? 1 : 0;
-        cs.padding = true;
+        cs.padding = !(spec->omit & TP_OFFER_PADDING);
     }
     if (!ssl3 && !tls13) {
-        cs.renegotiation_info = true;
-        cs.extended_master_secret = true;
-        cs.encrypt_then_mac = true;
-        cs.session_ticket = true;
-        cs.status_request = true;
+        cs.renegotiation_info = !(spec->omit & TP_OFFER_RENEGOTIATION_INFO);
+        cs.extended_master_secret = !(spec->omit & TP_OFFER_EXTENDED_MASTER_SECRET);
+        cs.encrypt_then_mac = !(spec->omit & TP_OFFER_ENCRYPT_THEN_MAC);
+        cs.session_ticket = !(spec->omit & TP_OFFER_SESSION_TICKET);
+        cs.status_request = !(spec->omit & TP_OFFER_STATUS_REQUEST);
     }
     if (tls13) {
         cs.versions = tls13_only;

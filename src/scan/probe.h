@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "net/net.h"
+#include "report/model.h"
 #include "scan/plan.h"
 #include "util/clock.h"
 #include "wire/writer.h"
@@ -67,6 +68,12 @@ struct probe_spec {
      * ambiguous (a proxy may give up on a half-closed client): the runner
      * asks again without it. */
     bool half_close;
+    /* Optional parts to leave out (TP_OFFER_* of report/model.h): the
+     * scan's tolerated offer for a server that aborts hellos carrying them
+     * (scan/intolerance.h). Of the parts a raw hello carries:
+     * extended_master_secret, status_request, record_size_limit,
+     * session_ticket, encrypt_then_mac, padding, renegotiation_info. */
+    uint32_t omit;
     const char *sni;
     /* TLS 1.3: offer an external PSK (RFC 8446 Sec. 4.2.11) as the last
      * extension, its binder (src/tls/psk.h) over SHA-384 when every suite

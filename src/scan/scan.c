@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scan/intolerance.h"
 #include "scan/plan.h"
 #include "scan/probe.h"
 #include "scan/runner.h"
@@ -143,6 +144,14 @@ struct scan_state {
     int top12;                  /* index of the highest of SSLv3..TLSv1.2 supported, -1 */
     struct job_list *jobs;      /* the running phase's jobs (for splits) */
     bool silent_deaths;         /* some version probe ended suspiciously (plan.h) */
+    /* Parts every probe leaves out (TP_OFFER_*): the server aborts hellos
+     * that carry them (check_intolerance). */
+    uint32_t omit;
+    bool rsl_aborted;           /* the record_size_limit probe was aborted */
+    bool rsl_suspect;           /* an elimination probe (with record_size_limit) was */
+    int rsl_vi;                 /* ... at this version */
+    bool rsl_checked;           /* check_rsl_intolerance ran */
+    bool restart;               /* run every phase again, leaving st->omit out */
     char incomplete[480];       /* why some list may be incomplete */
     const struct tp_config *cfg; /* for the --psk-key of the PSK mode probes */
     bool has_psk_hint;          /* some PSK ServerKeyExchange carried one */
@@ -161,6 +170,7 @@ enum job_kind {
     J_GROUPS12,
     J_SIGALGS,
     J_FEATURE,
+    J_TOLERANCE,
 };
 
 struct job {
@@ -175,6 +185,9 @@ struct job {
     unsigned level;             /* J_VERSION, J_SUITES: poison split level (plan.h) */
     char died_how[96];          /* what the suspicious end of the offer looked like */
     struct probe_result res;    /* J_VERSION: the last answer */
+    struct intol_search intol;  /* J_TOLERANCE */
+    bool rsl;                   /* J_TOLERANCE: offer record_size_limit */
+    bool rsl_first;             /* J_TOLERANCE: first the offer with it, as it is */
 };
 
 /* Jobs are allocated one by one: the runner holds pointers to them while
@@ -332,6 +345,30 @@ static void learn_style(struct ver_state *v, const struct probe_result *res)
 static bool alert_blames_hello(int alert)
 {
     return alert == 10 || alert == 22 || alert == 47 || alert == 50 || alert == 80;
+}
+
+/* Alerts that refuse the version or the suites, as a server that simply
+ * lacks them sends (RFC 8446 Sec. 6.2): not a sign of intolerance. */
+static bool alert_refuses_offer(int alert)
+{
+    return alert == TP_AD_PROTOCOL_VERSION || alert == TP_AD_HANDSHAKE_FAILURE ||
+           alert == TP_AD_INSUFFICIENT_SECURITY;
+}
+
+/* The server ended the probe rather than refusing its offer: a close or a
+ * reset, a ServerHello and then death, or an alert that does not refuse
+ * the version or the suites (scan/intolerance.h). */
+static bool probe_aborted(const struct probe_result *res)
+{
+    switch (res->outcome) {
+    case PROBE_ACCEPTED:
+        return res->died_after_hello;
+    case PROBE_REFUSED:
+        return res->alert < 0 || !alert_refuses_offer(res->alert);
+    case PROBE_UNKNOWN:
+    default:
+        return res->reset || (res->transport_failure && !res->got_bytes);
+    }
 }
 
 static void version_done(struct ver_state *v, const struct probe_result *res)
@@ -497,6 +534,8 @@ static void feature_done(struct scan_state *st, int vi, enum feature feature,
                                                                       : "not echoed");
         else
             set_feature(st, F_RSL, TP_TRI_UNKNOWN, "record_size_limit probe: %s", res->why);
+        /* Its offer is one the version probe had answered without it. */
+        st->rsl_aborted |= !ok && probe_aborted(res);
         return;
     case F_PSK_KE:
     case F_PSK_DHE_KE:
@@ -551,10 +590,8 @@ static void spec_suites(struct probe_spec *spec, const uint16_t *codes, size_t n
     spec->n_suites = n;
 }
 
-static bool job_next(struct scan_job *base, void *ctx, struct probe_spec *spec)
+static bool job_next_offer(struct job *j, struct scan_state *st, struct probe_spec *spec)
 {
-    struct job *j = (struct job *)base;
-    struct scan_state *st = ctx;
     struct ver_state *v = &st->ver[j->vi];
     switch (j->kind) {
     case J_VERSION:
@@ -631,9 +668,35 @@ static bool job_next(struct scan_job *base, void *ctx, struct probe_spec *spec)
         memcpy(spec->sigalgs, j->elim.remaining, j->elim.n_remaining * sizeof(uint16_t));
         spec->n_sigalgs = j->elim.n_remaining;
         return true;
+    case J_TOLERANCE: {
+        uint32_t omit = 0;
+        if (j->rsl_first) {
+            if (!single_shot(j))
+                return false;
+        } else if (!intol_next(&j->intol, &omit)) {
+            return false;
+        }
+        probe_spec_defaults(spec, v->version, st->sni);
+        spec_suites(spec, j->offer, j->n_offer);
+        spec->omit = omit;
+        if (j->rsl)
+            spec->record_size_limit = OFFER_RECORD_SIZE_LIMIT;
+        return true;
+    }
     default:
         return false;
     }
+}
+
+/* Every probe leaves out what the server is known to abort on. */
+static bool job_next(struct scan_job *base, void *ctx, struct probe_spec *spec)
+{
+    struct job *j = (struct job *)base;
+    struct scan_state *st = ctx;
+    if (!job_next_offer(j, st, spec))
+        return false;
+    spec->omit |= st->omit;
+    return true;
 }
 
 static void elim_step(struct scan_state *st, struct job *j, const struct probe_result *res,
@@ -715,6 +778,12 @@ static void job_done(struct scan_job *base, void *ctx, const struct probe_result
             add_found(v, res->suite, res);
         take_etm(st, j->vi, res);
         take_rsl(st, j->vi, res);
+        /* These carry record_size_limit (job_next): see check_rsl_intolerance. */
+        if (!st->rsl_suspect && probe_aborted(res) && v->version >= TP_VER_TLS10 &&
+            v->version <= TP_VER_TLS12 && !(st->omit & TP_OFFER_RECORD_SIZE_LIMIT)) {
+            st->rsl_suspect = true;
+            st->rsl_vi = j->vi;
+        }
         elim_step(st, j, res, true, res->suite, "cipher suites");
         return;
     case J_MERGE:
@@ -733,6 +802,16 @@ static void job_done(struct scan_job *base, void *ctx, const struct probe_result
         return;
     case J_FEATURE:
         feature_done(st, j->vi, j->feature, res);
+        return;
+    case J_TOLERANCE:
+        if (j->rsl_first) {
+            /* Answered with record_size_limit: not the culprit. */
+            j->rsl_first = false;
+            if (!probe_aborted(res))
+                j->intol.step = INTOL_DONE;
+            return;
+        }
+        intol_answer(&j->intol, same_version);
         return;
     default:
         return;
@@ -998,12 +1077,21 @@ static tp_status plan_follow_ups(struct scan_state *st, struct job_list *l, size
 
 /* Run a phase's jobs, then the follow-ups of its dead offers, round after
  * round until none is left. A healthy server never needs a second round. */
+static tp_status check_rsl_intolerance(struct scan_state *st, struct runner *r,
+                                       struct job_list *l, tp_error *err);
+
 static tp_status run_rounds(struct scan_state *st, struct runner *r, struct job_list *l,
                            tp_error *err)
 {
     size_t from = 0;
     for (unsigned round = 0;; round++) {
         TP_TRY(run_jobs(st, r, l, from, err));
+        /* Before splitting offers that died: was it record_size_limit? */
+        if (st->rsl_suspect && !st->rsl_checked) {
+            TP_TRY(check_rsl_intolerance(st, r, l, err));
+            if (st->restart)
+                return TP_OK;
+        }
         size_t end = l->n;
         if (round + 1 == MAX_ROUNDS)
             break;
@@ -1750,14 +1838,52 @@ static tp_status fill_broken(const struct scan_state *st, struct tp_scan *out)
     return add_feature(out, "broken_suites", TP_TRI_YES, detail);
 }
 
+/* The part of the offer whose echo a feature is read from. */
+static const uint32_t feature_parts[F_COUNT] = {
+    [F_RENEG] = TP_OFFER_RENEGOTIATION_INFO, [F_EMS] = TP_OFFER_EXTENDED_MASTER_SECRET,
+    [F_ETM] = TP_OFFER_ENCRYPT_THEN_MAC,     [F_TICKET] = TP_OFFER_SESSION_TICKET,
+    [F_OCSP] = TP_OFFER_STATUS_REQUEST,      [F_RSL] = TP_OFFER_RECORD_SIZE_LIMIT,
+};
+
+/* The intolerance feature, present only when there is one: which parts
+ * the server aborts on, which the scan then left out. */
+static tp_status fill_intolerance(const struct scan_state *st, struct tp_scan *out)
+{
+    char names[256] = "";
+    size_t len = 0;
+    out->intolerance = st->omit;
+    if (st->omit == 0)
+        return TP_OK;
+    for (unsigned i = 0; i < TP_OFFER_COUNT; i++) {
+        const char *name = (st->omit & (1u << i)) ? tp_offer_part_name(1u << i) : NULL;
+        if (name != NULL && len < sizeof names)
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", name);
+    }
+    char detail[400];
+    snprintf(detail, sizeof detail,
+             "server aborts hellos that carry %s (a plainer hello completes): every probe "
+             "left %s out",
+             names, (st->omit & (st->omit - 1u)) ? "them" : "it");
+    return add_feature(out, "intolerance", TP_TRI_YES, detail);
+}
+
 static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
 {
     for (int f = 0; f < F_COUNT; f++) {
         if ((f == F_PSK_KE || f == F_PSK_DHE_KE) && !psk_given(st))
             continue; /* nothing to offer without a key */
+        if (feature_parts[f] & st->omit) {
+            char detail[200];
+            snprintf(detail, sizeof detail,
+                     "not offered: the server aborts hellos that carry %s (see intolerance)",
+                     tp_offer_part_name(feature_parts[f]));
+            TP_TRY(add_feature(out, feature_ids[f], TP_TRI_UNKNOWN, detail));
+            continue;
+        }
         TP_TRY(add_feature(out, feature_ids[f], st->feat[f].set ? st->feat[f].value : TP_TRI_UNKNOWN,
                            st->feat[f].set ? st->feat[f].detail : "not probed"));
     }
+    TP_TRY(fill_intolerance(st, out));
     if (st->ver[V_TLS13].supported == TP_TRI_YES && st->ver[V_TLS12].supported != TP_TRI_YES)
         TP_TRY(add_feature(out, "signature_schemes", TP_TRI_UNKNOWN,
                            "TLS 1.3 sends CertificateVerify encrypted and TLS 1.2 is not "
@@ -1824,11 +1950,148 @@ static bool silent_refusals(const struct job_list *l)
     return false;
 }
 
+/* ---- a server that aborts hellos over an optional part ---- */
+
+/* The parts a raw TLS <= 1.2 version probe carries that a server must
+ * ignore when it does not know them (scan/intolerance.h). */
+#define PROBE_OPTIONAL_PARTS                                                               \
+    (TP_OFFER_EXTENDED_MASTER_SECRET | TP_OFFER_STATUS_REQUEST | TP_OFFER_SESSION_TICKET | \
+     TP_OFFER_ENCRYPT_THEN_MAC | TP_OFFER_PADDING | TP_OFFER_RENEGOTIATION_INFO)
+
+/* The version whose full offer looks aborted rather than refused, so that
+ * a plainer offer is worth one connection: no TLS <= 1.2 version was
+ * accepted, not even in parts, and the highest whose full offer ended did
+ * so with a close, a reset, no answer, a ServerHello and then death, or
+ * an alert that does not refuse the version or the suites. -1: none. A
+ * server that speaks TLS 1.2, or refuses it with protocol_version as
+ * OpenSSL and GnuTLS do, costs nothing. */
+static int intolerance_suspect(const struct scan_state *st, const struct job_list *l)
+{
+    for (int vi = V_SSL3 + 1; vi <= V_TLS12; vi++)
+        if (version_answered(l, l->n, vi, st->ver[vi].version))
+            return -1;
+    for (int vi = V_TLS12; vi > V_SSL3; vi--) {
+        const struct job *first = NULL;
+        for (size_t k = 0; k < l->n && first == NULL; k++)
+            if (l->items[k]->kind == J_VERSION && l->items[k]->vi == vi)
+                first = l->items[k];
+        if (first == NULL)
+            continue;
+        if (probe_aborted(&first->res))
+            return vi;
+    }
+    return -1;
+}
+
+/* Phase 1 forgotten, to run again with the tolerated offer. */
+static void reset_phase1(struct scan_state *st, struct job_list *l)
+{
+    job_list_clear(l);
+    for (int i = 0; i < N_VERSIONS; i++) {
+        struct ver_state *v = &st->ver[i];
+        v->style = PLAN_STYLE_UNKNOWN;
+        v->style_asked = false;
+        v->n_broken = 0;
+    }
+}
+
+/* Suites that nearly every TLS <= 1.2 server has, first in the plainer
+ * offers: a server that rejects a long list (wolfSSL answers more than 150
+ * suites with decode_error) then gets the ones it is likely to pick. */
+static const uint16_t common_suites[] = {
+    0xC02F, 0xC030, 0xC02B, 0xC02C, 0xCCA8, 0xCCA9, 0x009E, 0x009F, 0xC027, 0xC028,
+    0xC023, 0xC024, 0xC013, 0xC014, 0xC009, 0xC00A, 0x009C, 0x009D, 0x003C, 0x003D,
+    0x002F, 0x0035, 0x0033, 0x0039, 0x000A,
+};
+
+/* The offer of the intolerance probes: the version's candidates, common
+ * ones first; cut to RETRY_CHUNK when the full offer got an alert that
+ * blames the hello itself (decode_error and the like). */
+static void tolerance_offer(const struct scan_state *st, const struct job_list *l, int vi,
+                            struct job *j)
+{
+    const struct ver_state *v = &st->ver[vi];
+    bool cut = false;
+    for (size_t k = 0; k < l->n; k++)
+        if (l->items[k]->kind == J_VERSION && l->items[k]->vi == vi) {
+            cut = alert_blames_hello(l->items[k]->res.alert);
+            break;
+        }
+    size_t cap = cut ? RETRY_CHUNK : PLAN_MAX_CODES;
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof common_suites / sizeof common_suites[0] && n < cap; i++)
+        if (plan_elim_contains(v->cand, v->n_cand, common_suites[i]))
+            j->offer[n++] = common_suites[i];
+    for (size_t i = 0; i < v->n_cand && n < cap; i++)
+        if (!plan_elim_contains(j->offer, n, v->cand[i]))
+            j->offer[n++] = v->cand[i];
+    j->n_offer = n;
+}
+
+/* record_size_limit rides on the elimination probes (scan.h), which a
+ * server that aborts on it would all end: the suites behind them would go
+ * missing, or be split and re-split as poisoned picks. When an elimination
+ * probe was aborted (or the phase-3 probe that asks for it alone, with an
+ * offer the version probe had answered), the version's answered offer is
+ * tried with it, then, if that is aborted too, without it; answered
+ * without it, the whole scan runs again without it (st->restart). Up to
+ * two connections, only where an elimination probe was aborted. */
+static tp_status check_rsl_intolerance(struct scan_state *st, struct runner *r,
+                                       struct job_list *l, tp_error *err)
+{
+    if (st->rsl_checked || (st->omit & TP_OFFER_RECORD_SIZE_LIMIT))
+        return TP_OK;
+    int vi = st->rsl_suspect ? st->rsl_vi : st->top12;
+    if (vi < 0 || st->ver[vi].supported != TP_TRI_YES || st->ver[vi].n_base == 0)
+        return TP_OK;
+    st->rsl_checked = true;
+    const struct ver_state *v = &st->ver[vi];
+    struct job *j = new_job(l, J_TOLERANCE, vi);
+    if (j == NULL)
+        return TP_E_NOMEM;
+    memcpy(j->offer, v->base, v->n_base * sizeof v->base[0]);
+    j->n_offer = v->n_base;
+    /* The probe carries record_size_limit unless the search leaves it out. */
+    intol_init(&j->intol, TP_OFFER_RECORD_SIZE_LIMIT);
+    j->rsl = true;
+    j->rsl_first = st->rsl_suspect; /* the phase-3 probe was that already */
+    TP_TRY(run_jobs(st, r, l, l->n - 1, err));
+    if (j->intol.intolerant && j->intol.step == INTOL_DONE) {
+        st->omit |= TP_OFFER_RECORD_SIZE_LIMIT;
+        st->restart = true;
+    }
+    return TP_OK;
+}
+
+/* A suspect version's full offer, then plainer ones (scan/intolerance.h),
+ * on one job; when a plainer one is answered, every later probe leaves the
+ * culprits out and phase 1 runs again with them left out. */
+static tp_status check_intolerance(struct scan_state *st, struct runner *r, struct job_list *l,
+                                   tp_error *err)
+{
+    int vi = intolerance_suspect(st, l);
+    if (vi < 0)
+        return TP_OK;
+    struct job *j = new_job(l, J_TOLERANCE, vi);
+    if (j == NULL)
+        return TP_E_NOMEM;
+    tolerance_offer(st, l, vi, j);
+    intol_init(&j->intol, PROBE_OPTIONAL_PARTS);
+    TP_TRY(run_jobs(st, r, l, l->n - 1, err));
+    if (!j->intol.intolerant || j->intol.step != INTOL_DONE)
+        return TP_OK;
+    st->omit = j->intol.culprits;
+    reset_phase1(st, l);
+    TP_TRY(plan_phase1(st, l));
+    return run_rounds(st, r, l, err);
+}
+
 static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *err)
 {
     struct job_list l = {0};
     tp_status status;
-    if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK)
+    if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK ||
+        (status = check_intolerance(st, r, &l, err)) != TP_OK)
         goto out;
     settle_versions(st, &l);
     bool silent = silent_refusals(&l);
@@ -1844,15 +2107,19 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
     r->more = scan_more;
     status = run_rounds(st, r, &l, err);
     r->more = NULL;
-    if (status != TP_OK)
+    if (status != TP_OK || st->restart)
         goto out;
     job_list_clear(&l);
     if (st->want_2b && !st->injected_2b &&
         ((status = plan_phase2b(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK))
         goto out;
+    if (st->restart)
+        goto out;
     after_phase2(st);
     job_list_clear(&l);
-    if ((status = plan_phase3(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK)
+    if ((status = plan_phase3(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK ||
+        (st->rsl_aborted && (status = check_rsl_intolerance(st, r, &l, err)) != TP_OK) ||
+        st->restart)
         goto out;
     job_list_clear(&l);
     if ((status = plan_phase4(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK)
@@ -1898,6 +2165,13 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         r.progress_arg = progress->arg;
     }
     status = run_phases(st, &r, err);
+    if (status == TP_OK && st->restart) {
+        /* Once, with what the server aborted on left out from the start. */
+        uint32_t omit = st->omit;
+        init_state(st, cfg, sni);
+        st->omit = omit;
+        status = run_phases(st, &r, err);
+    }
     if (status == TP_OK)
         status = tp_set_str(&out->policy, cfg->policy != NULL ? cfg->policy : TP_DEFAULT_POLICY);
     if (status == TP_OK)

@@ -6,7 +6,12 @@
  *
  * The phases (each runs its probes concurrently, see runner.h):
  *   1. one probe per version, offering every candidate suite (the server's
- *      pick is its first choice from the whole list);
+ *      pick is its first choice from the whole list). When no TLS 1.0-1.2
+ *      version is answered and the highest one's probe was aborted (a
+ *      close, a reset, or an alert other than one refusing the version or
+ *      the suites), plainer hellos find the optional extension the server
+ *      chokes on (scan/intolerance.h); every later probe leaves it out and
+ *      phase 1 runs again. Zero extra connections otherwise;
  *   2. per supported version: the same offer reversed (same pick from both
  *      orders with two or more suites accepted: the server enforces its
  *      order), and suite elimination: offer the rest, remove the server's

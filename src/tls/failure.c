@@ -163,11 +163,13 @@ static void describe_transport(int rc, struct tls_transport *t, struct tls_failu
         return;
     }
     if (t->last_errno == ECONNRESET || t->last_errno == EPIPE) {
+        out->aborted = true;
         snprintf(out->message, sizeof out->message,
                  "connection reset by peer during handshake");
         return;
     }
     if (t->eof) {
+        out->aborted = true;
         if (t->bytes_in == 0)
             snprintf(out->message, sizeof out->message,
                      "server closed the connection without answering the ClientHello");
@@ -195,6 +197,7 @@ void tls_failure_classify(int rc, gnutls_session_t session, struct tls_transport
     if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
         out->alert = (int)gnutls_alert_get(session);
         out->alert_name = tls_alert_rfc_name(out->alert);
+        out->aborted = true;
         snprintf(out->message, sizeof out->message,
                  "TLS handshake failed: server sent fatal alert %s (%d)",
                  out->alert_name != NULL ? out->alert_name : "unassigned", out->alert);

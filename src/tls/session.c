@@ -98,11 +98,45 @@ static tp_status version_priority(const struct tp_config *cfg, char *out, size_t
     return TP_OK;
 }
 
-/* The offer: --priority, else the version range, else the default; then
- * restrict (NULL or ":-SIGN-ALL:+SIGN-...") appended, which narrows any of
- * them (tls/others.c asks for one key type's certificate that way). */
-static tp_status make_priority(const struct tp_config *cfg, const char *restrict_to,
-                               gnutls_priority_t *prio, tp_error *err)
+/* Priority keywords that leave parts of the offer out (GnuTLS manual,
+ * "Priority strings"). */
+static const struct {
+    uint32_t part;
+    const char *keyword;
+} omit_keywords[] = {
+    {TP_OFFER_EXTENDED_MASTER_SECRET, ":%NO_SESSION_HASH"},
+    {TP_OFFER_ENCRYPT_THEN_MAC, ":%NO_ETM"},
+    {TP_OFFER_RENEGOTIATION_INFO, ":%DISABLE_SAFE_RENEGOTIATION"},
+    {TP_OFFER_SUPPORTED_VERSIONS, ":-VERS-TLS1.3"},
+};
+
+/* Whether cfg's version range holds both TLS 1.2 and TLS 1.3, so that the
+ * TLS 1.3 offer can be left out and TLS 1.2 still offered. */
+static bool range_has_12_and_13(const struct tp_config *cfg)
+{
+    return cfg->priority == NULL && (cfg->tls_max == 0 || cfg->tls_max >= TP_VER_TLS13) &&
+           (cfg->tls_min == 0 || cfg->tls_min <= TP_VER_TLS12);
+}
+
+uint32_t tls_offer_parts(const struct tp_config *cfg)
+{
+    uint32_t parts = TP_OFFER_EXTENDED_MASTER_SECRET | TP_OFFER_STATUS_REQUEST |
+                     TP_OFFER_SESSION_TICKET | TP_OFFER_ENCRYPT_THEN_MAC |
+                     TP_OFFER_RENEGOTIATION_INFO;
+    if (cfg->alpn != NULL && cfg->alpn[0] != '\0')
+        parts |= TP_OFFER_ALPN;
+    if (range_has_12_and_13(cfg))
+        parts |= TP_OFFER_SUPPORTED_VERSIONS;
+    return parts;
+}
+
+/* The offer: --priority, else the version range, else the default (with
+ * a PSK's key exchanges); then the keywords that leave the omit parts out
+ * (run/diagnose.c), then restrict_to (NULL or ":-SIGN-ALL:+SIGN-...")
+ * appended, which narrows any of them (tls/others.c asks for one key
+ * type's certificate that way). */
+static tp_status make_priority(const struct tp_config *cfg, uint32_t omit,
+                               const char *restrict_to, gnutls_priority_t *prio, tp_error *err)
 {
     char buf[320];
     const char *base = buf;
@@ -117,8 +151,14 @@ static tp_status make_priority(const struct tp_config *cfg, const char *restrict
         size_t used = strlen(buf);
         snprintf(buf + used, sizeof buf - used, "%s", tls_psk_priority_suffix(cfg));
     }
+    char omitted[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof omit_keywords / sizeof omit_keywords[0]; i++)
+        if ((omit & omit_keywords[i].part) && used < sizeof omitted)
+            used += (size_t)snprintf(omitted + used, sizeof omitted - used, "%s",
+                                     omit_keywords[i].keyword);
     char *text = NULL;
-    if (asprintf(&text, "%s%s", base, restrict_to != NULL ? restrict_to : "") < 0)
+    if (asprintf(&text, "%s%s%s", base, omitted, restrict_to != NULL ? restrict_to : "") < 0)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
     const char *err_pos = NULL;
     int rc = gnutls_priority_init(prio, text, &err_pos);
@@ -229,14 +269,27 @@ static int on_server_hello(gnutls_session_t session, unsigned htype, unsigned wh
     return 0;
 }
 
-static tp_status make_session(const struct tp_config *cfg, const char *sni,
+/* gnutls_init flags for what omit leaves out. GnuTLS 3.7 has no
+ * GNUTLS_NO_STATUS_REQUEST (3.8 has): there GNUTLS_NO_EXTENSIONS drops
+ * exactly status_request and extended_master_secret. */
+static unsigned init_flags(uint32_t omit)
+{
+    unsigned flags = GNUTLS_CLIENT;
+    if (omit & TP_OFFER_STATUS_REQUEST)
+        flags |= GNUTLS_NO_EXTENSIONS;
+    if (omit & TP_OFFER_SESSION_TICKET)
+        flags |= GNUTLS_NO_TICKETS;
+    return flags;
+}
+
+static tp_status make_session(const struct tp_config *cfg, const char *sni, uint32_t omit,
                               gnutls_priority_t prio, gnutls_certificate_credentials_t cred,
                               struct hs_ctx *ctx, gnutls_session_t *out, tp_error *err)
 {
     gnutls_session_t session = NULL;
     tp_status status = TP_OK;
     int rc;
-    if (gnutls_init(&session, GNUTLS_CLIENT) < 0)
+    if (gnutls_init(&session, init_flags(omit)) < 0)
         return tp_fail(err, TP_E_NOMEM, "cannot create a TLS session");
     gnutls_session_set_ptr(session, ctx);
     gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_SERVER_HELLO, GNUTLS_HOOK_POST,
@@ -258,7 +311,8 @@ static tp_status make_session(const struct tp_config *cfg, const char *sni,
                          gnutls_strerror(rc));
         goto out;
     }
-    status = set_alpn(session, cfg->alpn, err);
+    if (!(omit & TP_OFFER_ALPN))
+        status = set_alpn(session, cfg->alpn, err);
 out:
     if (status != TP_OK) {
         gnutls_deinit(session);
@@ -388,12 +442,13 @@ struct tls_run {
     struct tls_transport t;
     struct tls_resume *resume;    /* NULL: no resumption asked for */
     const char *restrict_to;      /* appended to the offer, or NULL */
+    uint32_t omit;                /* TP_OFFER_* parts left out of the offer */
 };
 
 static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
 {
     TP_TRY(tls_trust_load(run->cfg, &run->trust, &run->anchors, err));
-    TP_TRY(make_priority(run->cfg, run->restrict_to, &run->prio, err));
+    TP_TRY(make_priority(run->cfg, run->omit, run->restrict_to, &run->prio, err));
     TP_TRY(tls_client_cert_load(run->cfg, &run->client_cert, err));
     run->ctx.client_cert = &run->client_cert;
     if (tls_client_cert_subject(&run->client_cert,
@@ -402,7 +457,7 @@ static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
     if (gnutls_certificate_allocate_credentials(&run->cred) < 0)
         return tp_fail(err, TP_E_NOMEM, "cannot allocate TLS credentials");
     gnutls_certificate_set_retrieve_function2(run->cred, on_cert_request);
-    TP_TRY(make_session(run->cfg, sni, run->prio, run->cred, &run->ctx, &run->session, err));
+    TP_TRY(make_session(run->cfg, sni, run->omit, run->prio, run->cred, &run->ctx, &run->session, err));
     TP_TRY(tls_psk_credentials(run->cfg, &run->psk_cred, err));
     if (run->psk_cred != NULL) {
         /* Beside the certificate credentials: the server's choice of suite
@@ -446,6 +501,22 @@ static tp_status save_resumption(struct tls_run *run)
     return TP_OK;
 }
 
+/* What the server did not get to answer because the offer left it out is
+ * unknown, not "no" (GNUTLS_NO_EXTENSIONS takes extended_master_secret with
+ * status_request). TLS 1.3 has EMS built in (RFC 8446 Sec. 7.1). */
+static void forget_omitted(struct tp_handshake *hs, uint32_t omit)
+{
+    if ((omit & (TP_OFFER_EXTENDED_MASTER_SECRET | TP_OFFER_STATUS_REQUEST)) &&
+        hs->version != TP_VER_TLS13)
+        hs->extended_master_secret = TP_TRI_UNKNOWN;
+    if (omit & TP_OFFER_SESSION_TICKET)
+        hs->session_ticket = TP_TRI_UNKNOWN;
+    if ((omit & TP_OFFER_ENCRYPT_THEN_MAC) && hs->encrypt_then_mac == TP_TRI_NO)
+        hs->encrypt_then_mac = TP_TRI_UNKNOWN;
+    if ((omit & TP_OFFER_RENEGOTIATION_INFO) && hs->version != TP_VER_TLS13)
+        hs->secure_renegotiation = TP_TRI_UNKNOWN;
+}
+
 /* The handshake and, in TLS 1.3, the ticket read after it. Returns 0 or
  * the GnuTLS error that ended it; *status is set on local failures. */
 static int run_exchange(struct tls_run *run, tp_status *status)
@@ -480,6 +551,7 @@ static int run_exchange(struct tls_run *run, tp_status *status)
         rc = await_tls13_ticket(run->session, &run->t, hs);
         hs->completed = rc == 0;
     }
+    forget_omitted(hs, run->omit);
     return rc;
 }
 
@@ -527,27 +599,25 @@ tp_status tls_handshake_report_hooked(int fd, const struct tp_config *cfg, const
     return tls_handshake_report_resumable(fd, cfg, sni, deadline, hook, NULL, report, err);
 }
 
-tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg, const char *sni,
-                                         tp_deadline deadline, const struct tls_io_hook *hook,
-                                         struct tls_resume *resume, struct tp_report *report,
-                                         tp_error *err)
-{
-    return tls_handshake_report_within(fd, cfg, sni, deadline, hook, resume, NULL, report,
-                                       err);
-}
-
-tp_status tls_handshake_report_within(int fd, const struct tp_config *cfg, const char *sni,
-                                      tp_deadline deadline, const struct tls_io_hook *hook,
-                                      struct tls_resume *resume, const char *restrict_to,
-                                      struct tp_report *report, tp_error *err)
+/* Every entry point's handshake: restrict_to narrows the offer for another
+ * certificate (others.c), offer leaves parts out for a server that aborts
+ * the default one (run/diagnose.c); either may be NULL. */
+static tp_status handshake_report(int fd, const struct tp_config *cfg, const char *sni,
+                                  tp_deadline deadline, const struct tls_io_hook *hook,
+                                  struct tls_resume *resume, const char *restrict_to,
+                                  struct tls_offer *offer, struct tp_report *report,
+                                  tp_error *err)
 {
     struct tls_run run = {.cfg = cfg, .report = report, .ctx = {.report = report},
-                          .resume = resume, .restrict_to = restrict_to};
+                          .resume = resume, .restrict_to = restrict_to,
+                          .omit = offer != NULL ? offer->omit : 0};
     if (resume != NULL) {
         resume->out = NULL;
         resume->out_len = 0;
         resume->resumed = false;
     }
+    if (offer != NULL)
+        offer->aborted = false;
     tls_transport_init(&run.t, fd, deadline, hook);
     tp_status status = run_setup(&run, sni, err);
     if (status != TP_OK)
@@ -558,6 +628,8 @@ tp_status tls_handshake_report_within(int fd, const struct tp_config *cfg, const
     if (!report->handshake.completed) {
         struct tls_failure failure;
         tls_failure_classify(rc, run.session, &run.t, &failure);
+        if (offer != NULL)
+            offer->aborted = failure.aborted;
         status = record_failure(report, &failure, err); /* failure.status, or NOMEM */
         goto out;
     }
@@ -571,6 +643,30 @@ out:
         tp_fail(err, TP_E_NOMEM, "out of memory");
     run_finish(&run);
     return status;
+}
+
+tp_status tls_handshake_report_within(int fd, const struct tp_config *cfg, const char *sni,
+                                      tp_deadline deadline, const struct tls_io_hook *hook,
+                                      struct tls_resume *resume, const char *restrict_to,
+                                      struct tp_report *report, tp_error *err)
+{
+    return handshake_report(fd, cfg, sni, deadline, hook, resume, restrict_to, NULL, report,
+                            err);
+}
+
+tp_status tls_handshake_report_resumable(int fd, const struct tp_config *cfg, const char *sni,
+                                         tp_deadline deadline, const struct tls_io_hook *hook,
+                                         struct tls_resume *resume, struct tp_report *report,
+                                         tp_error *err)
+{
+    return handshake_report(fd, cfg, sni, deadline, hook, resume, NULL, NULL, report, err);
+}
+
+tp_status tls_handshake_report_offer(int fd, const struct tp_config *cfg, const char *sni,
+                                     tp_deadline deadline, struct tls_offer *offer,
+                                     struct tp_report *report, tp_error *err)
+{
+    return handshake_report(fd, cfg, sni, deadline, NULL, NULL, NULL, offer, report, err);
 }
 
 tp_status tls_handshake_report(int fd, const struct tp_config *cfg, const char *sni,

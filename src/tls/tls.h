@@ -119,6 +119,32 @@ TP_MUST_CHECK tp_status tls_other_chain(int fd, const struct tp_config *cfg, con
                                         tp_deadline deadline, unsigned families,
                                         struct tp_other_chain *out, tp_error *err);
 
+/* The default offer narrowed for a server that aborts it (run/diagnose.c):
+ * omit holds TP_OFFER_* parts (report/model.h) to leave out. */
+struct tls_offer {
+    uint32_t omit;
+    bool aborted;   /* out: the handshake failed because the server ended it
+                     * (a fatal alert, a close or a reset); not for a
+                     * time-out, a peer that is not TLS or a local failure */
+};
+
+/* The parts of cfg's offer that this GnuTLS can leave out:
+ * extended_master_secret (%NO_SESSION_HASH), status_request (GnuTLS 3.7
+ * has no flag of its own for it: GNUTLS_NO_EXTENSIONS, which in 3.7 drops
+ * status_request and extended_master_secret only), session_ticket
+ * (GNUTLS_NO_TICKETS, psk_key_exchange_modes with it), encrypt_then_mac
+ * (%NO_ETM), renegotiation_info (%DISABLE_SAFE_RENEGOTIATION), ALPN when
+ * --alpn asks for it, and the TLS 1.3 offer when TLS 1.2 is in range and
+ * no --priority overrides the versions. Not record_size_limit: GnuTLS 3.7
+ * always sends it (an internal extension cannot be overridden away). */
+uint32_t tls_offer_parts(const struct tp_config *cfg);
+
+/* tls_handshake_report() with offer (may be NULL: the default offer). */
+TP_MUST_CHECK tp_status tls_handshake_report_offer(int fd, const struct tp_config *cfg,
+                                                   const char *sni, tp_deadline deadline,
+                                                   struct tls_offer *offer,
+                                                   struct tp_report *report, tp_error *err);
+
 /* Describe one DER certificate taken from elsewhere (a capture file) as
  * tls_handshake_report() describes the peer's: subject, issuer, key,
  * validity against now, fingerprint. A certificate GnuTLS cannot parse

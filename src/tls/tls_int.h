@@ -127,6 +127,8 @@ struct tls_failure {
     tp_status status;       /* TP_E_TLS or TP_E_TIMEOUT */
     int alert;              /* alert number received, or -1 */
     const char *alert_name; /* static, or NULL */
+    bool aborted;           /* the server ended it: a fatal alert, a close or a
+                             * reset (not a time-out, nor a peer that is not TLS) */
     char message[400];
 };
 

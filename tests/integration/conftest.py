@@ -361,6 +361,50 @@ http {{
 
         return self._start("nginx", argv, host=host)
 
+    def lighttpd(self, tls_module="wolfssl", cert="leaf-fullchain.pem", key="leaf.key",
+                 extra_conf="", host="127.0.0.1"):
+        """lighttpd (foreground, -D) with TLS from mod_wolfssl or mod_mbedtls
+        at the library defaults, serving a document root in the test's own
+        directory. The configuration is checked with `lighttpd -tt` first so
+        that a bad one fails with lighttpd's own words."""
+        exe = require_tool("lighttpd")
+        if tls_module not in ("wolfssl", "mbedtls"):
+            raise ValueError(f"tls_module must be wolfssl or mbedtls, not {tls_module}")
+        module_dir = Path("/usr/lib/lighttpd")
+        if not (module_dir / f"mod_{tls_module}.so").exists():
+            pytest.skip(f"mod_{tls_module} is not installed (apt-get install "
+                        f"lighttpd-mod-{tls_module})")
+
+        def argv(port, workdir):
+            docroot = workdir / "htdocs"
+            docroot.mkdir(exist_ok=True)
+            (docroot / "index.html").write_text("tlsprobe test\n")
+            bind = f"[{host}]" if ":" in host else host
+            conf = f"""
+server.modules += ("mod_{tls_module}")
+server.document-root = "{docroot}"
+server.bind = "{bind}"
+server.port = {port}
+server.errorlog = "{workdir}/error.log"
+server.pid-file = "{workdir}/lighttpd.pid"
+server.upload-dirs = ("{workdir}")
+ssl.engine = "enable"
+ssl.pemfile = "{self.pki / cert}"
+ssl.privkey = "{self.pki / key}"
+{extra_conf}
+"""
+            path = workdir / "lighttpd.conf"
+            path.write_text(conf)
+            check = subprocess.run([exe, "-tt", "-f", str(path), "-m", str(module_dir)],
+                                   stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                   timeout=PROCESS_TIMEOUT)
+            if check.returncode != 0:
+                pytest.fail(f"lighttpd -tt rejected the configuration:\n{check.stdout}"
+                            f"{check.stderr}\n{conf}", pytrace=False)
+            return [exe, "-D", "-f", str(path), "-m", str(module_dir)]
+
+        return self._start(f"lighttpd-{tls_module}", argv, host=host)
+
     def stop_all(self):
         for server in self.servers:
             server.stop()

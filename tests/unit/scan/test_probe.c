@@ -337,6 +337,59 @@ static void test_build_tls(void **state)
     tp_wr_finish(&wr);
 }
 
+/* The tolerated offer for an intolerant server (spec.omit): each part left
+ * out is absent, the rest present, and renegotiation_info's SCSV stands in
+ * for the extension (RFC 5746 Sec. 3.3). */
+static void test_build_omit(void **state)
+{
+    (void)state;
+    static struct probe_spec spec;
+    tp_client_hello ch;
+    tp_writer wr;
+    static const struct {
+        uint32_t part;
+        uint16_t ext;
+    } parts[] = {
+        {TP_OFFER_STATUS_REQUEST, 5},        {TP_OFFER_EXTENDED_MASTER_SECRET, 23},
+        {TP_OFFER_ENCRYPT_THEN_MAC, 22},     {TP_OFFER_SESSION_TICKET, 35},
+        {TP_OFFER_RENEGOTIATION_INFO, 0xff01}, {TP_OFFER_RECORD_SIZE_LIMIT, 28},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        probe_spec_defaults(&spec, TP_VER_TLS12, "example.test");
+        spec.suites[0] = 0xC02F;
+        spec.n_suites = 1;
+        spec.record_size_limit = 512;
+        spec.omit = parts[i].part;
+        parse_built(&spec, &ch, &wr);
+        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+            if (k == i)
+                assert_null(tp_ext_find(&ch.exts, parts[k].ext));
+            else
+                assert_non_null(tp_ext_find(&ch.exts, parts[k].ext));
+        }
+        bool scsv = tp_u16_list_at(&ch.suites, ch.suites.n - 1) == 0x00ff;
+        assert_true(scsv == (parts[i].part == TP_OFFER_RENEGOTIATION_INFO));
+        tp_wr_finish(&wr);
+    }
+    /* Padding (RFC 7685) is added where a hello would fall in 256..511
+     * bytes: find such a hello, then leave it out. */
+    bool padded = false;
+    size_t n = 1;
+    for (; n < 120 && !padded; n++) {
+        probe_spec_defaults(&spec, TP_VER_TLS12, "example.test");
+        spec.n_suites = plan_suite_candidates(TP_VER_TLS12, spec.suites, n);
+        parse_built(&spec, &ch, &wr);
+        padded = tp_ext_find(&ch.exts, 21) != NULL;
+        tp_wr_finish(&wr);
+    }
+    assert_true(padded);
+    spec.omit = TP_OFFER_PADDING;
+    parse_built(&spec, &ch, &wr);
+    assert_null(tp_ext_find(&ch.exts, 21));
+    assert_non_null(tp_ext_find(&ch.exts, 5));
+    tp_wr_finish(&wr);
+}
+
 static void test_build_ssl2(void **state)
 {
     (void)state;
@@ -422,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_ssl2_replies),
         cmocka_unit_test(test_half_closed_flight),
         cmocka_unit_test(test_build_tls),
+        cmocka_unit_test(test_build_omit),
         cmocka_unit_test(test_build_ssl2),
         cmocka_unit_test(test_psk_probe_binder),
     };
