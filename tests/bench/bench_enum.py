@@ -9,6 +9,17 @@ own ServerFactory in tests/integration/conftest.py):
                       all five TLS 1.3 suites
   nginx-modern        nginx, TLS 1.3 only
   nginx-intermediate  nginx, TLS 1.2 and 1.3 (nginx's default cipher list)
+The servers devices talk to (issue 7), with --servers or --device:
+  lighttpd-wolfssl    lighttpd + mod_wolfssl at its defaults (aborts status_request)
+  lighttpd-mbedtls    lighttpd + mod_mbedtls at its defaults
+  mosquitto-mtls      mosquitto, require_certificate true (tlsprobe gets --cert/--key,
+                      sslscan --certs/--pk)
+  mosquitto-psk       mosquitto, psk_file + psk_hint, no certificate (tlsprobe gets
+                      --psk-identity/--psk-key; the others have no way to give a PSK)
+  gnutls-psk          gnutls-serv --pskpasswd, no certificate (PSK, DHE-PSK, ECDHE-PSK)
+  nginx-sni-only      nginx with ssl_reject_handshake on the default server (every
+                      tool is given the name: --sni, --sni-name, tls.servername)
+  openssl-dual        openssl s_server -cert RSA + -dcert ECDSA (no ECDSA intermediate)
 
 For each tool and server: wall time (median of --runs), TCP connections (the
 distinct SYNs to the server's port that a `tcpdump -i lo` capture started by
@@ -35,7 +46,7 @@ no false positive or negative.
 Needs root (tcpdump on lo), gnutls-bin, openssl, nginx, certtool, sslscan,
 testssl, nmap (`bash .ci/deps --bench`); a missing scanner is skipped and said.
 Usage: tests/bench/bench_enum.py BUILD/src/tlsprobe [--slow] [--runs N]
-       [--servers a,b] [--tools a,b] [--no-relay]
+       [--servers a,b] [--device] [--tools a,b] [--no-relay]
 Exit status: 0, or 1 when tlsprobe itself reported a false positive or
 negative or failed; 77 when not root. Only 127.0.0.1 is contacted.
 """
@@ -52,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -68,6 +80,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, str(INTEGRATION))
 import conftest  # noqa: E402
 import test_enum  # noqa: E402
+import test_intolerance  # noqa: E402
+import test_psk  # noqa: E402
 
 # pytest.fail()/skip() raise these (BaseException subclasses) from the
 # factory when a server does not start.
@@ -214,7 +228,7 @@ class Tool:
     def available(self):
         return shutil.which(self.exe) is not None
 
-    def argv(self, port, outdir):
+    def argv(self, port, outdir, extra=()):
         raise NotImplementedError
 
     def parse(self, stdout, outdir):
@@ -231,8 +245,8 @@ class Tlsprobe(Tool):
     def available(self):
         return os.access(self.exe, os.X_OK)
 
-    def argv(self, port, outdir):
-        return [self.exe, "--enum", "--json", f"127.0.0.1:{port}"]
+    def argv(self, port, outdir, extra=()):
+        return [self.exe, "--enum", "--json", f"127.0.0.1:{port}", *extra]
 
     def parse(self, stdout, outdir):
         doc = json.loads(stdout)
@@ -251,8 +265,9 @@ class Sslscan(Tool):
     name = "sslscan"
     exe = "sslscan"
 
-    def argv(self, port, outdir):
-        return ["sslscan", "--no-colour", f"--xml={outdir / 'sslscan.xml'}", f"127.0.0.1:{port}"]
+    def argv(self, port, outdir, extra=()):
+        return ["sslscan", "--no-colour", f"--xml={outdir / 'sslscan.xml'}", *extra,
+                f"127.0.0.1:{port}"]
 
     def parse(self, stdout, outdir):
         tree = ET.parse(outdir / "sslscan.xml")
@@ -269,12 +284,16 @@ class Testssl(Tool):
     PROTO = {"ssl2": "SSLv2", "ssl3": "SSLv3", "tls1": "TLSv1.0", "tls1_1": "TLSv1.1",
              "tls1_2": "TLSv1.2", "tls1_3": "TLSv1.3"}
 
-    def argv(self, port, outdir):
+    def argv(self, port, outdir, extra=()):
         # -p protocols, -E every cipher per protocol (the full enumeration);
         # --nodns none: no DNS lookup at all; CRL/OCSP fetches stay off
-        # (no --phone-out).
+        # (no --phone-out). extra may name the host (SNI) with --ip.
+        host = "127.0.0.1"
+        if extra and extra[0] == "HOST":
+            host, extra = extra[1], extra[2:]
         return ["testssl", "--warnings", "off", "--quiet", "--color", "0", "--nodns", "none",
-                "-p", "-E", "--jsonfile", str(outdir / "testssl.json"), f"127.0.0.1:{port}"]
+                "-p", "-E", "--jsonfile", str(outdir / "testssl.json"), *extra,
+                f"{host}:{port}"]
 
     def parse(self, stdout, outdir):
         got = set()
@@ -294,9 +313,9 @@ class Nmap(Tool):
     def __init__(self):
         self.table = None
 
-    def argv(self, port, outdir):
+    def argv(self, port, outdir, extra=()):
         # -n: no DNS; -Pn: no host discovery, the target is up.
-        return ["nmap", "-n", "-Pn", "--script", "ssl-enum-ciphers", "-p", str(port),
+        return ["nmap", "-n", "-Pn", "--script", "ssl-enum-ciphers", *extra, "-p", str(port),
                 "127.0.0.1", "-oX", str(outdir / "nmap.xml")]
 
     def parse(self, stdout, outdir):
@@ -348,13 +367,13 @@ def kill_group(proc):
     proc.wait()
 
 
-def run_once(tool, port, truth, workdir, outcome):
+def run_once(tool, port, truth, workdir, outcome, extra=()):
     outdir = Path(tempfile.mkdtemp(prefix=f"{tool.name}-", dir=workdir))
     env = dict(os.environ, NO_COLOR="1")
     env.pop("LD_PRELOAD", None)
     with SynCapture(port, outdir / "syn.pcap") as cap:
         started = time.monotonic()
-        proc = subprocess.Popen(tool.argv(port, outdir), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(tool.argv(port, outdir, extra), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=outdir,
                                 env=env, start_new_session=True)
         try:
@@ -384,12 +403,12 @@ def run_once(tool, port, truth, workdir, outcome):
     outcome.fn |= truth - got
 
 
-def run_tool(tool, server_name, port, truth, runs, workdir, mode):
+def run_tool(tool, server_name, port, truth, runs, workdir, mode, extra=()):
     outcome = Outcome(tool.name, server_name, mode)
     for i in range(runs):
         print(f"  {mode:8} {server_name:19} {tool.name:8} run {i + 1}/{runs} ...",
               end="", flush=True, file=sys.stderr)
-        run_once(tool, port, truth, workdir, outcome)
+        run_once(tool, port, truth, workdir, outcome, extra)
         print(f" {outcome.times[-1]:.2f} s, {outcome.conns[-1]} connections", file=sys.stderr)
         if outcome.failed:
             print(f"    FAILED: {outcome.failed}", file=sys.stderr)
@@ -427,11 +446,111 @@ SERVERS = {
 }
 
 
+# --------------------------------------------------------------------------
+# The servers devices talk to (issue 7). Ground truth: each suite offered
+# alone by openssl s_client (or gnutls-cli), with the client certificate,
+# the PSK or the name the server needs, exactly as the integration tests do.
+
+PSK_IDENTITY, PSK_KEY, PSK_HINT = test_psk.IDENTITY, test_psk.KEY, test_psk.HINT
+PSK_ARGS = ("--psk-identity", PSK_IDENTITY, "--psk-key", PSK_KEY)
+
+
+def fixture_fn(fixture, *args):
+    """The function behind a pytest fixture of conftest, called as pytest
+    would (the bench is no pytest run)."""
+    wrapped = getattr(fixture, "__pytest_wrapped__", None)
+    fn = wrapped.obj if wrapped is not None else fixture.__wrapped__
+    return fn(*args)
+
+
+def openssl_truth_with(port, client_args):
+    """test_enum.openssl_truth for a server that needs client_args (a
+    client certificate, a name) to complete each one-suite handshake."""
+    def accepts(version, name, tls13):
+        argv = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                test_enum.OPENSSL_FLAG[version], *client_args]
+        argv += ["-ciphersuites", name] if tls13 else ["-cipher", name + ":@SECLEVEL=0"]
+        try:
+            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            return False
+        m = re.search(r"Cipher is (\S+)", proc.stdout)
+        return m is not None and m.group(1) == name
+
+    names13 = {"TLS_AES_128_GCM_SHA256": "0x1301", "TLS_AES_256_GCM_SHA384": "0x1302",
+               "TLS_CHACHA20_POLY1305_SHA256": "0x1303", "TLS_AES_128_CCM_SHA256": "0x1304",
+               "TLS_AES_128_CCM_8_SHA256": "0x1305"}
+    jobs = [(v, code, name, False) for v in ("TLSv1.0", "TLSv1.1", "TLSv1.2")
+            for code, name, proto in test_enum.openssl_ciphers() if proto != "TLSv1.3"]
+    jobs += [("TLSv1.3", names13[n], n, True) for n in test_enum.TLS13_SUITES]
+    with ThreadPoolExecutor(test_enum.GT_THREADS) as pool:
+        ok = list(pool.map(lambda j: accepts(j[0], j[2], j[3]), jobs))
+    truth = {v: set() for v in TLS_VERSIONS}
+    for (v, code, _, _), accepted in zip(jobs, ok):
+        if accepted:
+            truth[v].add(code)
+    return truth
+
+
+def start_mosquitto_mtls(factory):
+    return fixture_fn(conftest.mosquitto, factory, factory.pki)(
+        extra="require_certificate true\n", cafile="client-ca.pem")
+
+
+def start_mosquitto_psk(factory):
+    return fixture_fn(conftest.mosquitto_psk, factory)({PSK_IDENTITY: PSK_KEY}, PSK_HINT)
+
+
+def start_gnutls_psk(factory):
+    psk_file = factory.tmp_path / "gnutls-psk.txt"
+    psk_file.write_text(f"{PSK_IDENTITY}:{PSK_KEY}\n")
+    return factory.gnutls(cert=None, priority=test_psk.GNUTLS_SERVER_PRIORITY,
+                          extra=("--pskpasswd", str(psk_file), "--pskhint", PSK_HINT))
+
+
+def start_openssl_dual(factory):
+    pki = factory.pki
+    return factory.openssl(extra=["-dcert", str(pki / "ecdsa.pem"), "-dkey",
+                                  str(pki / "ecdsa.key")])
+
+
+def client_cert_args(pki):
+    return ["-cert", str(pki / "client.pem"), "-key", str(pki / "client.key")]
+
+
+# name -> (start(factory), truth(port, pki), {tool: extra args(pki)})
+DEVICE_SERVERS = {
+    "lighttpd-wolfssl": (lambda f: f.lighttpd(tls_module="wolfssl"),
+                         lambda port, pki: test_intolerance.truth(port), {}),
+    "lighttpd-mbedtls": (lambda f: f.lighttpd(tls_module="mbedtls"),
+                         lambda port, pki: test_intolerance.truth(port), {}),
+    "mosquitto-mtls": (start_mosquitto_mtls,
+                       lambda port, pki: openssl_truth_with(port, client_cert_args(pki)),
+                       {"tlsprobe": lambda pki: ["--cert", str(pki / "client.pem"), "--key",
+                                                 str(pki / "client.key")],
+                        "sslscan": lambda pki: [f"--certs={pki / 'client.pem'}",
+                                                f"--pk={pki / 'client.key'}"]}),
+    "mosquitto-psk": (start_mosquitto_psk, lambda port, pki: test_psk.openssl_truth(port),
+                      {"tlsprobe": lambda pki: list(PSK_ARGS)}),
+    "gnutls-psk": (start_gnutls_psk, lambda port, pki: test_psk.gnutls_truth(port),
+                   {"tlsprobe": lambda pki: list(PSK_ARGS)}),
+    "nginx-sni-only": (lambda f: f.nginx(sni_only=True),
+                       lambda port, pki: openssl_truth_with(port, ["-servername", "localhost"]),
+                       {"tlsprobe": lambda pki: ["--sni", "localhost"],
+                        "sslscan": lambda pki: ["--sni-name=localhost"],
+                        "nmap": lambda pki: ["--script-args", "tls.servername=localhost"],
+                        "testssl": lambda pki: ["HOST", "localhost", "--ip", "127.0.0.1"]}),
+    "openssl-dual": (start_openssl_dual,
+                     lambda port, pki: test_enum.openssl_truth(port, TLS_VERSIONS), {}),
+}
+
+
 # gnutls-serv and openssl s_server serve one connection at a time (measured:
 # tlsprobe --parallel 1 and 64 take the same time on loopback against the
 # legacy gnutls-serv). Behind the relay every connection then holds the
 # server for about one one-way delay, whatever the client's parallelism.
-SERIAL_SERVERS = ("gnutls-legacy", "openssl-all")
+SERIAL_SERVERS = ("gnutls-legacy", "openssl-all", "gnutls-psk", "openssl-dual")
 
 
 def truth_set(per_version):
@@ -568,16 +687,20 @@ def main():
     ap.add_argument("tlsprobe")
     ap.add_argument("--runs", type=int, default=1, help="runs per tool and server (median)")
     ap.add_argument("--slow", action="store_true", help="run testssl behind the relay too")
-    ap.add_argument("--servers", default=",".join(SERVERS), help="comma list of " +
-                    ", ".join(SERVERS))
+    ap.add_argument("--servers", default=None, help="comma list of " +
+                    ", ".join(list(SERVERS) + list(DEVICE_SERVERS)) +
+                    " (default: the first four; with --device the device servers)")
+    ap.add_argument("--device", action="store_true",
+                    help="the servers devices talk to (issue 7) instead of the first four")
     ap.add_argument("--tools", default="tlsprobe,sslscan,testssl,nmap")
     ap.add_argument("--no-relay", action="store_true", help="loopback only")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    servers = [s for s in args.servers.split(",") if s]
+    default = DEVICE_SERVERS if args.device else SERVERS
+    servers = [s for s in (args.servers or ",".join(default)).split(",") if s]
     for s in servers:
-        if s not in SERVERS:
+        if s not in SERVERS and s not in DEVICE_SERVERS:
             ap.error(f"unknown server {s!r}")
     if os.geteuid() != 0:
         print("bench_enum.py needs root (tcpdump on lo counts the connections)", file=sys.stderr)
@@ -613,18 +736,26 @@ def main():
         (workdir / "servers").mkdir()
         factory = conftest.ServerFactory(workdir / "servers", pki)
         started = {}
+        extras = {}
         for name in servers:
-            server = SERVERS[name][0](factory)
+            if name in SERVERS:
+                start, truth, tool_args = (SERVERS[name][0], lambda port, _pki, n=name:
+                                           SERVERS[n][1](port), {})
+            else:
+                start, truth, tool_args = DEVICE_SERVERS[name]
+            server = start(factory)
             started[name] = server
+            extras[name] = {tool: fn(pki) for tool, fn in tool_args.items()}
             t0 = time.monotonic()
-            truths[name] = truth_set(SERVERS[name][1](server.port))
+            truths[name] = truth_set(truth(server.port, pki))
             print(f"ground truth {name} (port {server.port}): {len(truths[name])} accepted "
                   f"(version, suite) pairs in {time.monotonic() - t0:.1f} s", file=sys.stderr)
 
         for name in servers:
             for tool in tools:
                 loop[(name, tool.name)] = run_tool(tool, name, started[name].port, truths[name],
-                                                   args.runs, workdir, "loopback")
+                                                   args.runs, workdir, "loopback",
+                                                   extras[name].get(tool.name, ()))
         if not args.no_relay:
             relay_tools = [t for t in tools if t.name != "testssl" or args.slow]
             for name in servers:
@@ -632,7 +763,8 @@ def main():
                 try:
                     for tool in relay_tools:
                         relay[(name, tool.name)] = run_tool(tool, name, port, truths[name],
-                                                            args.runs, workdir, "relay")
+                                                            args.runs, workdir, "relay",
+                                                            extras[name].get(tool.name, ()))
                 finally:
                     stop_relay(proc)
             relay_done = True
