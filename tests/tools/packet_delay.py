@@ -18,7 +18,8 @@ B bytes of IP packet (the 14-byte Ethernet header is not counted, as radio
 links carry IP) that reaches the router at t starts when the direction is
 free, takes B * 8 / rate to serialise, and is delivered one one-way delay
 (RTT/2) later, in order. --half-duplex makes both directions share one
-channel. The rate is the forwarder's rather than `tc tbf`'s because a token
+channel, granted in turn when both have frames waiting (so pure ACKs take
+air time between the segments of a long flight). The rate is the forwarder's rather than `tc tbf`'s because a token
 bucket sends the first packet of every burst at line rate (a whole packet's
 serialisation early per flight: 570 ms at 20 kbit/s) and counts the
 Ethernet header. No loss and no radio set-up are emulated.
@@ -75,19 +76,41 @@ CLIENT_ADDR, SERVER_ADDR, PREFIX = "198.18.0.1", "198.18.0.2", 24
 
 
 class Direction:
-    """One direction of the link: a FIFO of (due, frame) and its channel."""
+    """One direction of the link: frames waiting for the channel (with
+    their arrival time) and frames on their way (with their delivery
+    time)."""
 
-    def __init__(self, src, dst, kbit, channel):
-        self.src, self.dst = src, dst
+    def __init__(self, dst, kbit):
+        self.dst = dst
         self.bps = kbit * 1000.0
-        self.channel = channel  # [free_at], shared on half-duplex links
-        self.queue = collections.deque()
+        self.waiting = collections.deque()
+        self.flying = collections.deque()
 
-    def arrive(self, frame, now, delay_s):
-        ser = (len(frame) - ETH_HEADER) * 8 / self.bps if self.bps > 0 else 0.0
-        start = max(now, self.channel[0])
-        self.channel[0] = start + ser
-        self.queue.append((start + ser + delay_s, frame))
+
+class Channel:
+    """Serialises the frames of its directions one at a time: one channel
+    per direction on a full-duplex link, one for both on a half-duplex one,
+    where a frame that waits while the other direction sends goes next
+    (round robin), as a scheduler that grants both sides in turn would."""
+
+    def __init__(self, dirs, delay_s):
+        self.dirs, self.delay_s = dirs, delay_s
+        self.free_at, self.last = 0.0, None
+
+    def run(self, now):
+        while True:
+            heads = [d for d in self.dirs if d.waiting]
+            if not heads:
+                return None
+            t = max(self.free_at, min(d.waiting[0][0] for d in heads))
+            if t > now:
+                return t  # busy until then
+            ready = [d for d in heads if d.waiting[0][0] <= t]
+            d = ready[0] if len(ready) == 1 or ready[0] is not self.last else ready[1]
+            _, frame = d.waiting.popleft()
+            ser = (len(frame) - ETH_HEADER) * 8 / d.bps if d.bps > 0 else 0.0
+            self.free_at, self.last = t + ser, d
+            d.flying.append((self.free_at + self.delay_s, frame))
 
 
 def packet_socket(ifname):
@@ -103,25 +126,27 @@ def forward(if_a, if_b, delay_ms, a_kbit, b_kbit, half_duplex):
     """Frames read on if_a leave on if_b, serialised at a_kbit (the rate of
     the host behind if_a), and frames read on if_b leave on if_a at b_kbit."""
     sa, sb = packet_socket(if_a), packet_socket(if_b)
-    shared = [0.0]
-    a_to_b = Direction(sa, sb, a_kbit, shared if half_duplex else [0.0])
-    b_to_a = Direction(sb, sa, b_kbit, shared if half_duplex else [0.0])
+    a_to_b, b_to_a = Direction(sb, a_kbit), Direction(sa, b_kbit)
     by_sock = {sa: a_to_b, sb: b_to_a}
     delay_s = delay_ms / 1000.0
+    channels = [Channel([a_to_b, b_to_a], delay_s)] if half_duplex else \
+        [Channel([a_to_b], delay_s), Channel([b_to_a], delay_s)]
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     print("ready", flush=True)
     while not stop:
         now = time.monotonic()
+        wake = [t for t in (c.run(now) for c in channels) if t is not None]
         for d in (a_to_b, b_to_a):
-            while d.queue and d.queue[0][0] <= now:
+            while d.flying and d.flying[0][0] <= now:
                 try:
-                    d.dst.send(d.queue.popleft()[1])
+                    d.dst.send(d.flying.popleft()[1])
                 except OSError:
                     pass  # a frame the other side cannot take is lost, like on a link
-        dues = [d.queue[0][0] for d in (a_to_b, b_to_a) if d.queue]
-        timeout = max(0.0, min(dues) - time.monotonic()) if dues else 0.5
+            if d.flying:
+                wake.append(d.flying[0][0])
+        timeout = max(0.0, min(wake) - time.monotonic()) if wake else 0.5
         try:
             ready, _, _ = select.select([sa, sb], [], [], timeout)
         except InterruptedError:
@@ -135,7 +160,7 @@ def forward(if_a, if_b, delay_ms, a_kbit, b_kbit, half_duplex):
                 except BlockingIOError:
                     break
                 if addr[2] != PACKET_OUTGOING:  # not our own copies going out
-                    d.arrive(frame, now, delay_s)
+                    d.waiting.append((now, frame))
     return 0
 
 
