@@ -256,7 +256,7 @@ static json_t *proj_flight_json(const struct tp_proj_flight *f)
         !jput(o, "end_ms", jms(f->end_ms)) ||
         !jput(o, "serialisation_ms", jms(f->serialisation_ms)) ||
         !jput(o, "slow_start_ms", jms(f->slow_start_ms)) || !jput(o, "loss_ms", jms(f->loss_ms)) ||
-        !jput(o, "duty_cycle_ms", jms(f->duty_ms))) {
+        !jput(o, "duty_cycle_ms", jms(f->duty_ms)) || !jput(o, "ack_ms", jms(f->ack_ms))) {
         json_decref(o);
         return NULL;
     }

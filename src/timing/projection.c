@@ -60,7 +60,9 @@ const char *tp_projection_model(void)
            "serialisation) per extra round; expected loss cost P(lost) * RTO per packet, RTO = "
            "max(1 s, 3 RTT) (RFC 6298), P = 1-(1-p)^frames on framed links; duty-cycle silence "
            "a*(1/d-1) after each frame; then RTT/2 propagation. Radio set-up once at the start; "
-           "half-duplex links share one channel; pure ACKs not modelled; no IP layer means "
+           "half-duplex links share one channel; a flight that answers the peer follows the "
+           "pure ACK (headers only) its side sent at once (quick ACK), other ACKs not "
+           "modelled; no IP layer means "
            "headers compressed away (SCHC), a lower bound. The total ends when the client may "
            "send data: the later of the start of its last flight and the arrival of the "
            "server's last one (TLS 1.2 full 3 round trips with TCP, 2 with False Start, RFC "
@@ -72,6 +74,7 @@ const char *tp_projection_model(void)
 struct cost {
     uint32_t packets, frames, wire;
     double ser_ms, slow_ms, loss_ms, duty_inner_ms, duty_tail_ms;
+    double ack_ms; /* the pure ACK sent before the flight */
     uint32_t rounds;
 };
 
@@ -198,6 +201,7 @@ struct sim {
      * overall and before the client's last flight. */
     struct instant client_start, server_arrival, server_arrival_before;
     uint32_t cwnd[2];
+    int prev_dir;                 /* of the last flight placed; -1 none */
     struct tp_projection *out;
 };
 
@@ -208,6 +212,8 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     int ch = link->half_duplex ? 0 : (int)dir;
     struct instant t = later(waits ? s->prev_arrival : s->prev_start, s->chan_free[ch]);
     struct tp_proj_flight *f = &s->out->flights[s->out->n_flights++];
+    t.part[TP_PART_SERIALISATION] += c->ack_ms;
+    s->prev_dir = (int)dir;
 
     f->label = label;
     f->dir = dir;
@@ -221,6 +227,7 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     f->slow_start_ms = c->slow_ms;
     f->loss_ms = c->loss_ms;
     f->duty_ms = c->duty_inner_ms;
+    f->ack_ms = c->ack_ms;
     f->start_ms = at(&t);
     s->prev_start = t;
 
@@ -321,6 +328,7 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
     }
     s.sh.rto_ms = 3.0 * link->rtt_ms > 1000.0 ? 3.0 * link->rtt_ms : 1000.0;
     s.cwnd[0] = s.cwnd[1] = p->init_window ? p->init_window : IW_DEFAULT;
+    s.prev_dir = -1;
     s.prev_start.part[TP_PART_SETUP] = link->setup_ms;
     s.prev_arrival = s.chan_free[0] = s.chan_free[1] = s.prev_start;
     s.client_start = s.server_arrival = s.server_arrival_before = s.prev_start;
@@ -338,6 +346,9 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         /* No data before the SYN-ACK (RFC 9293 Sec. 3.5): the ClientHello
          * carries the handshake's third ACK. */
         bool waits = f->waits || (i == 0 && p->tcp_handshake);
+        /* Answering the other side: behind the ACK its kernel sent at once. */
+        if (waits && f->bytes > 0 && s.prev_dir >= 0 && s.prev_dir != (int)f->dir)
+            c.ack_ms = ser_ms(s.sh.header, bps);
         place(&s, f->label, f->dir, f->bytes, f->records, waits, &c);
     }
     /* The client may send data once it has sent its last flight (data

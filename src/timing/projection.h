@@ -35,8 +35,14 @@
  * handshake is SYN (client) then SYN-ACK (server, waits), 20 bytes of TCP
  * options each. The client sends nothing before the SYN-ACK has arrived
  * (RFC 9293 Sec. 3.5; no TCP Fast Open), so the first flight always waits
- * for it. Pure ACKs are not modelled: the handshake's third ACK rides with
- * the ClientHello, and other ACKs use the otherwise idle direction.
+ * for it. A receiver acknowledges at once early in a connection (quick ACK;
+ * the peer's answer needs its application first), so a flight that
+ * answers the other side's leaves behind one pure ACK (header only: IP,
+ * TCP and options) in its own direction: ack_ms, counted as serialisation
+ * (the TCP handshake's third ACK before the ClientHello, the client's ACK
+ * of the server's last packet before its next flight, ...). Other pure
+ * ACKs travel while their direction is otherwise idle and are not
+ * modelled; no ACK is counted in wire_bytes or packets.
  *
  * The total is the moment the client may send application data: the later
  * of the start of its last flight (data can follow its Finished at once)
@@ -111,6 +117,7 @@ struct tp_proj_flight {
     uint32_t slow_start_rounds; /* extra round trips waiting for ACKs */
     double start_ms, sent_ms, end_ms; /* first bit out, last bit out, last bit in */
     double serialisation_ms, slow_start_ms, loss_ms, duty_ms;
+    double ack_ms;            /* the pure ACK before it, see above */
 };
 
 struct tp_projection {
