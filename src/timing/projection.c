@@ -62,8 +62,8 @@ const char *tp_projection_model(void)
            "a*(1/d-1) after each frame; then RTT/2 propagation. Radio set-up once at the start; "
            "half-duplex links share one channel; a flight that answers the peer follows the "
            "pure ACK (headers only) its side sent at once (quick ACK), other ACKs not "
-           "modelled; no IP layer means "
-           "headers compressed away (SCHC), a lower bound. The total ends when the client may "
+           "modelled; no IP layer means headers compressed away (SCHC), a lower bound. The "
+           "total ends when the client may "
            "send data: the later of the start of its last flight and the arrival of the "
            "server's last one (TLS 1.2 full 3 round trips with TCP, 2 with False Start, RFC "
            "7918, which the total does not assume; TLS 1.2 resumed and TLS 1.3 2; a 1.2 "
@@ -343,8 +343,7 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         const struct tp_flight *f = &flights[i];
         double bps = f->dir == TP_DIR_C2S ? link->ul_bps : link->dl_bps;
         struct cost c = flight_cost(link, &s.sh, f->bytes, bps, &s.cwnd[f->dir]);
-        /* No data before the SYN-ACK (RFC 9293 Sec. 3.5): the ClientHello
-         * carries the handshake's third ACK. */
+        /* No data before the SYN-ACK (RFC 9293 Sec. 3.5). */
         bool waits = f->waits || (i == 0 && p->tcp_handshake);
         /* Answering the other side: behind the ACK its kernel sent at once. */
         if (waits && f->bytes > 0 && s.prev_dir >= 0 && s.prev_dir != (int)f->dir)

@@ -5,7 +5,8 @@
  *   ready_i  = arrival of flight i-1      if it waits for the peer
  *            = start of flight i-1        otherwise (pipelined behind it)
  *   start_i  = max(ready_i, channel free) one channel per direction, one
- *                                         shared channel on half-duplex links
+ *                                         shared channel on half-duplex links,
+ *              + ack_i                    (below)
  *   MSS      = MTU - IP header (20, IPv6 40) - TCP 20 - TCP options (12:
  *              timestamps, RFC 7323)
  *   packets  = ceil(bytes / MSS); wire = bytes + packets * (IP + TCP + options)
