@@ -256,7 +256,7 @@ static json_t *proj_flight_json(const struct tp_proj_flight *f)
         !jput(o, "end_ms", jms(f->end_ms)) ||
         !jput(o, "serialisation_ms", jms(f->serialisation_ms)) ||
         !jput(o, "slow_start_ms", jms(f->slow_start_ms)) || !jput(o, "loss_ms", jms(f->loss_ms)) ||
-        !jput(o, "duty_cycle_ms", jms(f->duty_ms))) {
+        !jput(o, "duty_cycle_ms", jms(f->duty_ms)) || !jput(o, "ack_ms", jms(f->ack_ms))) {
         json_decref(o);
         return NULL;
     }
@@ -326,6 +326,14 @@ static json_t *projection_json(const struct tp_timing *t)
         !jput(o, "measured_handshake_ms", jms_or_null(t->full.handshake_ms)) ||
         !jput(o, "resumed_total_ms",
               t->has_projection_resumed ? jms(t->projection_resumed.total_ms) : json_null()) ||
+        !jput(o, "resumed_round_trips", t->has_projection_resumed
+                                            ? json_real(t->projection_resumed.round_trips)
+                                            : json_null()) ||
+        !jput(o, "resumed_breakdown", t->has_projection_resumed
+                                          ? breakdown_json(&t->projection_resumed)
+                                          : json_null()) ||
+        !jput(o, "false_start_total_ms", jms(p->false_start_total_ms)) ||
+        !jput(o, "false_start_round_trips", json_real(p->false_start_round_trips)) ||
         !jput(o, "certificate_share", json_real(t->full.certificate_share)) ||
         !jput(o, "suggestions", suggestions_json(t)))
         goto fail;

@@ -243,13 +243,26 @@ static void projection(struct text_writer *o, const struct tp_timing *t)
         tw_emit(o, "  %12.0f ms  %s %-32s %7u B %4u pkt  arrives %.0f ms\n", f->start_ms,
                 arrow(f->dir), f->label, f->bytes, f->packets, f->end_ms);
     }
-    tw_emit(o, "  total %.0f ms (measured here: %.3f ms)", p->total_ms, t->full.handshake_ms);
+    /* The total is when the client may send data (projection.h). */
+    tw_emit(o, "  total %.0f ms, %.3g round trips, until the client may send data (measured here: "
+            "%.3f ms)", p->total_ms, p->round_trips, t->full.handshake_ms);
+    if (p->false_start_total_ms < p->total_ms - 0.5)
+        tw_emit(o, "\n  assumes no TLS False Start (RFC 7918); with it %.0f ms, %.3g round trips",
+                p->false_start_total_ms, p->false_start_round_trips);
     if (t->has_projection_resumed)
-        tw_emit(o, "; resumed %.0f ms", t->projection_resumed.total_ms);
+        tw_emit(o, "\n  resumed %.0f ms, %.3g round trips", t->projection_resumed.total_ms,
+                t->projection_resumed.round_trips);
     tw_emit(o, "\n  breakdown:");
     for (int i = 0; i < TP_PART_COUNT; i++)
         if (p->parts_ms[i] > 0)
             tw_emit(o, " %s %.0f ms", tp_proj_part_name((enum tp_proj_part)i), p->parts_ms[i]);
+    if (t->has_projection_resumed) {
+        tw_emit(o, "\n  resumed breakdown:");
+        for (int i = 0; i < TP_PART_COUNT; i++)
+            if (t->projection_resumed.parts_ms[i] > 0)
+                tw_emit(o, " %s %.0f ms", tp_proj_part_name((enum tp_proj_part)i),
+                        t->projection_resumed.parts_ms[i]);
+    }
     tw_emit(o, "\n  what dominates: %s\n", t->dominant);
     if (!t->has_whatif)
         return;

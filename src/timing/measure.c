@@ -319,21 +319,6 @@ static tp_status compare_versions(const struct measure *m, uint16_t first_versio
 
 /* ---- projection ---- */
 
-static size_t to_flights(const struct tp_timeline *tl, struct tp_flight *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < tl->n_flights && n < TP_PROJ_MAX_FLIGHTS; i++) {
-        const struct tp_tl_flight *f = &tl->flights[i];
-        if (f->post_handshake)
-            continue;
-        out[n] = (struct tp_flight){f->label, f->dir,
-                                    f->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)f->bytes,
-                                    f->records, n > 0};
-        n++;
-    }
-    return n;
-}
-
 static enum tp_leaf_key leaf_key(const char *type)
 {
     if (type == NULL)
@@ -374,17 +359,17 @@ static tp_status project(const struct tp_link *link, const struct tp_report *rep
     struct tp_proj_params params;
     tp_proj_params_default(&params);
     params.ipv6 = report->target.family == AF_INET6;
-    size_t n = to_flights(&t->full, flights);
+    size_t n = tp_tl_flights(&t->full, flights, TP_PROJ_MAX_FLIGHTS);
     if (n == 0)
         return TP_OK;
     t->link = *link;
     TP_TRY(tp_project(link, &params, flights, n, &t->projection, err));
     t->has_projection = true;
     if (t->has_resumed && t->resumed.complete) {
-        size_t nr = to_flights(&t->resumed, flights);
+        size_t nr = tp_tl_flights(&t->resumed, flights, TP_PROJ_MAX_FLIGHTS);
         TP_TRY(tp_project(link, &params, flights, nr, &t->projection_resumed, err));
         t->has_projection_resumed = true;
-        n = to_flights(&t->full, flights);
+        n = tp_tl_flights(&t->full, flights, TP_PROJ_MAX_FLIGHTS);
     }
     describe_dominant(t);
     if (t->full.cert_flight >= n || report->n_certs == 0)

@@ -39,6 +39,7 @@ void tp_proj_params_default(struct tp_proj_params *params)
     params->ipv6 = false;
     params->tcp_options = 12; /* timestamps, RFC 7323 Sec. 3 (10 + 2 NOP) */
     params->init_window = IW_DEFAULT;
+    params->false_start = false;
 }
 
 const char *tp_proj_part_name(enum tp_proj_part part)
@@ -51,21 +52,29 @@ const char *tp_proj_part_name(enum tp_proj_part part)
 
 const char *tp_projection_model(void)
 {
-    return "per flight: wait for the previous flight's arrival when it starts a round trip; "
+    return "per flight: wait for the previous flight's arrival when it starts a round trip "
+           "(the first flight always waits for the SYN-ACK); "
            "serialisation of bytes + per-packet IP/TCP headers (IPv4 20 or IPv6 40, TCP 20, "
            "options 12) over ceil(bytes/MSS) packets, MSS = MTU - headers, at the direction's "
            "bandwidth; TCP slow start from IW10 (RFC 6928), one stall of max(0, RTT - window "
            "serialisation) per extra round; expected loss cost P(lost) * RTO per packet, RTO = "
            "max(1 s, 3 RTT) (RFC 6298), P = 1-(1-p)^frames on framed links; duty-cycle silence "
            "a*(1/d-1) after each frame; then RTT/2 propagation. Radio set-up once at the start; "
-           "half-duplex links share one channel; pure ACKs not modelled; no IP layer means "
-           "headers compressed away (SCHC), a lower bound.";
+           "half-duplex links share one channel; a flight that answers the peer follows the "
+           "pure ACK (headers only) its side sent at once (quick ACK), other ACKs not "
+           "modelled; no IP layer means headers compressed away (SCHC), a lower bound. The "
+           "total ends when the client may "
+           "send data: the later of the start of its last flight and the arrival of the "
+           "server's last one (TLS 1.2 full 3 round trips with TCP, 2 with False Start, RFC "
+           "7918, which the total does not assume; TLS 1.2 resumed and TLS 1.3 2; a 1.2 "
+           "ticket rides in the server's last flight).";
 }
 
 /* What one flight (or SYN) costs on the link, before placing it in time. */
 struct cost {
     uint32_t packets, frames, wire;
     double ser_ms, slow_ms, loss_ms, duty_inner_ms, duty_tail_ms;
+    double ack_ms; /* the pure ACK sent before the flight */
     uint32_t rounds;
 };
 
@@ -187,8 +196,12 @@ struct sim {
     const struct tp_proj_params *params;
     struct shape_of_link sh;
     struct instant chan_free[2];
-    struct instant prev_start, prev_arrival, last;
+    struct instant prev_start, prev_arrival;
+    /* The client's last flight began; the server's last flight arrived,
+     * overall and before the client's last flight. */
+    struct instant client_start, server_arrival, server_arrival_before;
     uint32_t cwnd[2];
+    int prev_dir;                 /* of the last flight placed; -1 none */
     struct tp_projection *out;
 };
 
@@ -199,6 +212,8 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     int ch = link->half_duplex ? 0 : (int)dir;
     struct instant t = later(waits ? s->prev_arrival : s->prev_start, s->chan_free[ch]);
     struct tp_proj_flight *f = &s->out->flights[s->out->n_flights++];
+    t.part[TP_PART_SERIALISATION] += c->ack_ms;
+    s->prev_dir = (int)dir;
 
     f->label = label;
     f->dir = dir;
@@ -212,6 +227,7 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     f->slow_start_ms = c->slow_ms;
     f->loss_ms = c->loss_ms;
     f->duty_ms = c->duty_inner_ms;
+    f->ack_ms = c->ack_ms;
     f->start_ms = at(&t);
     s->prev_start = t;
 
@@ -226,7 +242,12 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     t.part[TP_PART_PROPAGATION] += link->rtt_ms / 2.0;
     f->end_ms = at(&t);
     s->prev_arrival = t;
-    s->last = later(s->last, t);
+    if (dir == TP_DIR_C2S) {
+        s->client_start = s->prev_start;
+        s->server_arrival_before = s->server_arrival;
+    } else {
+        s->server_arrival = t;
+    }
 
     s->out->tls_bytes[dir] += bytes;
     s->out->wire_bytes[dir] += c->wire;
@@ -307,8 +328,10 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
     }
     s.sh.rto_ms = 3.0 * link->rtt_ms > 1000.0 ? 3.0 * link->rtt_ms : 1000.0;
     s.cwnd[0] = s.cwnd[1] = p->init_window ? p->init_window : IW_DEFAULT;
+    s.prev_dir = -1;
     s.prev_start.part[TP_PART_SETUP] = link->setup_ms;
-    s.prev_arrival = s.chan_free[0] = s.chan_free[1] = s.last = s.prev_start;
+    s.prev_arrival = s.chan_free[0] = s.chan_free[1] = s.prev_start;
+    s.client_start = s.server_arrival = s.server_arrival_before = s.prev_start;
 
     if (p->tcp_handshake) {
         struct cost syn = syn_cost(link, p, link->ul_bps);
@@ -320,11 +343,25 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         const struct tp_flight *f = &flights[i];
         double bps = f->dir == TP_DIR_C2S ? link->ul_bps : link->dl_bps;
         struct cost c = flight_cost(link, &s.sh, f->bytes, bps, &s.cwnd[f->dir]);
-        place(&s, f->label, f->dir, f->bytes, f->records, f->waits, &c);
+        /* No data before the SYN-ACK (RFC 9293 Sec. 3.5). */
+        bool waits = f->waits || (i == 0 && p->tcp_handshake);
+        /* Answering the other side: behind the ACK its kernel sent at once. */
+        if (waits && f->bytes > 0 && s.prev_dir >= 0 && s.prev_dir != (int)f->dir)
+            c.ack_ms = ser_ms(s.sh.header, bps);
+        place(&s, f->label, f->dir, f->bytes, f->records, waits, &c);
     }
-    memcpy(out->parts_ms, s.last.part, sizeof out->parts_ms);
-    out->total_ms = at(&s.last);
+    /* The client may send data once it has sent its last flight (data
+     * follows its Finished) and the server's last flight has arrived; with
+     * False Start (RFC 7918) only what came before its Finished counts. */
+    struct instant done = later(s.client_start, s.server_arrival);
+    struct instant early = later(s.client_start, s.server_arrival_before);
+    if (p->false_start)
+        done = early;
+    memcpy(out->parts_ms, done.part, sizeof out->parts_ms);
+    out->total_ms = at(&done);
     out->round_trips = out->parts_ms[TP_PART_PROPAGATION] / link->rtt_ms;
+    out->false_start_total_ms = at(&early);
+    out->false_start_round_trips = early.part[TP_PART_PROPAGATION] / link->rtt_ms;
     explain_practical(link, out);
     return TP_OK;
 }

@@ -5,7 +5,8 @@
  *   ready_i  = arrival of flight i-1      if it waits for the peer
  *            = start of flight i-1        otherwise (pipelined behind it)
  *   start_i  = max(ready_i, channel free) one channel per direction, one
- *                                         shared channel on half-duplex links
+ *                                         shared channel on half-duplex links,
+ *              + ack_i                    (below)
  *   MSS      = MTU - IP header (20, IPv6 40) - TCP 20 - TCP options (12:
  *              timestamps, RFC 7323)
  *   packets  = ceil(bytes / MSS); wire = bytes + packets * (IP + TCP + options)
@@ -32,11 +33,34 @@
  *   sent_i   = start_i + ser_i + slow start + loss + duty-cycle silence
  *   arrival_i = sent_i + RTT/2 (propagation)
  * Radio set-up (setup_ms) is paid once, before the first packet. The TCP
- * handshake is SYN (client) then SYN-ACK (server, waits), 40 bytes of TCP
- * options each. Pure ACKs are not modelled: the handshake's third ACK rides
- * with the ClientHello, and other ACKs use the otherwise idle direction. The
- * total is the last arrival; its breakdown follows the critical path, so the
- * parts add up to the total. */
+ * handshake is SYN (client) then SYN-ACK (server, waits), 20 bytes of TCP
+ * options each. The client sends nothing before the SYN-ACK has arrived
+ * (RFC 9293 Sec. 3.5; no TCP Fast Open), so the first flight always waits
+ * for it. A receiver acknowledges at once early in a connection (quick ACK;
+ * the peer's answer needs its application first), so a flight that
+ * answers the other side's leaves behind one pure ACK (header only: IP,
+ * TCP and options) in its own direction: ack_ms, counted as serialisation
+ * (the TCP handshake's third ACK before the ClientHello, the client's ACK
+ * of the server's last packet before its next flight, ...). Other pure
+ * ACKs travel while their direction is otherwise idle and are not
+ * modelled; no ACK is counted in wire_bytes or packets.
+ *
+ * The total is the moment the client may send application data: the later
+ * of the start of its last flight (data can follow its Finished at once)
+ * and the arrival of the server's last flight. Flights after the handshake
+ * (TLS 1.3 NewSessionTicket, RFC 8446 Sec. 4.6.1) are not given. So:
+ *   TLS 1.2 full (RFC 5246 Sec. 7.3): SYN/SYN-ACK, ClientHello ..
+ *     ServerHelloDone, ClientKeyExchange..Finished .. [NewSessionTicket]
+ *     Finished: 3 round trips; a ticket rides in the server's last flight
+ *     and costs bytes, not a round trip;
+ *   TLS 1.2 full with False Start (RFC 7918, params.false_start): data goes
+ *     with the client's Finished: 2 round trips;
+ *   TLS 1.2 abbreviated (session ID or ticket, RFC 5077): the server
+ *     finishes first, the client's Finished can carry data: 2;
+ *   TLS 1.3 full or PSK (RFC 8446 Sec. 2, no 0-RTT): 2.
+ * false_start_total_ms is the total with False Start whatever the params
+ * say (equal to total_ms where it changes nothing). The breakdown follows
+ * the critical path to that moment, so the parts add up to the total. */
 #ifndef TP_TIMING_PROJECTION_H
 #define TP_TIMING_PROJECTION_H
 
@@ -63,9 +87,11 @@ struct tp_proj_params {
     bool ipv6;            /* 40-byte IP header instead of 20 */
     uint32_t tcp_options; /* TCP option bytes per data segment */
     uint32_t init_window; /* initial congestion window, segments */
+    bool false_start;     /* TLS 1.2 False Start (RFC 7918): the client is done
+                             when it sends its Finished */
 };
 
-/* tcp_handshake on, IPv4, 12 option bytes, IW10. */
+/* tcp_handshake on, IPv4, 12 option bytes, IW10, no False Start. */
 void tp_proj_params_default(struct tp_proj_params *params);
 
 #define TP_PROJ_MAX_FLIGHTS 32
@@ -92,14 +118,17 @@ struct tp_proj_flight {
     uint32_t slow_start_rounds; /* extra round trips waiting for ACKs */
     double start_ms, sent_ms, end_ms; /* first bit out, last bit out, last bit in */
     double serialisation_ms, slow_start_ms, loss_ms, duty_ms;
+    double ack_ms;            /* the pure ACK before it, see above */
 };
 
 struct tp_projection {
     struct tp_proj_flight flights[TP_PROJ_MAX_FLIGHTS + 2];
     size_t n_flights;           /* TCP handshake included */
-    double total_ms;            /* last arrival */
+    double total_ms;            /* the client may send data (see above) */
     double parts_ms[TP_PART_COUNT]; /* critical path; adds up to total_ms */
     double round_trips;         /* propagation on the critical path / RTT */
+    double false_start_total_ms; /* total_ms with False Start */
+    double false_start_round_trips;
     uint64_t tls_bytes[2];      /* per tp_dir */
     uint64_t wire_bytes[2];     /* bytes on air per tp_dir */
     uint32_t packets, frames;

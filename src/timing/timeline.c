@@ -340,6 +340,20 @@ tp_status tp_tl_feed(tp_tl_builder *b, enum tp_dir dir, uint64_t t_ns, const uin
     return st;
 }
 
+size_t tp_tl_flights(const struct tp_timeline *tl, struct tp_flight *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tl->n_flights && n < max; i++) {
+        const struct tp_tl_flight *f = &tl->flights[i];
+        if (f->post_handshake)
+            continue;
+        out[n++] = (struct tp_flight){f->label, f->dir,
+                                      f->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)f->bytes,
+                                      f->records, true};
+    }
+    return n;
+}
+
 uint32_t tp_tl_cert13_bytes(const uint32_t *der, size_t n)
 {
     /* Handshake header 4, certificate_request_context<0..255> 1,

@@ -123,6 +123,11 @@ struct tp_tl_facts {
 void tp_tl_result(const tp_tl_builder *b, const struct tp_tl_facts *facts,
                   struct tp_timeline *out);
 
+/* The handshake's flights (post-handshake ones left out) as projection
+ * input, at most max; labels are borrowed from tl. Every flight answers the
+ * one before it (waits), the first the TCP handshake. Returns the count. */
+size_t tp_tl_flights(const struct tp_timeline *tl, struct tp_flight *out, size_t max);
+
 /* TLS 1.3 Certificate message size for a chain of DER sizes, assuming no
  * per-entry extensions (RFC 8446 Sec. 4.4.2). */
 uint32_t tp_tl_cert13_bytes(const uint32_t *der, size_t n);

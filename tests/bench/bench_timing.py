@@ -1,15 +1,27 @@
 #!/usr/bin/python3
-"""Benchmark of --timing, --link, --capture and --read (issue 4).
+"""Benchmark of --timing, --link, --capture and --read (issues 4 and 12).
 
-1. Projection accuracy: an emulated constrained link between two network
-   namespaces of our own (veth pair with 198.18.0.0/30 benchmark addresses
-   that exist only inside them; `tc tbf` for bandwidth per direction,
-   tests/tools/delay_relay.py --connect-early for latency, since netem is
-   missing). For each preset (its bandwidth and round trip; no loss, no
-   radio set-up, which are not emulated) tlsprobe measures full and
-   resumed handshakes and projects them onto the same link; the
-   client-side handshake time (ClientHello sent to the client's
-   completion) is compared with the projection's.
+1. Projection accuracy on a packet-level emulated link
+   (tests/tools/packet_delay.py: client, router and server network
+   namespaces of our own with 198.18.0.0/15 benchmark addresses; the router
+   delays and serialises every frame, so TCP runs end to end through the
+   delay). For each preset (its bandwidth per direction, round trip and
+   MTU from src/data/link-profiles.csv; no loss and no radio set-up, which
+   are not emulated), each chain nginx serves (an RSA-2048 leaf with
+   its intermediate, and a 16 KB chain) and TLS 1.2 and 1.3, full and
+   resumed (--resume):
+     projected = `tlsprobe --timing --link PRESET` run on loopback in the
+                 server's namespace against the same nginx: total minus
+                 set-up minus expected loss (the total ends when the client
+                 may send data; no False Start);
+     measured  = `tlsprobe --timing` through the emulated link: TCP connect
+                 plus handshake (ClientHello sent to the client's
+                 completion), median of the runs.
+   The error should stay within 5 %. The link is emulated full duplex, as
+   the model sees a handshake: its flights alternate, and it counts no pure
+   ACKs. With --half-duplex the presets that are (lte-m, nb-iot) share one
+   channel in the emulation, granted in turn, so the client's ACKs take air
+   time inside a long server flight (the model's known optimism there).
 2. The cost of --capture against hook-only timing (loopback, wall time of
    the whole run).
 3. --read throughput on large generated captures (a recorded TLS 1.2 and
@@ -17,9 +29,13 @@
    JSON, against `tshark -r FILE -Y tls.handshake`: wall time and max RSS
    at two sizes (the report streams, so the RSS must not grow with them).
 
-Needs root, iproute2, tc, gnutls-serv or openssl, tcpdump, tshark, GNU time.
-Usage: bench_timing.py TLSPROBE [--quick]   (prints a table; exit 77 if not root)
+Needs root, iproute2, ethtool, nginx, openssl, tcpdump, tshark, GNU time.
+Usage: bench_timing.py TLSPROBE [--quick] [--presets lte-m,nb-iot,...] [--runs N]
+                        [--half-duplex] [--link-only]
+(prints tables; exit 77 if not root, 1 if a projection is off by more than 5 %)
 """
+import base64
+import csv
 import json
 import os
 import random
@@ -36,17 +52,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-RELAY = ROOT / "tests" / "tools" / "delay_relay.py"
 MKPKI = ROOT / "tests" / "certs" / "mkpki.sh"
+PROFILES = ROOT / "src" / "data" / "link-profiles.csv"
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+from packet_delay import Link  # noqa: E402
 
-# preset, downlink kbit/s, uplink kbit/s, RTT ms (from src/data/link-profiles.csv;
-# nb-iot slowed: its RTT, at 20 kbit/s).
-PRESETS = [
-    ("lte-m", 150, 100, 150),
-    ("3g", 1000, 384, 150),
-    ("sat-leo", 100000, 10000, 45),
-    ("nb-iot", 20, 20, 1600),
-]
+DEFAULT_PRESETS = ("lte-m", "nb-iot", "sat-geo", "3g")
+TOLERANCE = 0.05
+BIG_CHAIN_BYTES = 16000  # DER bytes of the large chain, at least
 
 
 def sh(*args, check=True, **kw):
@@ -54,40 +67,19 @@ def sh(*args, check=True, **kw):
                           **kw)
 
 
-class Namespaces:
-    """Client and server namespaces joined by a veth pair."""
-
-    def __init__(self):
-        tag = f"{random.randrange(1 << 24):06x}"
-        self.c, self.s = f"tp-c-{tag}", f"tp-s-{tag}"
-        self.vc, self.vs = f"tpc{tag}", f"tps{tag}"
-        self.c_addr, self.s_addr = "198.18.0.1", "198.18.0.2"
-
-    def __enter__(self):
-        sh("ip", "netns", "add", self.c)
-        sh("ip", "netns", "add", self.s)
-        sh("ip", "link", "add", self.vc, "netns", self.c, "type", "veth", "peer", "name",
-           self.vs, "netns", self.s)
-        for ns, dev, addr in ((self.c, self.vc, self.c_addr), (self.s, self.vs, self.s_addr)):
-            sh("ip", "-n", ns, "addr", "add", f"{addr}/30", "dev", dev)
-            sh("ip", "-n", ns, "link", "set", dev, "up")
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-            # No segmentation offload: tbf must see real packets.
-            sh("ip", "netns", "exec", ns, "ethtool", "-K", dev, "tso", "off", "gso", "off",
-               "gro", "off", check=False)
-        return self
-
-    def shape(self, down_kbit, up_kbit):
-        for ns, dev, rate in ((self.c, self.vc, up_kbit), (self.s, self.vs, down_kbit)):
-            # A peak rate just above the rate keeps tbf from sending its
-            # bucket (one MTU) at line rate: every packet is paced.
-            sh("tc", "-n", ns, "qdisc", "replace", "dev", dev, "root", "tbf", "rate",
-               f"{rate}kbit", "burst", "1600", "latency", "60s", "peakrate",
-               f"{int(rate * 1.01) + 1}kbit", "mtu", "1600")
-
-    def __exit__(self, *exc):
-        sh("ip", "netns", "del", self.c, check=False)
-        sh("ip", "netns", "del", self.s, check=False)
+def load_presets(names):
+    """name -> (down kbit/s, up kbit/s, RTT ms, MTU, half duplex)."""
+    out = {}
+    with open(PROFILES, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["preset"] in names:
+                out[row["preset"]] = (float(row["dl_kbps"]), float(row["ul_kbps"]),
+                                      float(row["rtt_ms"]), int(row["mtu_bytes"] or 1500),
+                                      row["half_duplex"] == "Y")
+    missing = [n for n in names if n not in out or out[n][3] == 0]
+    if missing:
+        raise SystemExit(f"bench_timing: no IP preset named {', '.join(missing)}")
+    return out
 
 
 def start(argv, ns=None, **kw):
@@ -114,80 +106,150 @@ def tlsprobe_json(exe, args, ns=None, timeout=300):
     return p.returncode, json.loads(p.stdout) if p.stdout.strip() else None, p.stderr
 
 
-def tbf_free_ms(flights, down_kbit, up_kbit, mtu=1500):
-    """tbf (like any token bucket) lets the first packet of a burst leave at
-    line rate: a flight arrives one packet's serialisation earlier than on
-    a serial link. This is the emulator's error, not the model's; it is
-    shown separately (the "adj." columns)."""
-    hdr = 20 + 20 + 12
-    counted = [f for f in flights if not f["post_handshake"]]
-    if counted and counted[-1]["direction"] == "client":
-        counted = counted[:-1]  # the client is done when it sends its last flight
-    total = 0.0
-    for f in counted:
-        rate = (up_kbit if f["direction"] == "client" else down_kbit) * 1000
-        total += (min(f["bytes"], mtu - hdr) + hdr) * 8 / rate * 1000
-    return total
+def pem_blocks(path):
+    text = Path(path).read_text()
+    return re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?", text, re.S)
 
 
-def client_side_ms(proj, ch_start):
-    """Projected ClientHello-to-completion as the client sees it: it is done
-    when it sends its last flight, or when the server's last one arrives."""
-    last = proj["flights"][-1]
-    done = last["start_ms"] if last["direction"] == "client" else last["end_ms"]
-    return done - ch_start
+def der_bytes(block):
+    body = "".join(block.strip().splitlines()[1:-1])
+    return len(base64.b64decode(body))
 
 
-def bench_link(exe, pki, quick):
+def big_chain(pki, out):
+    """leaf-fullchain.pem followed by other certificates of the test PKI
+    until the chain holds BIG_CHAIN_BYTES of DER (nginx sends them all)."""
+    blocks = pem_blocks(pki / "leaf-fullchain.pem")
+    # (not rsa1024.pem or sha1.pem: OpenSSL's security level refuses them
+    # in a chain)
+    extra = [b for name in ("wronghost.pem", "expired.pem", "notyet.pem", "ecdsa.pem",
+                            "root.pem", "client-ca.pem", "client.pem")
+             for b in pem_blocks(pki / name)]
+    i = 0
+    while sum(der_bytes(b) for b in blocks) < BIG_CHAIN_BYTES:
+        blocks.append(extra[i % len(extra)])
+        i += 1
+    Path(out).write_text("".join(b if b.endswith("\n") else b + "\n" for b in blocks))
+    return sum(der_bytes(b) for b in blocks)
+
+
+def nginx_conf(workdir, pki, chains):
+    servers = "".join(f"""
+    server {{
+        listen 0.0.0.0:{port} ssl;
+        server_name localhost;
+        ssl_certificate {chain};
+        ssl_certificate_key {pki / "leaf.key"};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / {{ return 200 "bench\\n"; }}
+    }}""" for port, chain in chains)
+    conf = f"""daemon off;
+master_process on;
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {workdir}/cb;
+    proxy_temp_path {workdir}/px;
+    fastcgi_temp_path {workdir}/fc;
+    uwsgi_temp_path {workdir}/uw;
+    scgi_temp_path {workdir}/sc;{servers}
+}}
+"""
+    path = Path(workdir) / "nginx.conf"
+    path.write_text(conf)
+    return path
+
+
+def projected(exe, link, preset, port, tls_max):
+    """(full, resumed) projections from a loopback run in the server's
+    namespace: total - setup - loss, the parts the link does not emulate."""
+    rc, doc, err = tlsprobe_json(exe, [
+        "--timing", "--resume", "--link", preset, "--tls-max", tls_max, "--fail-on", "none",
+        "--sni", "localhost", f"127.0.0.1:{port}"], ns=link.server_ns)
+    p = (doc or {}).get("projection")
+    if not p:
+        raise RuntimeError(f"projection failed: {err.strip()[:200]}")
+    b = p["breakdown"]
+    full = p["total_ms"] - b["setup"] - b["loss"]
+    res = None
+    if p.get("resumed_total_ms") is not None:
+        rb = p["resumed_breakdown"]
+        res = p["resumed_total_ms"] - rb["setup"] - rb["loss"]
+    return full, res, p["round_trips"], p.get("resumed_round_trips")
+
+
+def measured(exe, link, port, tls_max, runs):
+    """Medians of connect + handshake through the link, full and resumed."""
+    full, res = [], []
+    for _ in range(runs):
+        rc, doc, err = tlsprobe_json(exe, [
+            "--timing", "--resume", "--tls-max", tls_max, "--fail-on", "none", "--timeout",
+            "5m", "--connect-timeout", "60s", "--sni", "localhost",
+            f"{link.server_addr}:{port}"], ns=link.client_ns)
+        t = (doc or {}).get("timing")
+        if not t or t.get("handshake_ms") is None:
+            raise RuntimeError(f"measurement failed: {err.strip()[:200]}")
+        full.append(t["connect_ms"] + t["handshake_ms"])
+        r = t["resumption"]
+        if r and r["resumed"] and r["timeline"] and r["timeline"]["handshake_ms"] is not None:
+            res.append(r["timeline"]["connect_ms"] + r["timeline"]["handshake_ms"])
+    return (statistics.median(full), statistics.median(res) if res else None)
+
+
+def bench_link(exe, pki, workdir, names, runs, big, half_duplex):
+    presets = load_presets(names)
+    chains = [("RSA chain", 4433, pki / "leaf-fullchain.pem")]
+    if big:
+        kb = big_chain(pki, Path(workdir) / "big-chain.pem") / 1000
+        chains.append((f"{kb:.1f} KB chain", 4434, Path(workdir) / "big-chain.pem"))
     rows = []
-    with Namespaces() as n:
-        port = 4433
-        server = start(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-www", "-cert",
-                        pki / "leaf.pem", "-key", pki / "leaf.key", "-cert_chain",
-                        pki / "inter.pem", "-quiet"], ns=n.s, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        presets = PRESETS[:2] + PRESETS[2:3] if quick else PRESETS
+    first = presets[names[0]]
+    with Link(rtt_ms=first[2], down_kbit=first[0], up_kbit=first[1], mtu=first[3],
+              half_duplex=half_duplex and first[4]) as link:
+        conf = nginx_conf(workdir, pki, [(port, path) for _, port, path in chains])
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        server = start([nginx, "-e", Path(workdir) / "error.log", "-p", workdir, "-c", conf],
+                       ns=link.server_ns, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            time.sleep(0.5)
-            for name, down, up, rtt in presets:
-                n.shape(down, up)
-                relay = start([sys.executable, RELAY, 0, "127.0.0.1", port, rtt / 2, "--bind",
-                               n.s_addr, "--connect-early"], ns=n.s, stdout=subprocess.PIPE,
-                              text=True)
-                try:
-                    rport = int(relay.stdout.readline().split()[1])
-                    spec = f"dl={down}k,ul={up}k,rtt={rtt}ms,mtu=1500,loss=0%,setup=0s"
-                    for tls_max in ("1.3", "1.2"):
-                        rc, doc, err = tlsprobe_json(exe, [
-                            "--timing", "--resume", "--link", spec, "--tls-max", tls_max,
-                            "--fail-on", "none", "--timeout", "5m", "--connect-timeout", "60s",
-                            "--sni", "localhost", f"{n.s_addr}:{rport}"], ns=n.c)
-                        if doc is None or doc.get("timing") is None:
-                            rows.append((name, tls_max, "failed", err.strip()[:80]))
+            time.sleep(1.0)
+            for name in names:
+                down, up, rtt, mtu, half = presets[name]
+                link.reconfigure(rtt_ms=rtt, down_kbit=down, up_kbit=up, mtu=mtu,
+                                 half_duplex=half_duplex and half)
+                for label, port, _ in chains:
+                    for tls_max in ("1.2", "1.3"):
+                        try:
+                            pf, pr, rt, rrt = projected(exe, link, name, port, tls_max)
+                            mf, mr = measured(exe, link, port, tls_max, runs)
+                        except (RuntimeError, subprocess.TimeoutExpired) as e:
+                            rows.append((name, label, tls_max, None, str(e)))
+                            print_row(rows[-1])
                             continue
-                        t, p = doc["timing"], doc["projection"]
-                        ch = next(f for f in p["flights"] if f["label"] == "ClientHello")
-                        proj_full = client_side_ms(p, ch["start_ms"])
-                        meas_full = t["handshake_ms"]
-                        r = t["resumption"]["timeline"]
-                        meas_res = proj_res = None
-                        if r and p["resumed_total_ms"] is not None:
-                            # The resumed projection's TCP part is the full one's.
-                            proj_res = p["resumed_total_ms"] - ch["start_ms"]
-                            hs_flights = [f for f in r["flights"] if not f["post_handshake"]]
-                            if hs_flights[-1]["direction"] == "client":
-                                proj_res -= rtt / 2  # the client is done when it sends
-                            meas_res = r["handshake_ms"]
-                        adj_full = proj_full - tbf_free_ms(t["flights"], down, up)
-                        adj_res = proj_res - tbf_free_ms(r["flights"], down, up) \
-                            if proj_res is not None else None
-                        rows.append((name, tls_max, meas_full, proj_full, meas_res, proj_res,
-                                     adj_full, adj_res))
-                finally:
-                    stop(relay)
+                        rows.append((name, label, tls_max, (pf, mf, rt), (pr, mr, rrt)))
+                        print_row(rows[-1])
         finally:
             stop(server)
     return rows
+
+
+def err_pct(proj, meas):
+    return 100.0 * (proj - meas) / meas if proj is not None and meas else None
+
+
+def print_row(row):
+    name, label, v, full, res = row
+    if full is None:
+        print(f"   {name:8} {label:16} {v:4} failed: {res}", flush=True)
+        return
+    cells = []
+    for proj, meas, rt in (full, res):
+        e = err_pct(proj, meas)
+        cells.append(f"{proj:9.0f} {meas:9.0f} {e:+6.1f}% {rt:4.1f}" if e is not None
+                     else f"{'n/a':>9} {'':9} {'':7} {'':4}")
+    print(f"   {name:8} {label:16} {v:4} {cells[0]}   {cells[1]}", flush=True)
 
 
 def bench_capture(exe, pki, runs):
@@ -317,25 +379,39 @@ def main():
         return 77
     exe = os.path.abspath(sys.argv[1])
     quick = "--quick" in sys.argv
+    only_link = "--link-only" in sys.argv
+    presets = list(DEFAULT_PRESETS[:3] if quick else DEFAULT_PRESETS)
+    link_runs = 1 if quick else 3
+    argv = sys.argv[2:]
+    for i, a in enumerate(argv):
+        if a == "--presets" and i + 1 < len(argv):
+            presets = argv[i + 1].split(",")
+        if a == "--runs" and i + 1 < len(argv):
+            link_runs = int(argv[i + 1])
     with tempfile.TemporaryDirectory() as d:
         pki = Path(d) / "pki"
         sh("sh", MKPKI, pki)
         os.chmod(d, 0o755)
 
-        print("1. Emulated link: measured vs projected handshake (ClientHello -> client done)")
-        print(f"   {'preset':8} {'TLS':4} {'full':>9} {'proj':>9} {'err':>7} {'adj.':>9} "
-              f"{'err':>7}   {'resumed':>9} {'proj':>9} {'err':>7} {'adj.':>9} {'err':>7}")
-        for row in bench_link(exe, pki, quick):
-            if row[2] == "failed":
-                print(f"   {row[0]:8} {row[1]:4} failed: {row[3]}")
-                continue
-            name, v, mf, pf, mr, pr, af, ar = row
-            res = "   resumed: n/a (did not complete)"
-            if mr and pr is not None:
-                res = (f"{mr:9.1f} {pr:9.1f} {100 * (pr - mr) / mr:+6.1f}% {ar:9.1f} "
-                       f"{100 * (ar - mr) / mr:+6.1f}%")
-            print(f"   {name:8} {v:4} {mf:9.1f} {pf:9.1f} {100 * (pf - mf) / mf:+6.1f}% "
-                  f"{af:9.1f} {100 * (af - mf) / mf:+6.1f}%   {res}", flush=True)
+        print("1. Packet-level emulated link (tests/tools/packet_delay.py): projected "
+              "(loopback, total - setup - loss)\n   against measured through the link "
+              f"(connect + handshake, median of {link_runs} run{'s' if link_runs > 1 else ''}); "
+              "rt = projected round trips incl. TCP")
+        print(f"   {'preset':8} {'server':16} {'TLS':4} {'full proj':>9} {'measured':>9} "
+              f"{'err':>7} {'rt':>4}   {'res. proj':>9} {'measured':>9} {'err':>7} {'rt':>4}")
+        rows = bench_link(exe, pki, d, presets, link_runs, big=not quick,
+                          half_duplex="--half-duplex" in sys.argv)
+        errors = [abs(e) for _, _, _, full, res in rows if full is not None
+                  for proj, meas, _ in (full, res) if (e := err_pct(proj, meas)) is not None]
+        failed = sum(1 for r in rows if r[3] is None)
+        worst = max(errors) if errors else float("nan")
+        ok = failed == 0 and errors and worst <= TOLERANCE * 100
+        print(f"   {len(errors)} comparisons, worst error {worst:.1f} % "
+              f"(limit {TOLERANCE * 100:.0f} %), {failed} failed: {'PASS' if ok else 'FAIL'}\n",
+              flush=True)
+        status = 0 if ok else 1
+        if only_link:
+            return status
 
         runs = 5 if quick else 15
         cap = bench_capture(exe, pki, runs)
@@ -353,7 +429,7 @@ def main():
             print(f"   {packets:8} {size / 1e6:6.1f} {n_hs:6}   {text[0]:7.2f} {text[1]:6.1f} "
                   f"{ts[0] / text[0]:5.1f}   {js[0]:7.2f} {js[1]:6.1f} {ts[0] / js[0]:5.1f}   "
                   f"{ts[0]:8.2f} {ts[1]:6.1f}", flush=True)
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -44,11 +44,14 @@ static const struct tp_flight tls13[] = {
 };
 
 /* 20 kbit/s, RTT 1600 ms, MTU 1430, IPv4 + TCP timestamps: 52 header bytes,
- * MSS 1378.
+ * MSS 1378; a pure ACK is 52 B = 20.8 ms.
  *   CH  300 B: 1 packet, 352 B -> 352*8/20000 s = 140.8 ms; + 800 = 940.8
- *   SF 3000 B: 3 packets, 3156 B -> 1262.4 ms; 940.8 + 1262.4 + 800 = 3003.2
- *   CF  100 B: 1 packet, 152 B -> 60.8 ms; 3003.2 + 60.8 + 800 = 3864.0
- * Total 3864.0 = propagation 2400 + serialisation 1464.0. */
+ *   SF 3000 B: after the server's ACK of the CH (20.8 ms), 3 packets,
+ *      3156 B -> 1262.4 ms; 961.6 + 1262.4 + 800 = 3024.0
+ *   CF  100 B: after the client's ACK, 3044.8; 1 packet, 152 B -> 60.8 ms;
+ *      3044.8 + 60.8 + 800 = 3905.6
+ * The client may send data when it sends its Finished: total 3044.8 =
+ * propagation 1600 + serialisation 1444.8, one round trip. */
 static void three_flights_by_hand(void **state)
 {
     (void)state;
@@ -58,12 +61,17 @@ static void three_flights_by_hand(void **state)
     assert_int_equal(tp_project(&link, &p, tls13, 3, &pr, NULL), TP_OK);
     assert_int_equal(pr.n_flights, 3);
     near(pr.flights[0].end_ms, 940.8, 1.0, "CH arrival");
-    near(pr.flights[1].start_ms, 940.8, 1.0, "SF start");
-    near(pr.flights[1].end_ms, 3003.2, 1.0, "SF arrival");
-    near(pr.total_ms, 3864.0, 1.0, "total");
-    near(pr.parts_ms[TP_PART_PROPAGATION], 2400.0, 0.001, "propagation");
-    near(pr.parts_ms[TP_PART_SERIALISATION], 1464.0, 0.001, "serialisation");
-    near(pr.round_trips, 1.5, 0.001, "round trips");
+    near(pr.flights[0].ack_ms, 0.0, 1e-9, "nothing to acknowledge before the CH");
+    near(pr.flights[1].ack_ms, 20.8, 0.001, "server's ACK");
+    near(pr.flights[1].start_ms, 961.6, 1.0, "SF start");
+    near(pr.flights[1].end_ms, 3024.0, 1.0, "SF arrival");
+    near(pr.flights[2].start_ms, 3044.8, 1.0, "CF start");
+    near(pr.flights[2].end_ms, 3905.6, 1.0, "CF arrival");
+    near(pr.total_ms, 3044.8, 1.0, "total");
+    near(pr.parts_ms[TP_PART_PROPAGATION], 1600.0, 0.001, "propagation");
+    near(pr.parts_ms[TP_PART_SERIALISATION], 1444.8, 0.001, "serialisation");
+    near(pr.round_trips, 1.0, 0.001, "round trips");
+    near(pr.false_start_total_ms, pr.total_ms, 1e-9, "False Start changes nothing");
     assert_int_equal(pr.flights[1].packets, 3);
     assert_int_equal(pr.flights[1].wire_bytes, 3156);
     assert_int_equal(pr.packets, 5);
@@ -74,8 +82,9 @@ static void three_flights_by_hand(void **state)
 }
 
 /* Same with the TCP handshake and 2 s of radio set-up: SYN and SYN-ACK are
- * 60 B each (20 IP + 20 TCP + 20 options) = 24 ms + 800 ms each, so
- * 2000 + 824 + 824 + 3864.0 = 7512.0. */
+ * 60 B each (20 IP + 20 TCP + 20 options) = 24 ms + 800 ms each, and the
+ * ClientHello follows the handshake's third ACK (20.8 ms), so
+ * 2000 + 824 + 824 + 20.8 + 3044.8 = 6713.6. */
 static void tcp_and_setup(void **state)
 {
     (void)state;
@@ -86,7 +95,9 @@ static void tcp_and_setup(void **state)
     assert_string_equal(pr.flights[0].label, "SYN");
     near(pr.flights[0].start_ms, 2000.0, 0.001, "SYN after set-up");
     near(pr.flights[1].end_ms, 3648.0, 1.0, "SYN-ACK arrival");
-    near(pr.total_ms, 7512.0, 1.0, "total");
+    near(pr.flights[2].start_ms, 3668.8, 1.0, "ClientHello after the SYN-ACK and ACK");
+    near(pr.total_ms, 6713.6, 1.0, "total");
+    near(pr.round_trips, 2.0, 0.001, "round trips");
     near(pr.parts_ms[TP_PART_SETUP], 2000.0, 0.001, "setup part");
     double sum = 0;
     for (int i = 0; i < TP_PART_COUNT; i++)
@@ -150,9 +161,9 @@ static void half_duplex_sums(void **state)
     near(pr.total_ms, 891.6, 1.0, "half duplex");
 }
 
-/* loss 1%, RTT 1600 ms: RTO = max(1 s, 3 * 1.6 s) = 4800 ms. All five data
- * packets are on the critical path (CH 1 + SF 3 + CF 1):
- * 5 * 0.01 * 4800 = 240 ms expected. */
+/* loss 1%, RTT 1600 ms: RTO = max(1 s, 3 * 1.6 s) = 4800 ms. Four data
+ * packets are on the critical path (CH 1 + SF 3; the client's Finished is
+ * sent when the client is done): 4 * 0.01 * 4800 = 192 ms expected. */
 static void loss_expectation(void **state)
 {
     (void)state;
@@ -162,12 +173,12 @@ static void loss_expectation(void **state)
     struct tp_link b = spec("bw=20k,rtt=1600ms,mtu=1430,loss=1%");
     assert_int_equal(tp_project(&a, &p, tls13, 3, &clean, NULL), TP_OK);
     assert_int_equal(tp_project(&b, &p, tls13, 3, &lossy, NULL), TP_OK);
-    near(lossy.parts_ms[TP_PART_LOSS], 240.0, 0.001, "loss part");
-    near(lossy.total_ms, clean.total_ms + 240.0, 0.001, "total with loss");
-    /* Short RTT: RTO floor of 1 s (RFC 6298 Sec. 2.4): 5 * 0.01 * 1000. */
+    near(lossy.parts_ms[TP_PART_LOSS], 192.0, 0.001, "loss part");
+    near(lossy.total_ms, clean.total_ms + 192.0, 0.001, "total with loss");
+    /* Short RTT: RTO floor of 1 s (RFC 6298 Sec. 2.4): 4 * 0.01 * 1000. */
     struct tp_link c = spec("bw=20k,rtt=100ms,mtu=1430,loss=1%");
     assert_int_equal(tp_project(&c, &p, tls13, 3, &lossy, NULL), TP_OK);
-    near(lossy.parts_ms[TP_PART_LOSS], 50.0, 0.001, "RTO floor");
+    near(lossy.parts_ms[TP_PART_LOSS], 40.0, 0.001, "RTO floor");
 }
 
 /* 6LoWPAN preset: MTU 1280 (MSS 1228), frame payload 102. A 1000 B flight
@@ -299,19 +310,21 @@ static void whatif_tls12(void **state)
 
     /* TLS 1.3: the last server flight (51 B, one packet) joins the server's
      * first: same packet count there (3051 B = 3 packets), one 52 B header
-     * and one RTT/2 fewer on the path, less its own 103 B serialisation
-     * (41.2 ms) and plus 51 B more in the first flight (20.4 ms): 800 +
-     * 41.2 - 20.4 = 820.8 ms. */
+     * fewer. The client is then done when it sends its Finished, not when
+     * the server's arrives: one round trip (1600 ms) fewer, less the
+     * client flight's 178 B (71.2 ms), the last flight's 103 B (41.2 ms)
+     * and the server's ACK before it (20.8 ms), plus 51 B more in the
+     * first flight (20.4 ms): 1600 + 71.2 + 41.2 + 20.8 - 20.4 = 1712.8. */
     const struct tp_suggestion *s = &w.items[TP_SUGGEST_TLS13];
     assert_true(s->applicable);
     assert_int_equal(s->saving_bytes, 52);
-    near(s->saving_ms, 820.8, 1.0, "tls13 saving");
+    near(s->saving_ms, 1712.8, 1.0, "tls13 saving");
 
-    /* Resumption saves the RTT/2 as well as 2300 + 37 bytes of messages
-     * and costs 132 B of ticket in the ClientHello. */
+    /* Resumption saves the round trip as well as 2300 + 37 bytes of
+     * messages and costs 132 B of ticket in the ClientHello. */
     s = &w.items[TP_SUGGEST_RESUMPTION];
     assert_true(s->applicable);
-    assert_true(s->saving_ms > 800.0 + 2000 * 8 / 20.0);
+    assert_true(s->saving_ms > 1600.0 + 2000 * 8 / 20.0);
     assert_true(s->saving_ms < base.total_ms);
 }
 
@@ -340,6 +353,83 @@ static void whatif_record_limit(void **state)
     assert_non_null(strstr(s->assumption, "record_size_limit 97"));
 }
 
+/* Round trips until the client may send data, TCP handshake included, on
+ * a fast link (RTT 100 ms, 100 Mbit/s) so that propagation decides:
+ *   TLS 1.2 full (RFC 5246 Sec. 7.3): SYN/SYN-ACK; ClientHello ..
+ *     ServerHelloDone; ClientKeyExchange..Finished .. NewSessionTicket,
+ *     Finished: 3; with False Start (RFC 7918) 2;
+ *   TLS 1.2 abbreviated (session ID or ticket): the server's Finished comes
+ *     first, the client's can carry data: 2, False Start or not;
+ *   TLS 1.3 full and PSK (RFC 8446 Sec. 2): 2. */
+static const struct tp_flight tls12_full[] = {
+    {"ClientHello", TP_DIR_C2S, 220, 1, true},
+    {"ServerHello..ServerHelloDone", TP_DIR_S2C, 2600, 4, true},
+    {"ClientKeyExchange..Finished", TP_DIR_C2S, 126, 3, true},
+    {"NewSessionTicket..Finished", TP_DIR_S2C, 218, 3, true},
+};
+static const struct tp_flight tls12_resumed[] = {
+    {"ClientHello", TP_DIR_C2S, 444, 1, true},
+    {"ServerHello..Finished", TP_DIR_S2C, 141, 3, true},
+    {"ChangeCipherSpec..Finished", TP_DIR_C2S, 51, 2, true},
+};
+static const struct tp_flight tls13_psk[] = {
+    {"ClientHello", TP_DIR_C2S, 600, 1, true},
+    {"ServerHello..Finished", TP_DIR_S2C, 300, 4, true},
+    {"Finished", TP_DIR_C2S, 80, 2, true},
+};
+
+static double rtts(const struct tp_flight *f, size_t n, bool false_start, double *total)
+{
+    struct tp_link link = spec("bw=100M,rtt=100ms,mtu=1500");
+    struct tp_proj_params p;
+    tp_proj_params_default(&p);
+    p.false_start = false_start;
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, f, n, &pr, NULL), TP_OK);
+    if (total != NULL)
+        *total = pr.total_ms;
+    assert_true(pr.false_start_total_ms <= pr.total_ms + 1e-9);
+    return pr.round_trips;
+}
+
+static void round_trips_by_version(void **state)
+{
+    (void)state;
+    double total = 0, fs = 0;
+    near(rtts(tls12_full, 4, false, &total), 3.0, 1e-9, "TLS 1.2 full");
+    near(rtts(tls12_full, 4, true, &fs), 2.0, 1e-9, "TLS 1.2 full, False Start");
+    near(total - fs, 100.0, 0.1, "False Start saves the last round trip");
+    near(rtts(tls12_resumed, 3, false, NULL), 2.0, 1e-9, "TLS 1.2 abbreviated");
+    near(rtts(tls12_resumed, 3, true, NULL), 2.0, 1e-9, "TLS 1.2 abbreviated, False Start");
+    near(rtts(tls13, 3, false, NULL), 2.0, 1e-9, "TLS 1.3 full");
+    near(rtts(tls13_psk, 3, false, NULL), 2.0, 1e-9, "TLS 1.3 PSK");
+    /* Without the TCP handshake: one fewer each. */
+    struct tp_link link = spec("bw=100M,rtt=100ms,mtu=1500");
+    struct tp_proj_params p = no_tcp();
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, tls12_full, 4, &pr, NULL), TP_OK);
+    near(pr.round_trips, 2.0, 1e-9, "TLS 1.2 full, no TCP");
+    near(pr.false_start_round_trips, 1.0, 1e-9, "TLS 1.2 full, no TCP, False Start");
+}
+
+/* The ClientHello waits for the SYN-ACK even when its flight says it is
+ * pipelined: no data before the TCP handshake (RFC 9293 Sec. 3.5); it
+ * follows the third ACK (52 B at 100 Mbit/s: 0.00416 ms). */
+static void client_hello_waits_for_syn_ack(void **state)
+{
+    (void)state;
+    struct tp_link link = spec("bw=100M,rtt=100ms,mtu=1500");
+    struct tp_flight f[4];
+    memcpy(f, tls12_full, sizeof f);
+    f[0].waits = false;
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, NULL, f, 4, &pr, NULL), TP_OK);
+    assert_string_equal(pr.flights[1].label, "SYN-ACK");
+    near(pr.flights[2].start_ms, pr.flights[1].end_ms + 0.00416, 1e-9,
+         "ClientHello at SYN-ACK arrival");
+    near(pr.round_trips, 3.0, 1e-9, "TLS 1.2 full");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +444,8 @@ int main(void)
         cmocka_unit_test(whatif_tls13),
         cmocka_unit_test(whatif_tls12),
         cmocka_unit_test(whatif_record_limit),
+        cmocka_unit_test(round_trips_by_version),
+        cmocka_unit_test(client_hello_waits_for_syn_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "timing/projection.h"
 #include "timing/timeline.h"
 
 #include "util/banned.h"
@@ -92,6 +93,29 @@ static void feed(tp_tl_builder *b, enum tp_dir dir, uint64_t t, const struct buf
     assert_int_equal(tp_tl_feed(b, dir, t, data->b, data->n), TP_OK);
 }
 
+/* Round trips until the client may send data, TCP handshake included, when
+ * tl's flights are projected onto a fast link (propagation decides). */
+static double projected_round_trips(const struct tp_timeline *tl, bool false_start)
+{
+    struct tp_link link;
+    tp_error err = {0};
+    assert_int_equal(tp_link_parse_spec(&link, "bw=100M,rtt=100ms,mtu=1500", &err), TP_OK);
+    struct tp_flight f[TP_PROJ_MAX_FLIGHTS];
+    size_t n = tp_tl_flights(tl, f, TP_PROJ_MAX_FLIGHTS);
+    struct tp_proj_params p;
+    tp_proj_params_default(&p);
+    p.false_start = false_start;
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, f, n, &pr, &err), TP_OK);
+    return pr.round_trips;
+}
+
+static void rtt_is(double got, double want)
+{
+    if (got < want - 1e-9 || got > want + 1e-9)
+        fail_msg("round trips: got %.4f, want %.4f", got, want);
+}
+
 static void tls12_full(void **state)
 {
     (void)state;
@@ -158,6 +182,10 @@ static void tls12_full(void **state)
     assert_int_equal(tl.client_kx_bytes, 70);
     assert_int_equal(tl.bytes[TP_DIR_C2S], ch.n + cli.n);
     assert_false(tl.resumed);
+    /* TCP, ClientHello..ServerHelloDone, ClientKeyExchange..Finished: the
+     * client waits for the server's Finished unless it falses start. */
+    rtt_is(projected_round_trips(&tl, false), 3.0);
+    rtt_is(projected_round_trips(&tl, true), 2.0);
     tp_tl_finish(b);
     free(b);
 }
@@ -223,6 +251,55 @@ static void tls13_with_compat_ccs(void **state)
     assert_true(tl.certificate_estimated);
     assert_int_equal(tl.cert_flight, 1);
     assert_int_equal(tl.server_kx_bytes, 264);
+    /* TCP, ClientHello..Finished; the ticket after it is not waited for. */
+    rtt_is(projected_round_trips(&tl, false), 2.0);
+    tp_tl_finish(b);
+    free(b);
+}
+
+/* TLS 1.2 abbreviated handshake (RFC 5246 Sec. 7.3, Figure 2): the server
+ * answers the session ID or ticket with ServerHello, ChangeCipherSpec and
+ * Finished; the client's ChangeCipherSpec and Finished end it and may carry
+ * data. */
+static void tls12_abbreviated(void **state)
+{
+    (void)state;
+    tp_tl_builder *b = malloc(sizeof *b);
+    assert_non_null(b);
+    tp_tl_init(b, 0, NULL, NULL);
+    uint8_t filler[400];
+    memset(filler, 0x42, sizeof filler);
+    uint8_t one = 1;
+
+    struct buf ch = {.n = 0}, m = {.n = 0};
+    message(&m, 1, filler, 400);
+    record(&ch, 22, m.b, m.n);
+    feed(b, TP_DIR_C2S, 1 * MS, &ch);
+
+    struct buf hs = {.n = 0}, srv = {.n = 0};
+    server_hello(&hs, false);
+    record(&srv, 22, hs.b, hs.n);
+    record(&srv, 20, &one, 1);
+    record(&srv, 22, filler, 40); /* protected Finished */
+    feed(b, TP_DIR_S2C, 2 * MS, &srv);
+
+    struct buf cli = {.n = 0};
+    record(&cli, 20, &one, 1);
+    record(&cli, 22, filler, 40);
+    feed(b, TP_DIR_C2S, 3 * MS, &cli);
+
+    struct tp_timeline tl;
+    tp_tl_result(b, NULL, &tl);
+    assert_true(tl.complete);
+    assert_true(tl.resumed);
+    assert_int_equal(tl.n_flights, 3);
+    assert_string_equal(tl.flights[1].label, "ServerHello..Finished");
+    assert_string_equal(tl.flights[2].label, "ChangeCipherSpec..Finished");
+    assert_int_equal(tl.round_trips, 1);
+    assert_true(tl.handshake_ms > 1.999 && tl.handshake_ms < 2.001);
+    /* TCP, ClientHello..Finished: 2, False Start or not. */
+    rtt_is(projected_round_trips(&tl, false), 2.0);
+    rtt_is(projected_round_trips(&tl, true), 2.0);
     tp_tl_finish(b);
     free(b);
 }
@@ -283,6 +360,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls12_full),
         cmocka_unit_test(tls13_with_compat_ccs),
+        cmocka_unit_test(tls12_abbreviated),
         cmocka_unit_test(incomplete_and_unknown_bytes),
         cmocka_unit_test(many_flights_merge),
         cmocka_unit_test(size_estimates),
