@@ -44,6 +44,11 @@ enum tp_starttls {
  * real deployments use at most a few dozen bytes of each. */
 #define TP_MAX_PSK_IDENTITY 1024u
 #define TP_MAX_PSK_KEY 512u
+/* --serve (serve/serve.h): the battery has at most this many cases, and a
+ * whole battery gets this long unless --timeout. */
+#define TP_SERVE_MAX_CASES 16
+#define TP_DEFAULT_SERVE_TIMEOUT_MS 300000u
+#define TP_DEFAULT_SERVE_WAIT_MS 10000u
 
 struct tp_config {
     enum tp_action action;
@@ -96,6 +101,19 @@ struct tp_config {
     const char *write_file;   /* -w FILE */
     const char *capture_user; /* --user, NULL = nobody */
     const char *read_file;    /* --read FILE: audit a capture instead of probing */
+
+    /* Serving (--serve; serve/serve.h): tlsprobe is the server a device
+     * connects to, and tests whether it validates certificates. */
+    bool serve;
+    char *serve_host;         /* owned; the listen address, no brackets */
+    uint16_t serve_port;
+    const char *hostname;     /* --hostname: the name the certificates are for */
+    const char *serve_ca;     /* --serve-ca FILE, NULL = generated */
+    const char *serve_ca_key; /* --serve-ca-key FILE */
+    bool serve_cases_given;   /* --cases: serve_cases[] holds the pick */
+    bool serve_cases[TP_SERVE_MAX_CASES];
+    uint32_t serve_connections; /* --connections N, 0 = until the battery is done */
+    uint32_t serve_wait_ms;   /* --serve-wait: bound of one connection's handshake */
 
     /* Output and exit. */
     bool json;

@@ -40,6 +40,13 @@ enum tp_option_id {
     OPT_KEY,
     OPT_PSK_IDENTITY,
     OPT_PSK_KEY,
+    OPT_SERVE,
+    OPT_HOSTNAME,
+    OPT_SERVE_CA,
+    OPT_SERVE_CA_KEY,
+    OPT_CASES,
+    OPT_CONNECTIONS,
+    OPT_SERVE_WAIT,
 };
 
 #endif
