@@ -369,5 +369,12 @@ tp_status serve_run(const struct tp_config *cfg, struct tp_report *report, bool 
         tls_serve_creds_destroy(c.creds[i]);
     tls_serve_ca_destroy(c.ca);
     tp_report_sort_findings(report);
+    /* The JSON error object: a usage error prints no report at all. */
+    if (status != TP_OK && status != TP_E_USAGE &&
+        tp_report_set_failure(report,
+                              status == TP_E_CONNECT || status == TP_E_TIMEOUT ? TP_STAGE_CONNECT
+                                                                               : TP_STAGE_INTERNAL,
+                              status, err->msg) != TP_OK)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
     return status;
 }
