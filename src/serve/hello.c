@@ -42,8 +42,9 @@ static void not_tls(const uint8_t *buf, size_t len, struct tp_first *out)
         return;
     }
     char hex[3 * 8 + 1] = "";
+    size_t used = 0;
     for (size_t i = 0; i < len && i < 8; i++)
-        snprintf(hex + 3 * i, sizeof hex - 3 * i, "%s%02x", i ? " " : "", buf[i]);
+        used += (size_t)snprintf(hex + used, sizeof hex - used, "%s%02x", i ? " " : "", buf[i]);
     set_what(out, TP_FIRST_NOT_TLS, "not TLS: first bytes %s", hex);
 }
 
@@ -81,7 +82,11 @@ static tp_status tls_records(const uint8_t *buf, size_t len, struct tp_audit_hs 
         tp_rec_state state;
         size_t used = 0;
         tp_error err = {0};
-        if (tp_record_next(buf + at, len - at, &rec, &state, &used, &err) != TP_OK) {
+        /* The header alone can be wrong (a length beyond 2^14 + 2048): say
+         * so now rather than wait for bytes that cannot make it right. */
+        if ((len - at >= TP_RECORD_HEADER_LEN &&
+             tp_record_check_header(buf + at, &rec, &err) != TP_OK) ||
+            tp_record_next(buf + at, len - at, &rec, &state, &used, &err) != TP_OK) {
             set_what(out, TP_FIRST_BAD_TLS, "bad TLS record: %s", err.msg);
             break;
         }
@@ -124,7 +129,9 @@ tp_status tp_first_classify(const uint8_t *buf, size_t len, struct tp_audit_hs *
     out->kind = TP_FIRST_NEED_MORE;
     if (len == 0)
         return TP_OK;
-    if (buf[0] == TP_CT_HANDSHAKE)
+    /* Any TLS record (an alert, say) is judged as one; only a handshake
+     * record can start a hello. */
+    if (buf[0] >= TP_CT_CHANGE_CIPHER_SPEC && buf[0] <= TP_CT_HEARTBEAT)
         return tls_records(buf, len, h, out);
     /* SSL 2.0 record header with the top bit set, then MSG-CLIENT-HELLO (1)
      * (draft-hickman-netscape-ssl-00). */
