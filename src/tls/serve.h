@@ -58,9 +58,10 @@ enum tls_cert_recipe {
 /* A chain and its key, ready to serve. */
 struct tls_serve_creds;
 
-/* Build recipe's chain for host. TP_E_UNSUPPORTED when this GnuTLS cannot
+/* Build recipe's chain for host (the leaf keys are made once and kept in
+ * ca for the next cases). TP_E_UNSUPPORTED when this GnuTLS cannot
  * make it (err says why: the case is then "unavailable"); TP_E_NOMEM. */
-TP_MUST_CHECK tp_status tls_serve_creds_build(const struct tls_serve_ca *ca,
+TP_MUST_CHECK tp_status tls_serve_creds_build(struct tls_serve_ca *ca,
                                               enum tls_cert_recipe recipe, const char *host,
                                               struct tls_serve_creds **out, tp_error *err);
 void tls_serve_creds_destroy(struct tls_serve_creds *c);

@@ -26,6 +26,10 @@
 struct tls_serve_ca {
     gnutls_x509_crt_t crt;
     gnutls_x509_privkey_t key;
+    /* Made on first use and shared by every case that does not need a key
+     * of its own: an RSA key costs tens of milliseconds, a battery needs
+     * a dozen certificates. */
+    gnutls_x509_privkey_t leaf_key, other_key;
 };
 
 struct tls_serve_creds {
@@ -152,6 +156,10 @@ void tls_serve_ca_destroy(struct tls_serve_ca *ca)
         gnutls_x509_crt_deinit(ca->crt);
     if (ca->key != NULL)
         gnutls_x509_privkey_deinit(ca->key);
+    if (ca->leaf_key != NULL)
+        gnutls_x509_privkey_deinit(ca->leaf_key);
+    if (ca->other_key != NULL)
+        gnutls_x509_privkey_deinit(ca->other_key);
     free(ca);
 }
 
@@ -299,9 +307,16 @@ void tls_serve_creds_destroy(struct tls_serve_creds *c)
     free(c);
 }
 
-/* The keys and certificates one recipe needs, released together. */
+static tp_status shared_key(gnutls_x509_privkey_t *slot, tp_error *err)
+{
+    return *slot != NULL ? TP_OK : new_key(2048, slot, err);
+}
+
+/* The keys and certificates one recipe needs, released together. The keys
+ * are the CA's shared ones, except an RSA-1024 leaf key (owned_leaf). */
 struct parts {
     gnutls_x509_privkey_t leaf_key, other_key;
+    bool owned_leaf;
     gnutls_x509_crt_t chain[2];
     unsigned n_chain;
     gnutls_x509_crt_t other;   /* a fake or rogue issuer, not sent */
@@ -309,10 +324,8 @@ struct parts {
 
 static void parts_finish(struct parts *p)
 {
-    if (p->leaf_key != NULL)
+    if (p->owned_leaf && p->leaf_key != NULL)
         gnutls_x509_privkey_deinit(p->leaf_key);
-    if (p->other_key != NULL)
-        gnutls_x509_privkey_deinit(p->other_key);
     for (unsigned i = 0; i < p->n_chain; i++)
         gnutls_x509_crt_deinit(p->chain[i]);
     if (p->other != NULL)
@@ -321,9 +334,10 @@ static void parts_finish(struct parts *p)
 
 /* A second issuer with the CA's subject and key identifier but another
  * key: what it signs names the CA and does not verify with its key. */
-static tp_status fake_ca(const struct tls_serve_ca *ca, struct parts *p, tp_error *err)
+static tp_status fake_ca(struct tls_serve_ca *ca, struct parts *p, tp_error *err)
 {
-    TP_TRY(new_key(2048, &p->other_key, err));
+    TP_TRY(shared_key(&ca->other_key, err));
+    p->other_key = ca->other_key;
     int rc = gnutls_x509_crt_init(&p->other);
     if (rc < 0)
         return gnutls_fail(err, TP_E_NOMEM, "certificate", rc);
@@ -353,7 +367,7 @@ static tp_status fake_ca(const struct tls_serve_ca *ca, struct parts *p, tp_erro
     return TP_OK;
 }
 
-static tp_status build_parts(const struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
+static tp_status build_parts(struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
                              const char *host, struct parts *p, tp_error *err)
 {
     time_t now = time(NULL);
@@ -361,7 +375,13 @@ static tp_status build_parts(const struct tls_serve_ca *ca, enum tls_cert_recipe
                              .not_before = now - DAY, .not_after = now + (time_t)LEAF_DAYS * DAY,
                              .issuer = ca->crt, .issuer_key = ca->key,
                              .digest = GNUTLS_DIG_SHA256};
-    TP_TRY(new_key(recipe == TLS_CERT_RSA1024 ? 1024 : 2048, &p->leaf_key, err));
+    if (recipe == TLS_CERT_RSA1024) {
+        TP_TRY(new_key(1024, &p->leaf_key, err));
+        p->owned_leaf = true;
+    } else {
+        TP_TRY(shared_key(&ca->leaf_key, err));
+        p->leaf_key = ca->leaf_key;
+    }
     leaf.key = p->leaf_key;
     switch (recipe) {
     case TLS_CERT_VALID:
@@ -384,7 +404,8 @@ static tp_status build_parts(const struct tls_serve_ca *ca, enum tls_cert_recipe
         leaf.cn = leaf.san = WRONG_HOST;
         break;
     case TLS_CERT_UNTRUSTED: {
-        TP_TRY(new_key(2048, &p->other_key, err));
+        TP_TRY(shared_key(&ca->other_key, err));
+        p->other_key = ca->other_key;
         struct cert_spec rogue = {.cn = "tlsprobe --serve untrusted CA", .ca = true,
                                   .not_before = now - DAY, .not_after = now + 30 * DAY,
                                   .key = p->other_key, .digest = GNUTLS_DIG_SHA256};
@@ -395,7 +416,8 @@ static tp_status build_parts(const struct tls_serve_ca *ca, enum tls_cert_recipe
     }
     case TLS_CERT_NOT_CA: {
         /* The intermediate is a proper leaf of the CA; it signs ours. */
-        TP_TRY(new_key(2048, &p->other_key, err));
+        TP_TRY(shared_key(&ca->other_key, err));
+        p->other_key = ca->other_key;
         struct cert_spec mid = leaf;
         mid.cn = "tlsprobe --serve leaf used as a CA";
         mid.san = NULL;
@@ -427,7 +449,7 @@ static tp_status build_parts(const struct tls_serve_ca *ca, enum tls_cert_recipe
     return TP_OK;
 }
 
-tp_status tls_serve_creds_build(const struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
+tp_status tls_serve_creds_build(struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
                                 const char *host, struct tls_serve_creds **out, tp_error *err)
 {
     struct parts p;
