@@ -614,6 +614,8 @@ static tp_status check_serve(int argc, char **argv, struct tp_config *cfg, tp_er
                         : cfg->tls_min != 0                 ? "tls-min"
                         : cfg->tls_max != 0                 ? "tls-max"
                         : cfg->ca_file != NULL              ? "ca-file"
+                        : cfg->family == TP_FAMILY_V4       ? "ipv4 (the address decides)"
+                        : cfg->family == TP_FAMILY_V6       ? "ipv6 (the address decides)"
                                                             : NULL;
     if (other != NULL)
         return tp_fail(err, TP_E_USAGE, "--serve cannot be combined with --%s", other);

@@ -29,7 +29,7 @@ enum tp_case_kind { TP_CASE_CONTROL, TP_CASE_CERT, TP_CASE_PROTOCOL };
 
 struct tp_case {
     const char *id;
-    const char *description;      /* what is presented, for the table */
+    const char *description;      /* what is presented, for the table (<= 56 chars) */
     enum tp_case_kind kind;
     enum tls_cert_recipe cert;
     const char *priority;         /* GnuTLS priority string the server uses */

@@ -422,6 +422,8 @@ def test_connections_limit(tmp_path):
     (["--serve", "127.0.0.1", "--hostname", "x"], "ADDRESS:PORT"),
     (["--serve", "127.0.0.1:0", "--hostname", "x", "host"], "takes no HOST"),
     (["--serve", "127.0.0.1:0", "--hostname", "x", "--enum"], "--enum"),
+    (["--serve", "127.0.0.1:0", "--hostname", "x", "-4"], "--ipv4"),
+    (["--serve", "127.0.0.1:0", "--hostname", "x", "--serve-wait", "0"], "--serve-wait"),
 ])
 def test_usage_errors(tmp_path, args, message):
     proc = subprocess.run([tlsprobe_path()] + args, cwd=tmp_path, capture_output=True,
@@ -429,6 +431,20 @@ def test_usage_errors(tmp_path, args, message):
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
     assert not (tmp_path / "tlsprobe-serve-ca.pem").exists()
+
+
+def test_address_in_use(tmp_path):
+    """An address that cannot be bound: exit 3, one line, a JSON error."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = subprocess.run([tlsprobe_path(), "--serve", f"127.0.0.1:{port}", "--hostname",
+                               "localhost", "--json", "--cases", "expired"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 3, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["error"]["stage"] == "connect" and "cannot listen" in doc["error"]["message"]
 
 
 # --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ static void table(void **state)
         assert_string_equal(tp_cases[i].id, order[i]);
         assert_int_equal(tp_case_find(order[i]), (int)i);
         assert_non_null(tp_cases[i].priority);
+        assert_true(strlen(tp_cases[i].description) <= 56); /* the text table's column */
         if (i == 0) {
             assert_int_equal(tp_cases[i].kind, TP_CASE_CONTROL);
             assert_null(tp_cases[i].finding);
