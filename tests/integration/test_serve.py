@@ -113,8 +113,8 @@ def wget(host, port, ca):
 class ServeRun:
     """tlsprobe --serve in the background, its stderr read line by line."""
 
-    def __init__(self, cwd, args, listen="127.0.0.1:0"):
-        argv = [tlsprobe_path(), "--serve", listen, "--hostname", "localhost", "--json"] + \
+    def __init__(self, cwd, args, listen="127.0.0.1:0", hostname="localhost"):
+        argv = [tlsprobe_path(), "--serve", listen, "--hostname", hostname, "--json"] + \
             [str(a) for a in args]
         env = dict(os.environ, NO_COLOR="1")
         env.pop("LD_PRELOAD", None)
@@ -391,6 +391,59 @@ def test_ipv6(tmp_path):
                            tool="curl", listen="[::1]:0")
     assert doc["serve"]["listen"].startswith("[::1]:")
     check_battery(doc, stderr, accepts_bad_certs=True, cases=["valid", "self-signed"])
+
+
+def test_ip_address_hostname(tmp_path):
+    """--hostname 127.0.0.1: the leaves carry an IP address SAN, which a
+    validating curl checks against the address it connected to."""
+    need("curl")
+    serve = ServeRun(tmp_path, ["--cases", "wrong-host", "--timeout", "60s"],
+                     hostname="127.0.0.1")
+
+    def make(host, port, ca):
+        return ["curl", "-s", "-o", "/dev/null", "-m", "5", "--cacert", ca,
+                f"https://127.0.0.1:{port}/"], b""
+    loop = threading.Thread(target=reconnect_loop,
+                            args=(serve, make, tmp_path / "tlsprobe-serve-ca.pem"), daemon=True)
+    loop.start()
+    rc, doc = serve.finish()
+    loop.join(30)
+    check_battery(doc, serve.stderr(), accepts_bad_certs=False,
+                  cases=["valid", "wrong-host"])
+    assert rc == 0
+
+
+def client_hello_bytes():
+    """A real ClientHello, from Python's TLS stack without a socket."""
+    import ssl
+    ctx = ssl.create_default_context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()
+
+
+def test_client_stalls_after_its_hello(tmp_path):
+    """A client that sends its ClientHello and then nothing: the control is
+    "gone" after --serve-wait, and the next connection gets the next case."""
+    need("curl")
+    serve = ServeRun(tmp_path, ["--cases", "expired", "--serve-wait", "1s", "--timeout", "60s"])
+    raw_connection(serve.host, serve.port, client_hello_bytes(), linger=2.0, shut=False)
+    loop = threading.Thread(target=reconnect_loop, args=(serve, curl(True),
+                                                         tmp_path / "tlsprobe-serve-ca.pem"),
+                            daemon=True)
+    loop.start()
+    rc, doc = serve.finish()
+    loop.join(30)
+    tests = doc["client_tests"]
+    info = describe(doc, serve.stderr())
+    assert tests[0]["verdict"] == "gone" and tests[0]["accepted"] is None, info
+    assert "silent" in tests[0]["note"], info
+    assert tests[0]["control_after_accepted"] is True, info  # the last control
+    assert [t["verdict"] for t in tests[1:]] == ["accepted", "accepted"], info
+    # The first control did not pass: the battery says its refusals are weak.
+    assert "serve-control-rejected" in {f["id"] for f in doc["findings"]}, info
 
 
 def test_timeout_without_clients(tmp_path):
