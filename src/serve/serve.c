@@ -45,7 +45,12 @@ static tp_status setup_ca(struct serve_ctx *c, tp_error *err)
     const char *cert = cfg->serve_ca, *key = cfg->serve_ca_key;
     /* A CA written by an earlier run is the one the device was given:
      * reuse it rather than make the device's trust anchor stale. */
-    if (cert == NULL && exists(TP_SERVE_CA_FILE) && exists(TP_SERVE_CA_KEY_FILE)) {
+    if (cert == NULL && exists(TP_SERVE_CA_FILE) != exists(TP_SERVE_CA_KEY_FILE))
+        return tp_fail(err, TP_E_USAGE,
+                       "%s exists without %s: remove it, or give --serve-ca and --serve-ca-key",
+                       exists(TP_SERVE_CA_FILE) ? TP_SERVE_CA_FILE : TP_SERVE_CA_KEY_FILE,
+                       exists(TP_SERVE_CA_FILE) ? TP_SERVE_CA_KEY_FILE : TP_SERVE_CA_FILE);
+    if (cert == NULL && exists(TP_SERVE_CA_FILE)) {
         cert = TP_SERVE_CA_FILE;
         key = TP_SERVE_CA_KEY_FILE;
     }
@@ -53,7 +58,12 @@ static tp_status setup_ca(struct serve_ctx *c, tp_error *err)
         TP_TRY(tls_serve_ca_load(cert, key, &c->ca, err));
     } else {
         TP_TRY(tls_serve_ca_generate(&c->ca, err));
-        TP_TRY(tls_serve_ca_write(c->ca, TP_SERVE_CA_FILE, TP_SERVE_CA_KEY_FILE, err));
+        /* A directory we cannot write to is the user's to fix (or to avoid
+         * with --serve-ca): a usage error, not an internal one. */
+        tp_status written = tls_serve_ca_write(c->ca, TP_SERVE_CA_FILE, TP_SERVE_CA_KEY_FILE, err);
+        if (written == TP_E_IO)
+            return TP_E_USAGE;
+        TP_TRY(written);
         c->s->ca_generated = true;
         cert = TP_SERVE_CA_FILE;
         key = TP_SERVE_CA_KEY_FILE;
@@ -148,11 +158,13 @@ static tp_status keep_offer(struct tp_serve *s, struct tp_audit_hs *h, int *inde
         tp_audit_hs_finish(h);
         return TP_OK;
     }
-    if (s->offers == NULL) {
+    if (s->offers == NULL)
         s->offers = calloc(TP_SERVE_MAX_OFFERS, sizeof *s->offers);
+    if (s->offer_seen == NULL)
         s->offer_seen = calloc(TP_SERVE_MAX_OFFERS, sizeof *s->offer_seen);
-        if (s->offers == NULL || s->offer_seen == NULL)
-            return TP_E_NOMEM;
+    if (s->offers == NULL || s->offer_seen == NULL) {
+        tp_audit_hs_finish(h);
+        return TP_E_NOMEM;
     }
     *index = (int)s->n_offers;
     s->offer_seen[s->n_offers] = 1;

@@ -486,6 +486,31 @@ def test_usage_errors(tmp_path, args, message):
     assert not (tmp_path / "tlsprobe-serve-ca.pem").exists()
 
 
+@pytest.mark.parametrize("cert,key,message", [
+    ("leaf.pem", "leaf.key", "not a CA certificate"),
+    ("root.pem", "client.key", "is not the key of"),
+    ("missing.pem", "root.key", "cannot read"),
+    ("root.key", "root.key", "no PEM certificate"),
+])
+def test_bad_serve_ca(tmp_path, pki, cert, key, message):
+    proc = subprocess.run([tlsprobe_path(), "--serve", "127.0.0.1:0", "--hostname", "localhost",
+                           "--serve-ca", pki / cert, "--serve-ca-key", pki / key],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and proc.stdout == ""
+
+
+def test_half_a_generated_ca(tmp_path):
+    """A CA file without its key (or the reverse) is neither reused nor
+    overwritten."""
+    (tmp_path / "tlsprobe-serve-ca.pem").write_text("x")
+    proc = subprocess.run([tlsprobe_path(), "--serve", "127.0.0.1:0", "--hostname", "localhost"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "exists without" in proc.stderr, proc.stderr
+    assert (tmp_path / "tlsprobe-serve-ca.pem").read_text() == "x"
+    assert not (tmp_path / "tlsprobe-serve-ca.key").exists()
+
+
 def test_address_in_use(tmp_path):
     """An address that cannot be bound: exit 3, one line, a JSON error."""
     with socket.socket() as taken:
