@@ -2,8 +2,11 @@
  *
  * Everything is made in memory with GnuTLS's X.509 writer: keys with
  * gnutls_x509_privkey_generate(), certificates with gnutls_x509_crt_sign2().
- * Keys are RSA (2048 bits unless a case wants 1024): what every TLS client
- * of a device fleet can use, static RSA key exchange included. */
+ * Every case carries an RSA leaf (2048 bits unless the case wants 1024):
+ * what most TLS clients use, static RSA key exchange included; and, but for
+ * the RSA-1024 case, an ECDSA P-256 leaf with the same defect, for clients
+ * built with ECDHE-ECDSA only (a common mbedTLS configuration). GnuTLS
+ * picks the one the client can use. */
 #include "tls/tls_int.h"
 #include "tls/serve.h"
 
@@ -29,7 +32,7 @@ struct tls_serve_ca {
     /* Made on first use and shared by every case that does not need a key
      * of its own: an RSA key costs tens of milliseconds, a battery needs
      * a dozen certificates. */
-    gnutls_x509_privkey_t leaf_key, other_key;
+    gnutls_x509_privkey_t leaf_key, other_key, ec_leaf_key;
 };
 
 struct tls_serve_creds {
@@ -43,18 +46,24 @@ static tp_status gnutls_fail(tp_error *err, tp_status status, const char *what, 
     return tp_fail(err, status, "%s: %s", what, gnutls_strerror(rc));
 }
 
-static tp_status new_key(unsigned bits, gnutls_x509_privkey_t *out, tp_error *err)
+static tp_status new_key_of(gnutls_pk_algorithm_t pk, unsigned bits,
+                            gnutls_x509_privkey_t *out, tp_error *err)
 {
     int rc = gnutls_x509_privkey_init(out);
     if (rc < 0)
         return gnutls_fail(err, TP_E_NOMEM, "key", rc);
-    rc = gnutls_x509_privkey_generate(*out, GNUTLS_PK_RSA, bits, 0);
+    rc = gnutls_x509_privkey_generate(*out, pk, bits, 0);
     if (rc < 0) {
         gnutls_x509_privkey_deinit(*out);
         *out = NULL;
-        return gnutls_fail(err, TP_E_UNSUPPORTED, "generating an RSA key", rc);
+        return gnutls_fail(err, TP_E_UNSUPPORTED, "generating a key", rc);
     }
     return TP_OK;
+}
+
+static tp_status new_key(unsigned bits, gnutls_x509_privkey_t *out, tp_error *err)
+{
+    return new_key_of(GNUTLS_PK_RSA, bits, out, err);
 }
 
 /* A positive 16-byte random serial (RFC 5280 Sec. 4.1.2.2: at most 20
@@ -115,6 +124,7 @@ struct cert_spec {
     gnutls_x509_crt_t issuer;   /* NULL: self-signed */
     gnutls_x509_privkey_t issuer_key;
     gnutls_digest_algorithm_t digest;
+    bool ec;                    /* the subject's key is ECDSA: no keyEncipherment */
 };
 
 static tp_status make_cert(const struct cert_spec *s, gnutls_x509_crt_t *out, tp_error *err)
@@ -123,8 +133,10 @@ static tp_status make_cert(const struct cert_spec *s, gnutls_x509_crt_t *out, tp
     int rc = gnutls_x509_crt_init(&crt);
     if (rc < 0)
         return gnutls_fail(err, TP_E_NOMEM, "certificate", rc);
-    unsigned usage = s->ca ? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN
-                           : GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT;
+    /* RFC 5480 Sec. 3: an EC key does not encipher keys. */
+    unsigned usage = s->ca   ? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN
+                     : s->ec ? GNUTLS_KEY_DIGITAL_SIGNATURE
+                             : GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT;
     if ((rc = gnutls_x509_crt_set_version(crt, 3)) < 0 || (rc = set_serial(crt)) < 0 ||
         (rc = gnutls_x509_crt_set_activation_time(crt, s->not_before)) < 0 ||
         (rc = gnutls_x509_crt_set_expiration_time(crt, s->not_after)) < 0 ||
@@ -160,6 +172,8 @@ void tls_serve_ca_destroy(struct tls_serve_ca *ca)
         gnutls_x509_privkey_deinit(ca->leaf_key);
     if (ca->other_key != NULL)
         gnutls_x509_privkey_deinit(ca->other_key);
+    if (ca->ec_leaf_key != NULL)
+        gnutls_x509_privkey_deinit(ca->ec_leaf_key);
     free(ca);
 }
 
@@ -368,7 +382,7 @@ static tp_status fake_ca(struct tls_serve_ca *ca, struct parts *p, tp_error *err
 }
 
 static tp_status build_parts(struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
-                             const char *host, struct parts *p, tp_error *err)
+                             const char *host, bool ec, struct parts *p, tp_error *err)
 {
     time_t now = time(NULL);
     struct cert_spec leaf = {.cn = host, .san = host, .eku = GNUTLS_KP_TLS_WWW_SERVER,
@@ -378,6 +392,12 @@ static tp_status build_parts(struct tls_serve_ca *ca, enum tls_cert_recipe recip
     if (recipe == TLS_CERT_RSA1024) {
         TP_TRY(new_key(1024, &p->leaf_key, err));
         p->owned_leaf = true;
+    } else if (ec) {
+        if (ca->ec_leaf_key == NULL)
+            TP_TRY(new_key_of(GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+                              &ca->ec_leaf_key, err));
+        p->leaf_key = ca->ec_leaf_key;
+        leaf.ec = true;
     } else {
         TP_TRY(shared_key(&ca->leaf_key, err));
         p->leaf_key = ca->leaf_key;
@@ -422,6 +442,7 @@ static tp_status build_parts(struct tls_serve_ca *ca, enum tls_cert_recipe recip
         mid.cn = "tlsprobe --serve leaf used as a CA";
         mid.san = NULL;
         mid.key = p->other_key;
+        mid.ec = false;
         TP_TRY(make_cert(&mid, &p->other, err));
         leaf.issuer = p->other;
         leaf.issuer_key = p->other_key;
@@ -449,22 +470,34 @@ static tp_status build_parts(struct tls_serve_ca *ca, enum tls_cert_recipe recip
     return TP_OK;
 }
 
-tp_status tls_serve_creds_build(struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
-                                const char *host, struct tls_serve_creds **out, tp_error *err)
+/* Add recipe's chain with an RSA (ec false) or ECDSA leaf to cred. */
+static tp_status add_chain(struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
+                           const char *host, bool ec, gnutls_certificate_credentials_t cred,
+                           tp_error *err)
 {
     struct parts p;
     memset(&p, 0, sizeof p);
+    tp_status status = build_parts(ca, recipe, host, ec, &p, err);
+    int rc;
+    if (status == TP_OK && (rc = gnutls_certificate_set_x509_key(cred, p.chain, p.n_chain,
+                                                                 p.leaf_key)) < 0)
+        status = gnutls_fail(err, TP_E_UNSUPPORTED, "GnuTLS will not serve this chain", rc);
+    parts_finish(&p);
+    return status;
+}
+
+tp_status tls_serve_creds_build(struct tls_serve_ca *ca, enum tls_cert_recipe recipe,
+                                const char *host, struct tls_serve_creds **out, tp_error *err)
+{
     struct tls_serve_creds *c = calloc(1, sizeof *c);
     if (c == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
-    tp_status status = build_parts(ca, recipe, host, &p, err);
-    int rc;
-    if (status == TP_OK && (rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0)
-        status = gnutls_fail(err, TP_E_NOMEM, "credentials", rc);
-    if (status == TP_OK &&
-        (rc = gnutls_certificate_set_x509_key(c->cred, p.chain, p.n_chain, p.leaf_key)) < 0)
-        status = gnutls_fail(err, TP_E_UNSUPPORTED, "GnuTLS will not serve this chain", rc);
-    parts_finish(&p);
+    int rc = gnutls_certificate_allocate_credentials(&c->cred);
+    tp_status status = rc < 0 ? gnutls_fail(err, TP_E_NOMEM, "credentials", rc) : TP_OK;
+    if (status == TP_OK)
+        status = add_chain(ca, recipe, host, false, c->cred, err);
+    if (status == TP_OK && recipe != TLS_CERT_RSA1024)
+        status = add_chain(ca, recipe, host, true, c->cred, err);
     if (status != TP_OK) {
         tls_serve_creds_destroy(c);
         return status;

@@ -302,6 +302,27 @@ def test_full_battery(tmp_path, name, make, tool, insecure, accepted):
     assert offer["connections"] >= len(doc["client_tests"])
 
 
+def test_ecdsa_only_client(tmp_path):
+    """A client that takes only ECDHE-ECDSA (an mbedTLS-style build) gets
+    the ECDSA leaf of each case: the control passes, the rsa1024 case
+    (RSA only) has nothing in common with it."""
+    def make(host, port, ca):
+        return ["openssl", "s_client", "-connect", f"{host}:{port}", "-servername", "localhost",
+                "-CAfile", ca, "-quiet", "-verify_return_error", "-verify_hostname",
+                "localhost", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], \
+            b"GET / HTTP/1.0\r\n\r\n"
+    rc, doc, stderr = play(tmp_path, make, args=["--cases", "expired,rsa1024"], tool="openssl")
+    info = describe(doc, stderr)
+    tests = {t["id"]: t for t in doc["client_tests"]}
+    assert [t["verdict"] for t in doc["client_tests"] if t["id"] == "valid"] == \
+        ["accepted", "accepted"], info
+    assert tests["valid"]["cipher_suite"]["name"] == "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+    assert tests["expired"]["verdict"] == "rejected" and \
+        tests["expired"]["alert"] == "certificate_expired", info
+    assert tests["rsa1024"]["verdict"] == "rejected" and tests["rsa1024"]["alert"] is None, info
+    assert rc == 0, info
+
+
 def test_openssl_verify_error_is_accepted_and_named(tmp_path):
     """s_client without -verify_return_error reports the error and goes on:
     the handshake completes and data follows, so the verdict is accepted
