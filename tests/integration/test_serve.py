@@ -161,6 +161,10 @@ class ServeRun:
             pytest.fail(f"tlsprobe --serve did not finish: {self.stderr()}", pytrace=False)
         self.reader.join(5)
         self.out_reader.join(5)
+        # Under ASan/UBSan (TP_SANITIZED) a report on stderr fails the test,
+        # whatever the exit status (ASan's 1 is also "findings").
+        assert "Sanitizer" not in self.stderr() and "runtime error" not in self.stderr(), \
+            self.stderr()
         try:
             doc = json.loads(self.stdout)
         except ValueError as exc:
