@@ -113,9 +113,9 @@ def wget(host, port, ca):
 class ServeRun:
     """tlsprobe --serve in the background, its stderr read line by line."""
 
-    def __init__(self, cwd, args, listen="127.0.0.1:0", hostname="localhost"):
-        argv = [tlsprobe_path(), "--serve", listen, "--hostname", hostname, "--json"] + \
-            [str(a) for a in args]
+    def __init__(self, cwd, args, listen="127.0.0.1:0", hostname="localhost", json=True):
+        argv = [tlsprobe_path(), "--serve", listen, "--hostname", hostname] + \
+            (["--json"] if json else []) + [str(a) for a in args]
         env = dict(os.environ, NO_COLOR="1")
         env.pop("LD_PRELOAD", None)
         self.proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -304,6 +304,31 @@ def test_full_battery(tmp_path, name, make, tool, insecure, accepted):
     assert re.fullmatch(r"t1[0-3]d[0-9a-z]{6}_[0-9a-f]{12}_[0-9a-f]{12}", offer["ja4"]), offer
     assert offer["client_hello"]["sni"] == "localhost"
     assert offer["connections"] >= len(doc["client_tests"])
+
+
+def test_text_report(tmp_path):
+    """The text report: the table (case, presented, verdict), the offer with
+    its JA4, the findings."""
+    need("curl")
+    serve = ServeRun(tmp_path, ["--cases", "self-signed,wrong-host", "--timeout", "60s"],
+                     json=False)
+    loop = threading.Thread(target=reconnect_loop, args=(serve, curl(False),
+                                                         tmp_path / "tlsprobe-serve-ca.pem"),
+                            daemon=True)
+    loop.start()
+    rc = serve.proc.wait(timeout=90)
+    loop.join(30)
+    serve.out_reader.join(5)
+    text = serve.stdout.decode()
+    assert rc == 0, text + serve.stderr()
+    rows = re.findall(r"^  (\d+) +(\S+) +(.+?) {2,}(\S+)(?: \((.*)\))?$", text, re.M)
+    got = [(r[1], r[3]) for r in rows]
+    assert got == [("valid", "accepted"), ("self-signed", "rejected"),
+                   ("wrong-host", "rejected-after-handshake"), ("valid", "accepted")], text
+    assert "unknown_ca" in text
+    assert re.search(r"^  JA4: +t13d", text, re.M), text
+    assert "SNI: localhost" in text
+    assert "Findings" not in text or "client-accepts" not in text, text
 
 
 def test_ecdsa_only_client(tmp_path):
