@@ -639,3 +639,35 @@ def test_bad_input_then_a_real_client(tmp_path):
     first = doc["client_tests"][0]
     assert first["id"] == "valid" and first["verdict"] == "accepted" and first["attempts"] == 6
     check_battery(doc, err, accepts_bad_certs=True, cases=["valid", "expired"])
+
+
+def vm_hwm_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_floods_keep_memory_bounded(tmp_path):
+    """Twenty clients each pushing a megabyte of handshake records that
+    never make a ClientHello: each is cut at the 64 KiB cap, peak memory
+    stays small, and the battery then runs for a real client."""
+    need("curl")
+    serve = ServeRun(tmp_path, ["--cases", "expired", "--serve-wait", "2s", "--timeout", "90s"])
+    record = b"\x16\x03\x01\x40\x00" + b"\x01\x00\xff\xff" + b"B" * 0x3ffc
+    junk = record + (b"\x16\x03\x01\x40\x00" + b"B" * 0x4000) * 63
+    before = vm_hwm_kb(serve.proc.pid)
+    for _ in range(20):
+        raw_connection(serve.host, serve.port, junk)
+    after = vm_hwm_kb(serve.proc.pid)
+    loop = threading.Thread(target=reconnect_loop, args=(serve, curl(True),
+                                                         tmp_path / "tlsprobe-serve-ca.pem"),
+                            daemon=True)
+    loop.start()
+    rc, doc = serve.finish()
+    loop.join(30)
+    assert doc["serve"]["bad_connections"] == 20, describe(doc, serve.stderr())
+    check_battery(doc, serve.stderr(), accepts_bad_certs=True, cases=["valid", "expired"])
+    if os.environ.get("TP_SANITIZED") != "1":
+        assert after - before < 8 * 1024, (before, after)
