@@ -13,6 +13,7 @@
 #include "wire/clienthello.h"
 #include "wire/handshake.h"
 #include "wire/record.h"
+#include "wire/registry.h"
 #include "util/banned.h"
 
 static void set_what(struct tp_first *out, enum tp_first_kind kind, const char *fmt, ...)
@@ -122,6 +123,46 @@ static tp_status tls_records(const uint8_t *buf, size_t len, struct tp_audit_hs 
     return status;
 }
 
+/* An SSL 2.0 CLIENT-HELLO (draft-hickman-netscape-ssl-00, 2-byte record
+ * header): a genuine SSL 2.0 one is not served; one that announces TLS
+ * (RFC 5246 App. E.2: the "version 2.0 compatible" hello of old stacks,
+ * OpenSSL 0.9.8 among them) is, as GnuTLS answers it, with the offer kept
+ * as --read keeps it (no JA4: it has no extensions to hash). */
+static tp_status ssl2_hello(const uint8_t *buf, size_t len, struct tp_audit_hs *h,
+                            struct tp_first *out)
+{
+    size_t need = 2 + (((size_t)buf[0] & 0x7f) << 8 | buf[1]);
+    if (len < need)
+        return TP_OK;
+    tp_ssl2_client_hello ch;
+    tp_error err = {0};
+    if (tp_ssl2_ch_parse(buf + 2, need - 2, &ch, &err) != TP_OK) {
+        set_what(out, TP_FIRST_BAD_TLS, "SSL 2.0 CLIENT-HELLO malformed: %s", err.msg);
+        return TP_OK;
+    }
+    if (ch.version < TP_VER_SSL3) {
+        set_what(out, TP_FIRST_SSL2, "an SSL 2.0 CLIENT-HELLO (version %u.%u): SSL 2.0 is not "
+                                     "served",
+                 (unsigned)(ch.version >> 8), (unsigned)(ch.version & 0xff));
+        return TP_OK;
+    }
+    bool v2_kinds = false;
+    h->has_client_hello = true;
+    h->ssl2_hello = true;
+    h->legacy_version = ch.version;
+    h->ssl2_kinds = (uint32_t)ch.n_kinds;
+    for (size_t i = 0; i < ch.n_kinds; i++) {
+        uint32_t kind = tp_ssl2_kind_at(ch.kinds, i);
+        if ((kind >> 16) != 0)
+            v2_kinds = true; /* an SSL 2.0 cipher kind */
+        else if (h->suites.n < TP_AU_MAX_CODES)
+            h->suites.v[h->suites.n++] = (uint16_t)kind;
+        h->suites.total++;
+    }
+    out->kind = TP_FIRST_CLIENT_HELLO;
+    return v2_kinds ? tp_strlist_push(&h->findings, tp_offer_rule_id(TP_OFFER_SSLV2)) : TP_OK;
+}
+
 tp_status tp_first_classify(const uint8_t *buf, size_t len, struct tp_audit_hs *h,
                             struct tp_first *out)
 {
@@ -138,11 +179,8 @@ tp_status tp_first_classify(const uint8_t *buf, size_t len, struct tp_audit_hs *
     if ((buf[0] & 0x80) != 0) {
         if (len < 3)
             return TP_OK;
-        if (buf[2] == 1) {
-            set_what(out, TP_FIRST_SSL2, "an SSL 2.0 CLIENT-HELLO (version %u.%u)",
-                     len >= 5 ? buf[3] : 0u, len >= 5 ? buf[4] : 0u);
-            return TP_OK;
-        }
+        if (buf[2] == 1)
+            return ssl2_hello(buf, len, h, out);
     }
     not_tls(buf, len, out);
     return TP_OK;

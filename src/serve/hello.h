@@ -4,9 +4,11 @@
  *
  * Pure: called again with the whole buffer as more bytes arrive, it says
  * whether a complete ClientHello is there (then the offer is kept as
- * --read keeps one: capture/offer.h, with its JA4), more is needed, or
- * the bytes are not a usable TLS hello (an SSL 2.0 CLIENT-HELLO, plain
- * text such as an HTTP request, garbage), with one line saying which. */
+ * --read keeps one: capture/offer.h, with its JA4; a version 2.0
+ * compatible hello announcing TLS counts, without JA4), more is needed, or
+ * the bytes are not a usable TLS hello (a genuine SSL 2.0 CLIENT-HELLO,
+ * plain text such as an HTTP request, garbage), with one line saying
+ * which. */
 #ifndef TP_SERVE_HELLO_H
 #define TP_SERVE_HELLO_H
 
@@ -24,7 +26,7 @@
 enum tp_first_kind {
     TP_FIRST_NEED_MORE,     /* nothing wrong yet: read more */
     TP_FIRST_CLIENT_HELLO,  /* complete and parsed */
-    TP_FIRST_SSL2,          /* an SSL 2.0 CLIENT-HELLO */
+    TP_FIRST_SSL2,          /* an SSL 2.0 CLIENT-HELLO for SSL 2.0 itself */
     TP_FIRST_NOT_TLS,       /* plain text or garbage */
     TP_FIRST_BAD_TLS,       /* TLS records, but no usable ClientHello */
 };

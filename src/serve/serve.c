@@ -282,6 +282,16 @@ static tp_status offer_findings(struct tp_serve *s, struct tp_report *report)
     struct offer_hits o = {.s = s, .report = report};
     for (size_t i = 0; i < s->n_offers; i++) {
         o.offer = i;
+        /* SSL 2.0 cipher kinds in a compatible hello: hello.c listed it. */
+        const struct tp_strlist *f = &s->offers[i].findings;
+        if (f->count > 0 && !o.raised[TP_OFFER_SSLV2] &&
+            strcmp(f->items[0], tp_offer_rule_id(TP_OFFER_SSLV2)) == 0) {
+            o.raised[TP_OFFER_SSLV2] = true;
+            TP_TRY(tp_report_add_finding(report, tp_offer_rule_id(TP_OFFER_SSLV2),
+                                         "%s: SSL 2.0 cipher kinds in a version 2.0 compatible "
+                                         "hello",
+                                         tp_offer_rule_what(TP_OFFER_SSLV2)));
+        }
         uint32_t want = 0;
         for (int r = 0; r < TP_OFFER_COUNT; r++)
             if (!o.raised[r])

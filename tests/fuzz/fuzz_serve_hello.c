@@ -16,8 +16,8 @@ static void classify(const uint8_t *data, size_t size)
     struct tp_first first;
     memset(&h, 0, sizeof h);
     if (tp_first_classify(data, size, &h, &first) == TP_OK &&
-        first.kind == TP_FIRST_CLIENT_HELLO && h.ja4[0] == '\0')
-        __builtin_trap(); /* a parsed hello always has its JA4 */
+        first.kind == TP_FIRST_CLIENT_HELLO && !h.ssl2_hello && h.ja4[0] == '\0')
+        __builtin_trap(); /* a parsed TLS hello always has its JA4 */
     tp_audit_hs_finish(&h);
 }
 

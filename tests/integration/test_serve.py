@@ -671,3 +671,27 @@ def test_floods_keep_memory_bounded(tmp_path):
     check_battery(doc, serve.stderr(), accepts_bad_certs=True, cases=["valid", "expired"])
     if os.environ.get("TP_SANITIZED") != "1":
         assert after - before < 8 * 1024, (before, after)
+
+
+def test_ssl2_compatible_hello_is_served(tmp_path):
+    """A version 2.0 compatible hello announcing TLS 1.0 (old OpenSSL's
+    default) is answered: GnuTLS replies with a TLS 1.0 ServerHello, and the
+    offer is recorded as an SSL 2.0-format hello. The client then hangs up:
+    the control is "gone", not unknown."""
+    serve = ServeRun(tmp_path, ["--cases", "expired", "--connections", "1", "--timeout", "30s"])
+    kinds = bytes.fromhex("00002f000035")
+    body = bytes([1, 3, 1]) + len(kinds).to_bytes(2, "big") + (0).to_bytes(2, "big") + \
+        (32).to_bytes(2, "big") + kinds + os.urandom(32)
+    with socket.create_connection((serve.host, serve.port), timeout=10) as s:
+        s.sendall((0x8000 | len(body)).to_bytes(2, "big") + body)
+        reply = s.recv(5)
+    rc, doc = serve.finish()
+    info = describe(doc, serve.stderr())
+    assert reply[:3] == b"\x16\x03\x01", reply
+    assert "marked unknown" not in serve.stderr(), info
+    first = doc["client_tests"][0]
+    assert first["verdict"] == "gone", info
+    offer = doc["serve"]["offers"][first["offer"]]
+    assert offer["client_hello"]["format"] == "sslv2"
+    assert offer["client_hello"]["legacy_version"] == "TLSv1.0"
+    assert "offer-no-tls13" in offer["findings"]

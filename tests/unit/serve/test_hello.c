@@ -98,8 +98,13 @@ static void bad_inputs(void **state)
     static const uint8_t garbage[] = {0x00, 0xff, 0x10, 0x02};
     assert_int_equal(kind_of(garbage, sizeof garbage, what, sizeof what), TP_FIRST_NOT_TLS);
     assert_string_equal(what, "not TLS: first bytes 00 ff 10 02");
-    static const uint8_t ssl2[] = {0x80, 0x2e, 0x01, 0x00, 0x02, 0x00, 0x15};
+    /* A genuine SSL 2.0 CLIENT-HELLO: one kind, a 16-byte challenge. */
+    static const uint8_t ssl2[] = {0x80, 0x1c, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x00,
+                                   0x00, 0x10, 0x07, 0x00, 0xc0, 1, 2, 3, 4, 5, 6, 7, 8,
+                                   9, 10, 11, 12, 13, 14, 15, 16};
     assert_int_equal(kind_of(ssl2, sizeof ssl2, what, sizeof what), TP_FIRST_SSL2);
+    assert_non_null(strstr(what, "SSL 2.0 is not served"));
+    assert_int_equal(kind_of(ssl2, sizeof ssl2 - 1, what, sizeof what), TP_FIRST_NEED_MORE);
     static const uint8_t ssl2_short[] = {0x80, 0x2e};
     assert_int_equal(kind_of(ssl2_short, sizeof ssl2_short, what, sizeof what),
                      TP_FIRST_NEED_MORE);
@@ -121,11 +126,38 @@ static void bad_inputs(void **state)
     assert_int_equal(kind_of(NULL, 0, what, sizeof what), TP_FIRST_NEED_MORE);
 }
 
+/* A version 2.0 compatible hello announcing TLS 1.0 (RFC 5246 App. E.2),
+ * with an SSL 2.0 kind among its TLS suites: served, the offer kept. */
+static void ssl2_compatible(void **state)
+{
+    (void)state;
+    uint8_t buf[2 + 9 + 9 + 16];
+    static const uint8_t head[] = {0x80, 0x22, 0x01, 0x03, 0x01, 0x00, 0x09, 0x00, 0x00,
+                                   0x00, 0x10, 0x00, 0x00, 0x2f, 0x00, 0x00, 0x35,
+                                   0x07, 0x00, 0xc0};
+    memcpy(buf, head, sizeof head);
+    memset(buf + sizeof head, 0xab, sizeof buf - sizeof head);
+    struct tp_audit_hs h;
+    struct tp_first f;
+    memset(&h, 0, sizeof h);
+    assert_int_equal(tp_first_classify(buf, sizeof buf, &h, &f), TP_OK);
+    assert_int_equal(f.kind, TP_FIRST_CLIENT_HELLO);
+    assert_true(h.ssl2_hello);
+    assert_int_equal(h.legacy_version, 0x0301);
+    assert_int_equal(h.suites.n, 2);
+    assert_int_equal(h.suites.v[1], 0x0035);
+    assert_int_equal(h.suites.total, 3);
+    assert_int_equal(h.findings.count, 1);
+    assert_string_equal(h.findings.items[0], "offer-sslv2");
+    tp_audit_hs_finish(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_and_in_pieces),
         cmocka_unit_test(bad_inputs),
+        cmocka_unit_test(ssl2_compatible),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
