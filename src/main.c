@@ -10,6 +10,7 @@
 #include "report/render.h"
 #include "run/fleet.h"
 #include "run/run.h"
+#include "serve/serve.h"
 #include "tls/tls.h"
 #include "util/clock.h"
 #include "util/banned.h"
@@ -133,7 +134,8 @@ int main(int argc, char **argv)
         return code;
     }
     if (status == TP_OK)
-        status = cfg.read_file != NULL
+        status = cfg.serve ? serve_run(&cfg, &report, isatty(STDERR_FILENO) == 1, &err)
+                 : cfg.read_file != NULL
                      ? run_audit(&cfg, &report, want_colour(&cfg), started, &streamed,
                                  &rendered, &err)
                  : cfg.timing ? run_timed(&cfg, &report, &err)

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "capture/ja4.h"
+#include "capture/offer.h"
 #include "capture/packet.h"
 #include "capture/pcapfile.h"
 #include "capture/tcpstream.h"
@@ -26,17 +27,12 @@
 /* A SSL 2.0 CLIENT-HELLO is one record of at most 2^15 bytes. */
 #define SSL2_MAX_RECORD (2u + 32767u)
 
-/* The offer and choice findings, in catalog order. */
+/* The offer findings (offer.h), then the choice findings, in catalog
+ * order. */
 enum rule {
-    R_OFFER_SSLV2,
-    R_OFFER_SSLV3,
-    R_OFFER_EXPORT,
-    R_OFFER_NULL,
-    R_OFFER_ANON,
-    R_OFFER_RC4,
-    R_OFFER_WEAK,
-    R_OFFER_NO_TLS13,
-    R_CHOSE_SSLV3,
+    R_OFFER_SSLV2 = TP_OFFER_RULE_SSLV2,
+    R_OFFER_NO_TLS13 = TP_OFFER_RULE_NO_TLS13,
+    R_CHOSE_SSLV3 = TP_OFFER_RULE_COUNT,
     R_CHOSE_TLS10,
     R_CHOSE_TLS11,
     R_CHOSE_EXPORT,
@@ -49,25 +45,29 @@ enum rule {
 
 static const struct {
     const char *id;
-    const char *what;   /* "offers ..." / "negotiated ..." */
-} rules[R_COUNT] = {
-    [R_OFFER_SSLV2] = {"offer-sslv2", "client offers SSL 2.0"},
-    [R_OFFER_SSLV3] = {"offer-sslv3", "client offers SSL 3.0"},
-    [R_OFFER_EXPORT] = {"offer-export", "client offers export-grade suites"},
-    [R_OFFER_NULL] = {"offer-null", "client offers NULL-encryption suites"},
-    [R_OFFER_ANON] = {"offer-anon", "client offers anonymous suites"},
-    [R_OFFER_RC4] = {"offer-rc4", "client offers RC4 suites"},
-    [R_OFFER_WEAK] = {"offer-weak-cipher", "client offers DES, 3DES or other 64-bit block suites"},
-    [R_OFFER_NO_TLS13] = {"offer-no-tls13", "client does not offer TLS 1.3"},
-    [R_CHOSE_SSLV3] = {"protocol-sslv3", "SSL 3.0 negotiated"},
-    [R_CHOSE_TLS10] = {"protocol-tls10", "TLS 1.0 negotiated"},
-    [R_CHOSE_TLS11] = {"protocol-tls11", "TLS 1.1 negotiated"},
-    [R_CHOSE_EXPORT] = {"cipher-export", "export-grade suite negotiated"},
-    [R_CHOSE_NULL] = {"cipher-null", "NULL-encryption suite negotiated"},
-    [R_CHOSE_ANON] = {"cipher-anon", "anonymous suite negotiated"},
-    [R_CHOSE_RC4] = {"cipher-rc4", "RC4 negotiated"},
-    [R_CHOSE_64BIT] = {"cipher-64bit-block", "64-bit block cipher negotiated"},
+    const char *what;   /* "negotiated ..." */
+} chose_rules[R_COUNT - TP_OFFER_RULE_COUNT] = {
+    [R_CHOSE_SSLV3 - TP_OFFER_RULE_COUNT] = {"protocol-sslv3", "SSL 3.0 negotiated"},
+    [R_CHOSE_TLS10 - TP_OFFER_RULE_COUNT] = {"protocol-tls10", "TLS 1.0 negotiated"},
+    [R_CHOSE_TLS11 - TP_OFFER_RULE_COUNT] = {"protocol-tls11", "TLS 1.1 negotiated"},
+    [R_CHOSE_EXPORT - TP_OFFER_RULE_COUNT] = {"cipher-export", "export-grade suite negotiated"},
+    [R_CHOSE_NULL - TP_OFFER_RULE_COUNT] = {"cipher-null", "NULL-encryption suite negotiated"},
+    [R_CHOSE_ANON - TP_OFFER_RULE_COUNT] = {"cipher-anon", "anonymous suite negotiated"},
+    [R_CHOSE_RC4 - TP_OFFER_RULE_COUNT] = {"cipher-rc4", "RC4 negotiated"},
+    [R_CHOSE_64BIT - TP_OFFER_RULE_COUNT] = {"cipher-64bit-block", "64-bit block cipher negotiated"},
 };
+
+static const char *rule_id(enum rule r)
+{
+    return (int)r < (int)TP_OFFER_RULE_COUNT ? tp_offer_rule_id((enum tp_offer_rule)r)
+                              : chose_rules[r - TP_OFFER_RULE_COUNT].id;
+}
+
+static const char *rule_what(enum rule r)
+{
+    return (int)r < (int)TP_OFFER_RULE_COUNT ? tp_offer_rule_what((enum tp_offer_rule)r)
+                              : chose_rules[r - TP_OFFER_RULE_COUNT].what;
+}
 
 struct rule_hits {
     uint64_t count;
@@ -140,14 +140,6 @@ static uint64_t bytes_hash(const uint8_t *p, size_t len);
 
 /* ---- the client's offer ---- */
 
-static void keep_codes(struct tp_code_list *list, const tp_u16_list *src)
-{
-    list->total = src->n;
-    list->n = src->n < TP_AU_MAX_CODES ? src->n : TP_AU_MAX_CODES;
-    for (size_t i = 0; i < list->n; i++)
-        list->v[i] = tp_u16_list_at(src, i);
-}
-
 static uint8_t *put_codes(uint8_t *p, const uint16_t *v, size_t n)
 {
     uint32_t count = (uint32_t)n;
@@ -197,61 +189,14 @@ static tp_status ja4_of(struct audit *a, const struct tp_ja4_input *in, char out
 
 static tp_status keep_client_hello(struct stream_state *s, const tp_client_hello *ch)
 {
-    struct tp_audit_hs *h = &s->hs;
-    h->has_client_hello = true;
-    h->legacy_version = ch->legacy_version;
-    keep_codes(&h->suites, &ch->suites);
-    keep_codes(&h->versions, &ch->versions);
-    keep_codes(&h->groups, &ch->groups);
-    keep_codes(&h->sigalgs, &ch->sigalgs);
-    h->key_shares.total = ch->n_key_shares;
-    h->key_shares.n = ch->n_key_shares;
-    memcpy(h->key_shares.v, ch->key_share_groups, ch->n_key_shares * sizeof(uint16_t));
-    h->extensions.total = ch->exts.n;
-    h->extensions.n = ch->exts.n < TP_AU_MAX_CODES ? ch->exts.n : TP_AU_MAX_CODES;
-    for (size_t i = 0; i < h->extensions.n; i++)
-        h->extensions.v[i] = ch->exts.ext[i].type;
-    if (ch->sni != NULL) {
-        h->sni = malloc(ch->sni_len + 1);
-        if (h->sni == NULL)
-            return TP_E_NOMEM;
-        memcpy(h->sni, ch->sni, ch->sni_len);
-        h->sni[ch->sni_len] = '\0';
-    }
-    for (size_t i = 0; i < ch->n_alpn; i++) {
-        char name[256];
-        memcpy(name, ch->alpn[i], ch->alpn_len[i]);
-        name[ch->alpn_len[i]] = '\0';
-        TP_TRY(tp_strlist_push(&h->alpn, name));
-    }
+    TP_TRY(tp_offer_keep(&s->hs, ch));
     /* JA4 over everything offered (the kept lists may be capped). */
-    uint16_t *all = malloc(sizeof(uint16_t) * (ch->suites.n + ch->exts.n + ch->versions.n +
-                                               ch->sigalgs.n + 1));
-    if (all == NULL)
-        return TP_E_NOMEM;
-    for (size_t i = 0; i < ch->suites.n; i++)
-        all[i] = tp_u16_list_at(&ch->suites, i);
-    uint16_t *exts = all + ch->suites.n;
-    for (size_t i = 0; i < ch->exts.n; i++)
-        exts[i] = ch->exts.ext[i].type;
-    uint16_t *versions = exts + ch->exts.n;
-    for (size_t i = 0; i < ch->versions.n; i++)
-        versions[i] = tp_u16_list_at(&ch->versions, i);
-    uint16_t *sigalgs = versions + ch->versions.n;
-    for (size_t i = 0; i < ch->sigalgs.n; i++)
-        sigalgs[i] = tp_u16_list_at(&ch->sigalgs, i);
-    struct tp_ja4_input in = {
-        .legacy_version = ch->legacy_version,
-        .versions = versions, .n_versions = ch->versions.n,
-        .suites = all, .n_suites = ch->suites.n,
-        .extensions = exts, .n_extensions = ch->exts.n,
-        .sigalgs = sigalgs, .n_sigalgs = ch->sigalgs.n,
-        .has_sni = ch->sni != NULL,
-        .alpn = ch->n_alpn > 0 ? ch->alpn[0] : NULL,
-        .alpn_len = ch->n_alpn > 0 ? ch->alpn_len[0] : 0,
-    };
-    tp_status status = ja4_of(s->a, &in, h->ja4);
-    free(all);
+    struct tp_ja4_input in;
+    uint16_t *scratch = NULL;
+    tp_status status = tp_offer_ja4_input(ch, &in, &scratch);
+    if (status == TP_OK)
+        status = ja4_of(s->a, &in, s->hs.ja4);
+    free(scratch);
     return status;
 }
 
@@ -423,79 +368,23 @@ static void hit(struct audit *a, const struct tp_audit_hs *h, enum rule r, const
 static tp_status flag(struct audit *a, struct tp_audit_hs *h, enum rule r, const char *detail)
 {
     hit(a, h, r, detail);
-    return tp_strlist_push(&h->findings, rules[r].id);
+    return tp_strlist_push(&h->findings, rule_id(r));
 }
 
-static void append_name(char *buf, size_t size, const struct tp_suite_info *info, uint32_t code)
+static tp_status offer_hit(void *ctx, enum tp_offer_rule r, const char *detail)
 {
-    size_t used = strlen(buf);
-    char one[128];
-    const char *name = info != NULL ? tp_suite_name(info) : NULL;
-    if (name != NULL)
-        snprintf(one, sizeof one, "%s%s", used ? ", " : "", name);
-    else
-        snprintf(one, sizeof one, "%s0x%04X", used ? ", " : "", (unsigned)code);
-    /* Whole names only; the list ends in "..." when it does not fit. */
-    if (used >= 3 && strcmp(buf + used - 3, "...") == 0)
-        return;
-    if (used + strlen(one) + 5 < size)
-        snprintf(buf + used, size - used, "%s", one);
-    else
-        snprintf(buf + used, size - used, "%s...", used ? ", " : "");
+    struct stream_state *s = ctx;
+    return flag(s->a, &s->hs, (enum rule)r, detail);
 }
 
-static const uint32_t suite_rule_flags[] = {
-    [R_OFFER_EXPORT] = TP_SF_EXPORT,
-    [R_OFFER_NULL] = TP_SF_NULL,
-    [R_OFFER_ANON] = TP_SF_ANON,
-    [R_OFFER_RC4] = TP_SF_RC4,
-    [R_OFFER_WEAK] = TP_SF_DES | TP_SF_3DES | TP_SF_BLOCK64 | TP_SF_RC2 | TP_SF_IDEA,
-};
-
-static tp_status offer_findings(struct audit *a, struct tp_audit_hs *h)
+static tp_status offer_findings(struct stream_state *s)
 {
-    /* One registry lookup per suite, then every rule against its flags. */
-    char names[R_OFFER_WEAK + 1][300];
-    size_t count[R_OFFER_WEAK + 1] = {0};
-    for (enum rule r = R_OFFER_EXPORT; r <= R_OFFER_WEAK; r++)
-        names[r][0] = '\0';
-    for (size_t i = 0; i < h->suites.n; i++) {
-        const struct tp_suite_info *info = tp_suite_by_code(h->suites.v[i]);
-        if (info == NULL)
-            continue;
-        for (enum rule r = R_OFFER_EXPORT; r <= R_OFFER_WEAK; r++)
-            if (info->flags & suite_rule_flags[r]) {
-                /* Only the first hit's names are kept (hit()). */
-                if (a->hits[r].count == 0)
-                    append_name(names[r], sizeof names[r], info, h->suites.v[i]);
-                count[r]++;
-            }
-    }
-    for (enum rule r = R_OFFER_EXPORT; r <= R_OFFER_WEAK; r++) {
-        if (count[r] == 0)
-            continue;
-        TP_TRY(flag(a, h, r, names[r]));
-    }
-    uint16_t max = h->legacy_version;
-    bool sslv3 = h->legacy_version <= TP_VER_SSL3 && h->versions.n == 0;
-    for (size_t i = 0; i < h->versions.n; i++) {
-        if (tp_is_grease(h->versions.v[i]))
-            continue;
-        if (h->versions.v[i] > max || i == 0)
-            max = h->versions.v[i];
-        if (h->versions.v[i] == TP_VER_SSL3)
-            sslv3 = true;
-    }
-    if (sslv3 && !h->ssl2_hello) {
-        TP_TRY(flag(a, h, R_OFFER_SSLV3, ""));
-    }
-    if (max < TP_VER_TLS13) {
-        char v[64];
-        snprintf(v, sizeof v, "highest version offered: %s",
-                 tp_version_name(max) ? tp_version_name(max) : "unknown");
-        TP_TRY(flag(a, h, R_OFFER_NO_TLS13, v));
-    }
-    return TP_OK;
+    /* Only the first hit of a rule keeps its detail (hit()). */
+    uint32_t want = 0;
+    for (int r = 0; r < TP_OFFER_RULE_COUNT; r++)
+        if (s->a->hits[r].count == 0)
+            want |= 1u << r;
+    return tp_offer_findings(&s->hs, want, offer_hit, s);
 }
 
 static tp_status choice_findings(struct audit *a, struct tp_audit_hs *h)
@@ -525,7 +414,7 @@ static tp_status choice_findings(struct audit *a, struct tp_audit_hs *h)
             continue;
         char name[200] = "";
         if (a->hits[by_flag[i].r].count == 0)
-            append_name(name, sizeof name, info, h->suite);
+            tp_offer_append_suite(name, sizeof name, h->suite);
         TP_TRY(flag(a, h, by_flag[i].r, name));
     }
     return TP_OK;
@@ -538,8 +427,8 @@ static tp_status add_findings(struct audit *a)
         const struct rule_hits *rh = &a->hits[r];
         if (rh->count == 0)
             continue;
-        TP_TRY(tp_report_add_finding(a->report, rules[r].id, "%s in %llu of %zu handshakes; first: %s",
-                                     rules[r].what, (unsigned long long)rh->count, total,
+        TP_TRY(tp_report_add_finding(a->report, rule_id(r), "%s in %llu of %zu handshakes; first: %s",
+                                     rule_what(r), (unsigned long long)rh->count, total,
                                      rh->first));
     }
     return TP_OK;
@@ -604,7 +493,7 @@ static tp_status emit(struct stream_state *s, const struct tp_tcp_stream *st)
                                          "handshake completed",
                                tp_tcp_end_name(st->end)));
     }
-    TP_TRY(offer_findings(a, h));
+    TP_TRY(offer_findings(s));
     TP_TRY(choice_findings(a, h));
     tp_status status = TP_OK;
     if (a->sink.on_handshake != NULL)

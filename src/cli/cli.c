@@ -11,6 +11,7 @@
 #include "cli/target.h"
 #include "cli/targets.h"
 #include "net/starttls.h"
+#include "serve/battery.h"
 #include "wire/registry.h"
 #include "util/banned.h"
 
@@ -32,6 +33,7 @@ static const char *const category_titles[TP_CAT_COUNT] = {
     [TP_CAT_ENUM] = "Enumeration (--enum)",
     [TP_CAT_TIMING] = "Timing and capture",
     [TP_CAT_FLEET] = "Fleets (--targets)",
+    [TP_CAT_SERVE] = "Serving (--serve)",
 };
 
 /* Grading rule sets for --policy (grade/ implements them). */
@@ -92,6 +94,8 @@ void cli_config_finish(struct tp_config *cfg)
 {
     free(cfg->host);
     cfg->host = NULL;
+    free(cfg->serve_host);
+    cfg->serve_host = NULL;
     if (cfg->psk_key != NULL)
         explicit_bzero(cfg->psk_key, cfg->psk_key_len);
     free(cfg->psk_key);
@@ -204,6 +208,27 @@ static tp_status check_alpn(const char *text, tp_error *err)
             run++;
         }
     }
+    return TP_OK;
+}
+
+/* --serve ADDRESS: host:port, [v6]:port; port 0 asks the system for one
+ * (printed when listening), which the target parser does not take. */
+static tp_status parse_serve_address(const char *arg, struct tp_config *cfg, tp_error *err)
+{
+    size_t len = strlen(arg);
+    bool any_port = len > 2 && strcmp(arg + len - 2, ":0") == 0;
+    char text[300];
+    if (len >= sizeof text)
+        return tp_fail(err, TP_E_USAGE, "--serve: address too long");
+    memcpy(text, arg, len + 1);
+    if (any_port)
+        text[len - 2] = '\0';
+    free(cfg->serve_host);
+    cfg->serve_host = NULL;
+    cfg->serve_port = 0;
+    TP_TRY(cli_parse_target(text, 0, &cfg->serve_host, &cfg->serve_port, err));
+    if (cfg->serve_port == 0 && !any_port)
+        return tp_fail(err, TP_E_USAGE, "--serve: expected ADDRESS:PORT, not '%s'", arg);
     return TP_OK;
 }
 
@@ -371,6 +396,36 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
             return tp_fail(err, TP_E_USAGE,
                            "--shard: expected K/N with 0 <= K < N <= %u, not '%s'",
                            TP_MAX_SHARDS, arg);
+        return TP_OK;
+    case OPT_SERVE:
+        cfg->serve = true;
+        return parse_serve_address(arg, cfg, err);
+    case OPT_HOSTNAME:
+        if (*arg == '\0' || strlen(arg) > 253)
+            return tp_fail(err, TP_E_USAGE, "--hostname: expected a host name or address");
+        cfg->hostname = arg;
+        return TP_OK;
+    case OPT_SERVE_CA:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--serve-ca: empty file name");
+        cfg->serve_ca = arg;
+        return TP_OK;
+    case OPT_SERVE_CA_KEY:
+        if (*arg == '\0')
+            return tp_fail(err, TP_E_USAGE, "--serve-ca-key: empty file name");
+        cfg->serve_ca_key = arg;
+        return TP_OK;
+    case OPT_CASES:
+        cfg->serve_cases_given = true;
+        return tp_cases_parse(arg, cfg->serve_cases, err);
+    case OPT_CONNECTIONS:
+        if (cli_parse_uint(arg, 1, 1000000u, &cfg->serve_connections) != TP_OK)
+            return tp_fail(err, TP_E_USAGE, "--connections: expected 1-1000000, not '%s'", arg);
+        return TP_OK;
+    case OPT_SERVE_WAIT:
+        if (cli_parse_duration_ms(arg, &cfg->serve_wait_ms) != TP_OK)
+            return tp_fail(err, TP_E_USAGE,
+                           "--serve-wait: invalid duration '%s' (e.g. 10s, 500ms; max 1h)", arg);
         return TP_OK;
     case OPT_WARN_DAYS:
         if (cli_parse_uint(arg, 0, MAX_WARN_DAYS, &cfg->warn_days) != TP_OK)
@@ -593,6 +648,55 @@ static tp_status parse_host_operand(int argc, char **argv, struct tp_config *cfg
     return cli_parse_target(argv[optind], default_port, &cfg->host, &cfg->port, err);
 }
 
+/* --serve's knobs need --serve; --serve needs --hostname and takes no
+ * HOST, nor anything that shapes a probe. */
+static tp_status check_serve(int argc, char **argv, struct tp_config *cfg, tp_error *err)
+{
+    if (!cfg->serve) {
+        const char *knob = cfg->hostname != NULL         ? "hostname"
+                           : cfg->serve_ca != NULL       ? "serve-ca"
+                           : cfg->serve_ca_key != NULL   ? "serve-ca-key"
+                           : cfg->serve_cases_given      ? "cases"
+                           : cfg->serve_connections != 0 ? "connections"
+                           : cfg->serve_wait_ms != 0     ? "serve-wait"
+                                                         : NULL;
+        if (knob != NULL)
+            return tp_fail(err, TP_E_USAGE, "--%s needs --serve", knob);
+        return TP_OK;
+    }
+    if (optind < argc)
+        return tp_fail(err, TP_E_USAGE, "--serve takes no HOST (unexpected '%s')",
+                       argv[optind]);
+    if (cfg->hostname == NULL)
+        return tp_fail(err, TP_E_USAGE,
+                       "--serve needs --hostname NAME (the name the device connects to)");
+    if ((cfg->serve_ca != NULL) != (cfg->serve_ca_key != NULL))
+        return tp_fail(err, TP_E_USAGE, "--serve-ca and --serve-ca-key go together");
+    const char *other = cfg->read_file != NULL              ? "read"
+                        : cfg->targets_file != NULL         ? "targets"
+                        : cfg->enumerate                    ? "enum"
+                        : cfg->timing                       ? "timing"
+                        : cfg->starttls != TP_STARTTLS_NONE ? "starttls"
+                        : cfg->cert_file != NULL            ? "cert"
+                        : cfg->psk_identity != NULL         ? "psk-identity"
+                        : cfg->sni != NULL                  ? "sni"
+                        : cfg->alpn != NULL                 ? "alpn"
+                        : cfg->priority != NULL             ? "priority"
+                        : cfg->tls_min != 0                 ? "tls-min"
+                        : cfg->tls_max != 0                 ? "tls-max"
+                        : cfg->ca_file != NULL              ? "ca-file"
+                        : cfg->family == TP_FAMILY_V4       ? "ipv4 (the address decides)"
+                        : cfg->family == TP_FAMILY_V6       ? "ipv6 (the address decides)"
+                                                            : NULL;
+    if (other != NULL)
+        return tp_fail(err, TP_E_USAGE, "--serve cannot be combined with --%s", other);
+    if (!cfg->timeout_given)
+        cfg->timeout_ms = TP_DEFAULT_SERVE_TIMEOUT_MS;
+    if (cfg->serve_wait_ms == 0)
+        cfg->serve_wait_ms = TP_DEFAULT_SERVE_WAIT_MS;
+    return check_timing_conflicts(cfg, err);
+}
+
 tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
 {
     config_defaults(cfg);
@@ -601,6 +705,9 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
     if (cfg->action != TP_ACTION_REPORT)
         return TP_OK;
     TP_TRY(check_fleet_conflicts(argc, argv, cfg, err));
+    TP_TRY(check_serve(argc, argv, cfg, err));
+    if (cfg->serve)
+        return TP_OK;
     if (cfg->read_file != NULL) {
         /* --read audits a file: no target, and nothing that shapes a probe. */
         if (optind < argc)

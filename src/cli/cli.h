@@ -23,6 +23,7 @@ enum tp_opt_category {
     TP_CAT_ENUM,      /* --enum and its knobs */
     TP_CAT_TIMING,    /* --timing, --capture, --read and their knobs */
     TP_CAT_FLEET,     /* --targets and its knobs */
+    TP_CAT_SERVE,     /* --serve and its knobs */
     TP_CAT_COUNT,
 };
 

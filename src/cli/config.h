@@ -47,6 +47,11 @@ enum tp_starttls {
 /* --targets: targets probed at once (run/fleet.c). */
 #define TP_DEFAULT_JOBS 8u
 #define TP_MAX_JOBS 256u
+/* --serve (serve/serve.h): the battery has at most this many cases, and a
+ * whole battery gets this long unless --timeout. */
+#define TP_SERVE_MAX_CASES 16
+#define TP_DEFAULT_SERVE_TIMEOUT_MS 300000u
+#define TP_DEFAULT_SERVE_WAIT_MS 10000u
 
 struct tp_config {
     enum tp_action action;
@@ -107,6 +112,18 @@ struct tp_config {
     uint32_t shard_index;     /* --shard K/N: K */
     uint32_t shard_count;     /* --shard K/N: N, 0 = not given */
     bool quiet_progress;      /* no progress lines on a terminal (a fleet's targets) */
+    /* Serving (--serve; serve/serve.h): tlsprobe is the server a device
+     * connects to, and tests whether it validates certificates. */
+    bool serve;
+    char *serve_host;         /* owned; the listen address, no brackets */
+    uint16_t serve_port;
+    const char *hostname;     /* --hostname: the name the certificates are for */
+    const char *serve_ca;     /* --serve-ca FILE, NULL = generated */
+    const char *serve_ca_key; /* --serve-ca-key FILE */
+    bool serve_cases_given;   /* --cases: serve_cases[] holds the pick */
+    bool serve_cases[TP_SERVE_MAX_CASES];
+    uint32_t serve_connections; /* --connections N, 0 = until the battery is done */
+    uint32_t serve_wait_ms;   /* --serve-wait: bound of one connection's handshake */
 
     /* Output and exit. */
     bool json;

@@ -44,6 +44,13 @@ enum tp_option_id {
     OPT_JOBS,
     OPT_SHARD,
     OPT_TARGETS,
+    OPT_SERVE,
+    OPT_HOSTNAME,
+    OPT_SERVE_CA,
+    OPT_SERVE_CA_KEY,
+    OPT_CASES,
+    OPT_CONNECTIONS,
+    OPT_SERVE_WAIT,
 };
 
 #endif

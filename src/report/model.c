@@ -1,4 +1,5 @@
 #include "report/model.h"
+#include "report/serve_model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,6 +114,7 @@ void tp_report_finish(struct tp_report *report)
     free(report->timing);
     tp_audit_finish(report->audit);
     free(report->audit);
+    tp_serve_destroy(report->serve);
     tp_report_init(report);
 }
 

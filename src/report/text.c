@@ -11,6 +11,7 @@
  * once. */
 #include "report/render.h"
 #include "report/scan_render.h"
+#include "report/serve_render.h"
 #include "report/timing_render.h"
 #include "report/text_util.h"
 
@@ -502,6 +503,9 @@ tp_status render_text(FILE *out, const struct tp_report *report, const struct tp
     if (report->audit != NULL) {
         /* --read: the capture file's handshakes replace the probe's. */
         w.status = audit_render_text(out, report, colour);
+    } else if (report->serve != NULL) {
+        /* --serve: the client tests replace the probe's handshake. */
+        w.status = serve_render_text(out, report, colour);
     } else {
         header(&w, report);
         connection(&w, report);

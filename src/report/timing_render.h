@@ -55,6 +55,12 @@ TP_MUST_CHECK tp_status audit_render_text_head(FILE *out, const struct tp_audit 
 TP_MUST_CHECK tp_status audit_render_text_handshake(FILE *out, size_t index,
                                                     const struct tp_audit_hs *hs, bool colour);
 
+/* The client's offer lines of a handshake block ("  offer: ...", suites,
+ * groups, SNI, ALPN, JA4), as --read prints them; --serve prints the
+ * offers of the devices that connect to it with it. */
+TP_MUST_CHECK tp_status audit_render_text_offer(FILE *out, const struct tp_audit_hs *hs,
+                                                bool colour);
+
 /* ---- --read, streamed (timing_stream.c) ----
  * The audit (capture/audit.h) hands each handshake to its sink as soon as
  * it is over; these callbacks print it at once (a text block, or one

@@ -496,6 +496,13 @@ static void audit_hs(struct text_writer *o, size_t index, const struct tp_audit_
     }
 }
 
+tp_status audit_render_text_offer(FILE *f, const struct tp_audit_hs *h, bool colour)
+{
+    struct text_writer o = {.out = f, .colour = colour, .status = TP_OK};
+    offer(&o, h);
+    return tw_status(&o);
+}
+
 tp_status audit_render_text_head(FILE *f, const struct tp_audit *a, bool colour)
 {
     struct text_writer o = {.out = f, .colour = colour, .status = TP_OK};

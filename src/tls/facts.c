@@ -269,3 +269,11 @@ tp_status tls_facts_ocsp(gnutls_session_t session, gnutls_x509_crt_t leaf,
         return TP_E_NOMEM;
     return tp_set_str(&hs->ocsp_status, verdict);
 }
+
+uint16_t tls_facts_suite(gnutls_session_t session)
+{
+    uint16_t code = 0;
+    if (find_suite(session, tls_facts_version(session) == TP_VER_TLS13, &code) == NULL)
+        return 0;
+    return code;
+}

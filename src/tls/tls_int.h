@@ -46,16 +46,27 @@ struct tls_transport {
     uint64_t first_send_ns;       /* when the ClientHello left; 0 = not yet */
     uint8_t peek[TLS_PEEK_MAX];   /* first bytes received, in order */
     size_t peek_len;
+    /* Bytes already taken from the socket (--serve read the ClientHello
+     * itself), handed to GnuTLS before anything new; borrowed. */
+    const uint8_t *replay;
+    size_t replay_len, replay_off;
 };
 
 void tls_transport_init(struct tls_transport *t, int fd, tp_deadline deadline,
                         const struct tls_io_hook *hook);
+/* Replay data (borrowed, must outlive the session) before the socket. */
+void tls_transport_replay(struct tls_transport *t, const uint8_t *data, size_t len);
 /* Install t as session's transport (push, vec_push, pull, pull_timeout). */
 void tls_transport_attach(struct tls_transport *t, gnutls_session_t session);
 /* After a failed handshake: read what the peer sent beyond what GnuTLS
  * consumed, waiting at most wait_ms (and never past the deadline), so that
  * peek holds enough to describe a non-TLS peer. Bytes go to peek only. */
 void tls_transport_fill_peek(struct tls_transport *t, uint32_t wait_ms);
+
+/* ---- serve_pki.c ---------------------------------------------------- */
+
+struct tls_serve_creds;
+gnutls_certificate_credentials_t tls_serve_creds_get(const struct tls_serve_creds *c);
 
 /* ---- chain.c -------------------------------------------------------- */
 
@@ -111,6 +122,8 @@ TP_MUST_CHECK tp_status tls_facts_fill(gnutls_session_t session, struct tp_hands
  * name, else the hex code) when GnuTLS cannot say yet. */
 TP_MUST_CHECK tp_status tls_facts_suite_code(uint16_t code, struct tp_handshake *hs);
 uint16_t tls_facts_version(gnutls_session_t session);
+/* The negotiated suite's code point, 0 when unknown. */
+uint16_t tls_facts_suite(gnutls_session_t session);
 /* The stapled OCSP response (RFC 6066 Sec. 8, RFC 6960): "good" or
  * "revoked" only when it is about leaf and its signature verifies with
  * issuer; "invalid" otherwise. leaf and issuer may be NULL (-> invalid). */

@@ -150,6 +150,13 @@ static ssize_t push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
 static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 {
     struct tls_transport *t = ptr;
+    if (t->replay_off < t->replay_len) {
+        size_t n = t->replay_len - t->replay_off < len ? t->replay_len - t->replay_off : len;
+        memcpy(data, t->replay + t->replay_off, n);
+        t->replay_off += n;
+        t->bytes_in += n;
+        return (ssize_t)n;
+    }
     if (expired(t))
         return -1;
     for (;;) {
@@ -174,11 +181,20 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 {
     struct tls_transport *t = ptr;
+    if (t->replay_off < t->replay_len)
+        return 1;
     int max_ms = ms == GNUTLS_INDEFINITE_TIMEOUT || ms > (unsigned)INT32_MAX ? -1 : (int)ms;
     int rc = wait_ready(t, POLLIN, max_ms);
     if (rc < 0)
         set_errno(t, errno);
     return rc;
+}
+
+void tls_transport_replay(struct tls_transport *t, const uint8_t *data, size_t len)
+{
+    t->replay = data;
+    t->replay_len = len;
+    t->replay_off = 0;
 }
 
 void tls_transport_attach(struct tls_transport *t, gnutls_session_t session)
