@@ -158,6 +158,18 @@ def test_middlebox_drops_big_hello(responder):
     assert {"x25519", "secp256r1"} <= set(groups(doc)), doc["groups"]
 
 
+def test_middlebox_silent_on_big_hello(responder):
+    """A box that drops the hello's second segment: the big hello meets
+    silence (a time-out, unknown on its own), the small one an answer."""
+    peer = responder("pq_server.py", "0x001D,0x0017", "--max-hello", "1500", "--silent")
+    res = scan(peer.target)
+    big = features(res.doc)["large_client_hello"]
+    assert big["value"] is False, big
+    assert big["detail"].startswith("a 1600-byte ClientHello got no reply within"), big
+    assert "enum-large-hello" in finding_ids(res.doc), res.doc["findings"]
+    assert res.elapsed < 60, explain(res)
+
+
 def test_tls12_only_server_has_no_pq_phase(servers):
     server = servers.openssl(extra=["-no_tls1_3"])
     doc = scan(server.target).doc

@@ -16,8 +16,9 @@ with GROUPS would (RFC 8446 Sec. 4.1.1, 4.2.8):
   - no share for it: a HelloRetryRequest naming it.
 It never completes a handshake: after the ServerHello it closes.
 --max-hello N plays a middlebox that cannot take a ClientHello over N bytes
-on the wire: it closes such a connection without a byte.
-Usage: pq_server.py GROUPS (e.g. 0x11EC,0x001D) [--max-hello N]
+on the wire: it closes such a connection without a byte (--silent: it
+holds it without a byte, as a box that drops the second segment does).
+Usage: pq_server.py GROUPS (e.g. 0x11EC,0x001D) [--max-hello N [--silent]]
 [--share-bytes N]; prints "ready PORT"."""
 
 import argparse
@@ -123,6 +124,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("groups")
     ap.add_argument("--max-hello", type=int, default=0)
+    ap.add_argument("--silent", action="store_true")
     ap.add_argument("--share-bytes", type=int, default=0)
     args = ap.parse_args()
     configured = parse_codes(args.groups, 2)
@@ -134,6 +136,8 @@ def main():
         body = first[2]
         # A hello longer than one record (2^14) is not sent by tlsprobe.
         if args.max_hello and len(body) + 5 > args.max_hello:
+            if args.silent:
+                linger_until_closed(conn, timeout=30.0)
             return  # the middlebox: close without a byte
         sid, suites, exts = parse_client_hello(body)
         if 0x0304 not in u16_list(exts.get(43, b"\x00")[1:]):
