@@ -224,7 +224,8 @@ static void job_spec(struct pq_job *j, const char *sni, const uint16_t *suites, 
     j->spec.n_suites = n_suites;
     memcpy(j->spec.groups, groups, n_groups * sizeof groups[0]);
     j->spec.n_groups = n_groups;
-    memcpy(j->spec.share_groups, shares, n_shares * sizeof shares[0]);
+    for (size_t i = 0; i < n_shares; i++)
+        j->spec.share_groups[i] = shares[i];
     j->spec.n_share_groups = n_shares;
     j->spec.empty_key_share = n_shares == 0;
     j->spec.omit = omit;
