@@ -296,7 +296,7 @@ static tp_status find_features(const struct tp_scan *scan, const struct pol_info
         TP_TRY(add_with(report, pol->sev_no_server_order, "enum-no-server-order",
                         "the client's order decides with %s", names_text(&l, list, sizeof list)));
     }
-    return TP_OK;
+    return pol_find_pq(scan, report);
 }
 
 /* One finding naming everything outside the chosen profile. */

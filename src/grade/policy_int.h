@@ -65,6 +65,9 @@ TP_MUST_CHECK tp_status pol_grade_overall(struct tp_scan *scan, const struct tp_
 TP_MUST_CHECK tp_status pol_add_findings(const struct tp_scan *scan, int policy,
                                          struct tp_report *report);
 
+/* The post-quantum enum-* findings (pq_findings.c). */
+TP_MUST_CHECK tp_status pol_find_pq(const struct tp_scan *scan, struct tp_report *report);
+
 /* Shared facts about a scan. */
 enum tp_tri pol_version_supported(const struct tp_scan *scan, uint16_t version);
 bool pol_any_version_supported(const struct tp_scan *scan);

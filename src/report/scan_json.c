@@ -133,7 +133,13 @@ static json_t *group_json(const struct tp_scan_group *g)
         !jput(o, "code", jcode_or_null(g->code)) ||
         !jput(o, "supported", jtri(g->supported)) ||
         !jput(o, "versions", versions_seen_json(g->versions_seen)) ||
-        !jput(o, "bits", juint_or_null(g->bits)) || !put_verdict(o, &g->verdict)) {
+        !jput(o, "bits", juint_or_null(g->bits)) ||
+        !jput(o, "post_quantum", json_boolean(g->post_quantum)) ||
+        !jput(o, "accepted_with_share", g->probed ? jtri(g->accepted_with_share) : json_null()) ||
+        !jput(o, "selected_in_hrr", g->probed ? jtri(g->selected_in_hrr) : json_null()) ||
+        !jput(o, "share_bytes", juint_or_null(g->share_bytes)) ||
+        !jput(o, "share_bytes_expected", juint_or_null(g->share_bytes_expected)) ||
+        !put_verdict(o, &g->verdict)) {
         json_decref(o);
         return NULL;
     }

@@ -65,6 +65,15 @@ struct tp_scan_group {
     enum tp_tri supported;
     uint16_t versions_seen;     /* bit (version - 0x0300): seen with SSL3..TLS1.3 */
     unsigned bits;              /* FFDHE/EC size */
+    bool post_quantum;          /* an ML-KEM group, hybrid or pure (or a Kyber draft) */
+    /* The post-quantum phase (scan/pq.h), for the groups it probed
+     * (probed false for the others): accepted with a key share of its
+     * real size, named in a HelloRetryRequest, and the size of the
+     * server's share against the size the draft gives (0: none seen). */
+    bool probed;
+    enum tp_tri accepted_with_share;
+    enum tp_tri selected_in_hrr;
+    uint32_t share_bytes, share_bytes_expected;
     struct tp_verdict verdict;
 };
 

@@ -255,6 +255,22 @@ static void verdict_tail(struct text_writer *w, const struct tp_verdict *v)
     tw_emit(w, "\n");
 }
 
+/* Under a post-quantum group: how it was accepted and its share's size. */
+static void pq_line(struct text_writer *w, const struct tp_scan_group *g)
+{
+    if (!g->post_quantum)
+        return;
+    tw_emit(w, "      post-quantum");
+    if (g->probed) {
+        tw_emit(w, "; with its key share: %s", tp_tri_name(g->accepted_with_share));
+        if (g->share_bytes != 0)
+            tw_emit(w, " (server share %u bytes%s)", (unsigned)g->share_bytes,
+                    g->share_bytes != g->share_bytes_expected ? ", WRONG SIZE" : "");
+        tw_emit(w, "; by HelloRetryRequest: %s", tp_tri_name(g->selected_in_hrr));
+    }
+    tw_emit(w, "\n");
+}
+
 static void groups(struct text_writer *w, const struct tp_scan *scan)
 {
     if (scan->n_groups == 0)
@@ -271,6 +287,7 @@ static void groups(struct text_writer *w, const struct tp_scan *scan)
             snprintf(bits, sizeof bits, "%u bits", g->bits);
         tw_emit(w, "%-10s", bits);
         verdict_tail(w, &g->verdict);
+        pq_line(w, g);
     }
 }
 

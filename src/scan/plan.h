@@ -40,7 +40,7 @@ size_t plan_group_candidates(enum plan_group_use use, uint16_t *out, size_t cap)
 /* Candidate signature schemes for TLS 1.2 signature_algorithms. */
 size_t plan_sigscheme_candidates(uint16_t *out, size_t cap);
 /* Key size in bits a group stands for (ffdhe2048 -> 2048, secp384r1 -> 384,
- * x25519 -> 255), 0 if unknown. */
+ * x25519 -> 255), 0 if unknown or post-quantum. */
 unsigned plan_group_bits(uint16_t group);
 
 /* How many disjoint chunks to split n codes into so that each has at most

@@ -16,6 +16,7 @@
 #include "tls/psk.h"
 #include "wire/clienthello.h"
 #include "wire/flight.h"
+#include "wire/keyshare.h"
 #include "wire/reader.h"
 #include "wire/record.h"
 #include "wire/registry.h"
@@ -107,6 +108,59 @@ static tp_status build_with_psk(const struct probe_spec *spec, tp_ch_spec *cs, t
     return st;
 }
 
+/* The key_share entries of spec->share_groups into ks[], the built shares'
+ * bytes into buf (PROBE_MAX_SHARES * TP_KS_MAX_BYTES). Classical groups use
+ * the hello builder's own shares (x25519 from rnd + 32, generators). */
+static tp_status build_shares(const struct probe_spec *spec, const uint8_t rnd[64], uint8_t *buf,
+                              tp_ch_key_share *ks, tp_error *err)
+{
+    for (size_t i = 0; i < spec->n_share_groups; i++) {
+        uint16_t g = spec->share_groups[i];
+        ks[i] = (tp_ch_key_share){.group = g};
+        if (g == TP_GROUP_X25519 || g == TP_GROUP_SECP256R1 || g == TP_GROUP_SECP384R1)
+            continue;
+        uint8_t *at = buf + i * TP_KS_MAX_BYTES;
+        TP_TRY(tp_ks_client_share(g, rnd + 32, at, TP_KS_MAX_BYTES, &ks[i].len, err));
+        ks[i].data = at;
+    }
+    return TP_OK;
+}
+
+/* Most padding added: a hello is padded to about two MTUs at most. */
+#define PROBE_MAX_PAD 4096u
+
+/* The hello of cs grown to pad_to bytes on the wire by a padding extension
+ * of zeros (RFC 7685 Sec. 3) in place of the builder's own (which only
+ * pads 256..511-byte hellos; two would repeat an extension type). */
+static tp_status build_padded(tp_ch_spec *cs, size_t pad_to, tp_writer *wr, tp_error *err)
+{
+    tp_writer probe;
+    cs->padding = false;
+    tp_wr_init(&probe, 0, err);
+    tp_status st = tp_ch_build(cs, &probe, err);
+    size_t len = tp_wr_len(&probe);
+    tp_wr_finish(&probe);
+    if (st != TP_OK)
+        return st;
+    /* 4 bytes of extension header; the record stays one (under 2^14). */
+    if (len + 4 >= pad_to || cs->n_extra > 0)
+        return tp_ch_build(cs, wr, err);
+    size_t need = pad_to - len - 4;
+    if (need > PROBE_MAX_PAD)
+        need = PROBE_MAX_PAD;
+    uint8_t *zeros = calloc(need, 1);
+    if (zeros == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    tp_ch_raw_ext pad = {.type = TP_EXT_PADDING, .data = zeros, .len = need};
+    cs->extra = &pad;
+    cs->n_extra = 1;
+    st = tp_ch_build(cs, wr, err);
+    cs->extra = NULL;
+    cs->n_extra = 0;
+    free(zeros);
+    return st;
+}
+
 static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64], tp_writer *wr,
                            tp_error *err)
 {
@@ -173,6 +227,8 @@ static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64],
         cs.session_ticket = !(spec->omit & TP_OFFER_SESSION_TICKET);
         cs.status_request = !(spec->omit & TP_OFFER_STATUS_REQUEST);
     }
+    tp_ch_key_share own[PROBE_MAX_SHARES];
+    uint8_t *share_buf = NULL;
     if (tls13) {
         cs.versions = tls13_only;
         cs.n_versions = 1;
@@ -181,9 +237,29 @@ static tp_status build_tls(const struct probe_spec *spec, const uint8_t rnd[64],
         cs.n_key_shares = spec->empty_key_share ? 0 : 2;
         cs.x25519_public = rnd + 32;
     }
+    if (tls13 && !spec->empty_key_share && spec->n_share_groups > 0) {
+        if (spec->n_share_groups > PROBE_MAX_SHARES)
+            return tp_fail(err, TP_E_INTERNAL, "%zu key shares", spec->n_share_groups);
+        share_buf = malloc(PROBE_MAX_SHARES * TP_KS_MAX_BYTES);
+        if (share_buf == NULL)
+            return tp_fail(err, TP_E_NOMEM, "out of memory");
+        tp_status st = build_shares(spec, rnd, share_buf, own, err);
+        if (st != TP_OK) {
+            free(share_buf);
+            return st;
+        }
+        cs.key_shares = own;
+        cs.n_key_shares = spec->n_share_groups;
+    }
+    tp_status st;
     if (tls13 && spec->psk_key != NULL)
-        return build_with_psk(spec, &cs, wr, err);
-    return tp_ch_build(&cs, wr, err);
+        st = build_with_psk(spec, &cs, wr, err);
+    else if (tls13 && spec->pad_to > 0)
+        st = build_padded(&cs, spec->pad_to, wr, err);
+    else
+        st = tp_ch_build(&cs, wr, err);
+    free(share_buf);
+    return st;
 }
 
 tp_status probe_build(const struct probe_spec *spec, const uint8_t rnd[64], tp_writer *wr,
@@ -251,6 +327,7 @@ static void take_server_hello(const tp_flight *f, struct probe_result *out)
         out->has_group = true;
         out->group = sh->key_share_group;
         out->kx_bits = plan_group_bits(sh->key_share_group);
+        out->key_share_len = sh->key_share_len;
     }
     out->renegotiation_info = sh->has_renegotiation_info;
     out->extended_master_secret = sh->extended_master_secret;

@@ -34,6 +34,8 @@
 #define PROBE_MAX_GROUPS 128
 #define PROBE_MAX_SIGALGS 96
 #define PROBE_MAX_SSL2_KINDS 32
+/* Key shares in one TLS 1.3 hello at most (a browser sends two or three). */
+#define PROBE_MAX_SHARES 4
 /* Bytes of a PSK identity hint kept (RFC 4279 allows 2^16-1; deployed ones
  * are a device or realm name). */
 #define PROBE_MAX_PSK_HINT 128
@@ -54,6 +56,15 @@ struct probe_spec {
     uint16_t sigalgs[PROBE_MAX_SIGALGS];
     size_t n_sigalgs;
     bool empty_key_share;        /* TLS 1.3: key_share with no entry (forces HRR) */
+    /* TLS 1.3: the key_share entries, in this order, each of its group's
+     * real size (wire/keyshare.h: hybrid and ML-KEM shares too); none
+     * given: x25519 and secp256r1. Ignored with empty_key_share. */
+    uint16_t share_groups[PROBE_MAX_SHARES];
+    size_t n_share_groups;
+    /* TLS 1.3 without a PSK: pad the hello to at least this many bytes on
+     * the wire with a padding extension (RFC 7685), 0: none. Browsers'
+     * post-quantum hellos are this big with their other extensions. */
+    size_t pad_to;
     bool fallback_scsv;          /* append TLS_FALLBACK_SCSV (RFC 7507) */
     bool deflate;                /* offer DEFLATE(1) before null (RFC 3749) */
     uint8_t max_fragment_length; /* RFC 6066 Sec. 4, 0 = omit */
@@ -115,6 +126,7 @@ struct probe_result {
     uint8_t compression;
     bool has_group;              /* key_share / HRR group / ECDHE SKE curve */
     uint16_t group;
+    size_t key_share_len;        /* TLS 1.3 ServerHello: its share's key_exchange bytes */
     unsigned kx_bits;            /* DHE prime, RSA_EXPORT modulus or EC size */
     bool has_sigalg;             /* TLS 1.2 ServerKeyExchange signature scheme */
     uint16_t sigalg;
@@ -136,8 +148,8 @@ struct probe_result {
 void probe_spec_defaults(struct probe_spec *spec, uint16_t version, const char *sni);
 
 /* Build the bytes to send for spec into wr. rnd supplies the 32-byte random,
- * the x25519 share and the SSL 2.0 challenge (caller's randomness keeps the
- * builder testable). */
+ * the x25519 share, the seed of the other shares' pseudo-random parts and
+ * the SSL 2.0 challenge (caller's randomness keeps the builder testable). */
 TP_MUST_CHECK tp_status probe_build(const struct probe_spec *spec, const uint8_t rnd[64],
                                     tp_writer *wr, tp_error *err);
 

@@ -9,6 +9,7 @@
 
 #include "scan/intolerance.h"
 #include "scan/plan.h"
+#include "scan/pq.h"
 #include "scan/probe.h"
 #include "scan/runner.h"
 #include "wire/alert.h"
@@ -156,6 +157,7 @@ struct scan_state {
     const struct tp_config *cfg; /* for the --psk-key of the PSK mode probes */
     bool has_psk_hint;          /* some PSK ServerKeyExchange carried one */
     char psk_hint[PROBE_MAX_PSK_HINT + 1];
+    struct pq_state pq;         /* the post-quantum phase (scan/pq.h) */
 };
 
 enum job_kind {
@@ -2086,6 +2088,21 @@ static tp_status check_intolerance(struct scan_state *st, struct runner *r, stru
     return run_rounds(st, r, l, err);
 }
 
+/* Phase 5: post-quantum key exchange, for TLS 1.3 servers (scan/pq.h). */
+static tp_status run_pq(struct scan_state *st, struct runner *r, tp_error *err)
+{
+    const struct ver_state *v = &st->ver[V_TLS13];
+    if (v->supported != TP_TRI_YES || v->n_base == 0)
+        return TP_OK;
+    uint16_t accepted[PROBE_MAX_GROUPS];
+    size_t n = 0;
+    uint16_t bit = (uint16_t)(1u << (TP_VER_TLS13 - TP_VER_SSL3));
+    for (size_t i = 0; i < st->n_groups; i++)
+        if (st->groups[i].versions_seen & bit)
+            accepted[n++] = st->groups[i].code;
+    return pq_run(r, st->sni, v->base, v->n_base, accepted, n, st->omit, &st->pq, err);
+}
+
 static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *err)
 {
     struct job_list l = {0};
@@ -2125,6 +2142,7 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
     if ((status = plan_phase4(st, &l)) != TP_OK || (status = run_jobs(st, r, &l, 0, err)) != TP_OK)
         goto out;
     after_phase4(st, &l);
+    status = run_pq(st, r, err);
 out:
     job_list_clear(&l);
     free(l.items);
@@ -2182,6 +2200,8 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         status = fill_features(st, out);
     if (status == TP_OK)
         status = fill_psk(st, out);
+    if (status == TP_OK)
+        status = pq_fill(&st->pq, out);
     out->connections = r.connections;
     out->probes = r.probes;
     out->rtt_ms = r.rtt_ms;
