@@ -98,6 +98,17 @@ struct tp_scan_feature *tp_scan_add_feature(struct tp_scan *scan)
                     sizeof(struct tp_scan_feature));
 }
 
+tp_status tp_scan_set_feature(struct tp_scan *scan, const char *id, enum tp_tri value,
+                              const char *detail)
+{
+    struct tp_scan_feature *f = tp_scan_add_feature(scan);
+    if (f == NULL)
+        return TP_E_NOMEM;
+    f->value = value;
+    TP_TRY(tp_set_str(&f->id, id));
+    return tp_set_str(&f->detail, detail);
+}
+
 struct tp_grade_cap *tp_scan_add_cap(struct tp_scan *scan)
 {
     return tp_array_grow_one((void **)&scan->caps, &scan->n_caps, sizeof(struct tp_grade_cap));

@@ -137,6 +137,9 @@ struct tp_scan_suite *tp_scan_add_suite(struct tp_scan *scan);
 struct tp_scan_group *tp_scan_add_group(struct tp_scan *scan);
 struct tp_scan_sigscheme *tp_scan_add_sigscheme(struct tp_scan *scan);
 struct tp_scan_feature *tp_scan_add_feature(struct tp_scan *scan);
+/* Append a feature with copies of id and detail: TP_E_NOMEM only. */
+TP_MUST_CHECK tp_status tp_scan_set_feature(struct tp_scan *scan, const char *id,
+                                            enum tp_tri value, const char *detail);
 struct tp_grade_cap *tp_scan_add_cap(struct tp_scan *scan);
 /* Free a verdict's strings and reasons and leave it unrated. */
 void tp_verdict_finish(struct tp_verdict *verdict);

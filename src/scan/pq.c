@@ -351,17 +351,6 @@ out:
 
 /* ---- into the model ---- */
 
-static tp_status add_feature(struct tp_scan *out, const char *id, enum tp_tri value,
-                             const char *detail)
-{
-    struct tp_scan_feature *f = tp_scan_add_feature(out);
-    if (f == NULL)
-        return TP_E_NOMEM;
-    f->value = value;
-    TP_TRY(tp_set_str(&f->id, id));
-    return tp_set_str(&f->detail, detail);
-}
-
 static struct tp_scan_group *find_group(struct tp_scan *out, uint16_t code)
 {
     for (size_t i = 0; i < out->n_groups; i++)
@@ -413,7 +402,7 @@ static tp_status fill_summary(const struct pq_state *st, struct tp_scan *out)
     if (value == TP_TRI_NO && draft_only)
         append(detail, sizeof detail, "; only the pre-standard Kyber draft, which browsers no "
                                       "longer offer");
-    return add_feature(out, "post_quantum", value, detail);
+    return tp_scan_set_feature(out, "post_quantum", value, detail);
 }
 
 tp_status pq_fill(const struct pq_state *st, struct tp_scan *out)
@@ -446,6 +435,6 @@ tp_status pq_fill(const struct pq_state *st, struct tp_scan *out)
     }
     TP_TRY(fill_summary(st, out));
     if (st->pref_ran)
-        TP_TRY(add_feature(out, "post_quantum_preferred", st->prefers_pq, st->pref_why));
-    return add_feature(out, "large_client_hello", st->large_hello, st->large_why);
+        TP_TRY(tp_scan_set_feature(out, "post_quantum_preferred", st->prefers_pq, st->pref_why));
+    return tp_scan_set_feature(out, "large_client_hello", st->large_hello, st->large_why);
 }

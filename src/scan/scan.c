@@ -1788,17 +1788,6 @@ static tp_status fill_lists(struct scan_state *st, struct tp_scan *out)
     return TP_OK;
 }
 
-static tp_status add_feature(struct tp_scan *out, const char *id, enum tp_tri value,
-                             const char *detail)
-{
-    struct tp_scan_feature *f = tp_scan_add_feature(out);
-    if (f == NULL)
-        return TP_E_NOMEM;
-    f->value = value;
-    TP_TRY(tp_set_str(&f->id, id));
-    return tp_set_str(&f->detail, detail);
-}
-
 static bool found_has(const struct ver_state *v, uint32_t code)
 {
     for (size_t i = 0; i < v->n_found; i++)
@@ -1837,7 +1826,7 @@ static tp_status fill_broken(const struct scan_state *st, struct tp_scan *out)
         return TP_OK;
     if (more > 0)
         snprintf(detail + len, sizeof detail - len, "; and %zu more", more);
-    return add_feature(out, "broken_suites", TP_TRI_YES, detail);
+    return tp_scan_set_feature(out, "broken_suites", TP_TRI_YES, detail);
 }
 
 /* The part of the offer whose echo a feature is read from. */
@@ -1866,7 +1855,7 @@ static tp_status fill_intolerance(const struct scan_state *st, struct tp_scan *o
              "server aborts hellos that carry %s (a plainer hello completes): every probe "
              "left %s out",
              names, (st->omit & (st->omit - 1u)) ? "them" : "it");
-    return add_feature(out, "intolerance", TP_TRI_YES, detail);
+    return tp_scan_set_feature(out, "intolerance", TP_TRI_YES, detail);
 }
 
 static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
@@ -1879,22 +1868,22 @@ static tp_status fill_features(struct scan_state *st, struct tp_scan *out)
             snprintf(detail, sizeof detail,
                      "not offered: the server aborts hellos that carry %s (see intolerance)",
                      tp_offer_part_name(feature_parts[f]));
-            TP_TRY(add_feature(out, feature_ids[f], TP_TRI_UNKNOWN, detail));
+            TP_TRY(tp_scan_set_feature(out, feature_ids[f], TP_TRI_UNKNOWN, detail));
             continue;
         }
-        TP_TRY(add_feature(out, feature_ids[f], st->feat[f].set ? st->feat[f].value : TP_TRI_UNKNOWN,
+        TP_TRY(tp_scan_set_feature(out, feature_ids[f], st->feat[f].set ? st->feat[f].value : TP_TRI_UNKNOWN,
                            st->feat[f].set ? st->feat[f].detail : "not probed"));
     }
     TP_TRY(fill_intolerance(st, out));
     if (st->ver[V_TLS13].supported == TP_TRI_YES && st->ver[V_TLS12].supported != TP_TRI_YES)
-        TP_TRY(add_feature(out, "signature_schemes", TP_TRI_UNKNOWN,
+        TP_TRY(tp_scan_set_feature(out, "signature_schemes", TP_TRI_UNKNOWN,
                            "TLS 1.3 sends CertificateVerify encrypted and TLS 1.2 is not "
                            "supported: signature schemes not enumerated"));
     TP_TRY(fill_broken(st, out));
     for (int i = 0; i < N_VERSIONS; i++)
         if (st->ver[i].supported == TP_TRI_UNKNOWN)
             note_incomplete(st, "%s: %s", vname(st->ver[i].version), st->ver[i].why);
-    return add_feature(out, "scan_complete", st->incomplete[0] ? TP_TRI_NO : TP_TRI_YES,
+    return tp_scan_set_feature(out, "scan_complete", st->incomplete[0] ? TP_TRI_NO : TP_TRI_YES,
                        st->incomplete[0] ? st->incomplete : "every probe had a decisive answer");
 }
 
