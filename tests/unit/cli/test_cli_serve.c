@@ -14,46 +14,7 @@
 #include "serve/battery.h"
 #include "util/banned.h"
 
-#define MAX_ARGS 24
-
-struct run {
-    char *argv[MAX_ARGS + 1];
-    int argc;
-    struct tp_config cfg;
-    tp_error err;
-    tp_status status;
-};
-
-static void run_free(struct run *run)
-{
-    cli_config_finish(&run->cfg);
-    for (int i = 0; i < run->argc; i++)
-        free(run->argv[i]);
-    memset(run, 0, sizeof *run);
-}
-
-static tp_status parse(struct run *run, ...)
-{
-    memset(run, 0, sizeof *run);
-    run->argv[run->argc++] = strdup("tlsprobe");
-    va_list ap;
-    va_start(ap, run);
-    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *)) {
-        assert_true(run->argc < MAX_ARGS);
-        run->argv[run->argc++] = strdup(a);
-    }
-    va_end(ap);
-    run->status = cli_parse(run->argc, run->argv, &run->cfg, &run->err);
-    return run->status;
-}
-
-static void expect_usage(struct run *run, const char *part)
-{
-    assert_int_equal(run->status, TP_E_USAGE);
-    if (strstr(run->err.msg, part) == NULL)
-        fail_msg("message '%s' lacks '%s'", run->err.msg, part);
-    run_free(run);
-}
+#include "cli_test.h"
 
 static void addresses(void **state)
 {
@@ -116,19 +77,19 @@ static void conflicts(void **state)
     (void)state;
     struct run run;
     parse(&run, "--serve", "127.0.0.1:0", NULL);
-    expect_usage(&run, "--hostname");
+    expect_usage(&run, "--hostname", NULL);
     parse(&run, "--hostname", "dev", "host", NULL);
-    expect_usage(&run, "--hostname needs --serve");
+    expect_usage(&run, "--hostname needs --serve", NULL);
     parse(&run, "--cases", "sha1", "host", NULL);
-    expect_usage(&run, "--cases needs --serve");
+    expect_usage(&run, "--cases needs --serve", NULL);
     parse(&run, "--serve-wait", "1s", "host", NULL);
-    expect_usage(&run, "--serve-wait needs --serve");
+    expect_usage(&run, "--serve-wait needs --serve", NULL);
     parse(&run, "--connections", "3", "host", NULL);
-    expect_usage(&run, "--connections needs --serve");
+    expect_usage(&run, "--connections needs --serve", NULL);
     parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "host", NULL);
-    expect_usage(&run, "takes no HOST");
+    expect_usage(&run, "takes no HOST", NULL);
     parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "--serve-ca-key", "k", NULL);
-    expect_usage(&run, "go together");
+    expect_usage(&run, "go together", NULL);
     static const char *const others[][2] = {
         {"--enum", NULL},     {"--timing", NULL},   {"--read", "x.pcap"},
         {"--sni", "x"},       {"--alpn", "h2"},     {"--ca-file", "x.pem"},
@@ -141,12 +102,12 @@ static void conflicts(void **state)
                   NULL);
         else
             parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", others[i][0], NULL);
-        expect_usage(&run, "cannot be combined");
+        expect_usage(&run, "cannot be combined", NULL);
     }
     parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "--cases", "valid,nope", NULL);
-    expect_usage(&run, "unknown case 'nope'");
+    expect_usage(&run, "unknown case 'nope'", NULL);
     parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "--connections", "0", NULL);
-    expect_usage(&run, "--connections");
+    expect_usage(&run, "--connections", NULL);
 }
 
 int main(void)
