@@ -44,6 +44,7 @@ enum tp_option_id {
     OPT_JOBS,
     OPT_SHARD,
     OPT_TARGETS,
+    OPT_VULNS,
 };
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "grade/catalog.h"
 #include "report/scan_model.h"
+#include "report/vuln_model.h"
 #include "report/timing_model.h"
 #include "util/array.h"
 #include "util/banned.h"
@@ -113,6 +114,8 @@ void tp_report_finish(struct tp_report *report)
     free(report->timing);
     tp_audit_finish(report->audit);
     free(report->audit);
+    tp_vulns_finish(report->vulns);
+    free(report->vulns);
     tp_report_init(report);
 }
 

@@ -177,6 +177,8 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
         tp_status graded = grade_handshake(report, cfg, tp_wall_seconds());
         status = graded != TP_OK ? graded : status;
     }
+    if (task == NULL && status == TP_OK)
+        status = run_vulns(cfg, &addrs.items[which], sni, deadline, report, err);
     if (task != NULL) {
         if (status == TP_OK)
             status = run_check_sni(cfg, &addrs.items[which], sni, deadline, report);
