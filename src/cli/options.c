@@ -109,7 +109,7 @@ const struct tp_option tp_options[] = {
     {"version", 'V', TP_ARG_NONE, NULL, "show the version and exit", TP_CAT_GENERAL,
      OPT_VERSION},
     {"vulns", 0, TP_ARG_NONE, NULL,
-     "check for known vulnerabilities: Heartbleed, CCS injection, ROBOT, renegotiation, ...",
+     "check for known vulnerabilities (Heartbleed, CCS injection, ROBOT, renegotiation, ...)",
      TP_CAT_ENUM, OPT_VULNS},
     {"warn-days", 0, TP_ARG_REQUIRED, "DAYS",
      "flag certificates that expire within DAYS (default 30)", TP_CAT_VERIFY, OPT_WARN_DAYS},

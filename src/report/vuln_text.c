@@ -12,7 +12,7 @@
 
 #include "util/banned.h"
 
-#define LABEL_WIDTH 44
+#define LABEL_WIDTH 52
 
 static const char *result_colour(enum tp_vuln_result r)
 {

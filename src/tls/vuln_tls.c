@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/alert.h"
+
 #include "util/banned.h"
 
 /* Copy a GnuTLS big integer without its leading zero bytes. */
@@ -72,7 +74,7 @@ static void refused(struct tls_reneg_result *out, gnutls_session_t session, int 
     out->outcome = TLS_RENEG_REFUSED;
     if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED || rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
         gnutls_alert_description_t a = gnutls_alert_get(session);
-        const char *name = gnutls_alert_get_strname(a);
+        const char *name = tp_alert_name((uint8_t)a);
         snprintf(out->why, sizeof out->why, "the server answered our renegotiation with %s "
                  "alert %s (%d)", rc == GNUTLS_E_WARNING_ALERT_RECEIVED ? "a warning" : "a fatal",
                  name != NULL ? name : "unassigned", (int)a);
