@@ -318,8 +318,14 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     conv_close(&c);
     if (have_key) {
         robot_variant(ctx, &key, true, out);
-        if (out->result == TP_VULN_NO)
+        if (out->result == TP_VULN_NO) {
+            struct vuln_answer first = *out;
             robot_variant(ctx, &key, false, out);
+            if (out->result == TP_VULN_NO) {
+                struct vuln_answer second = *out;
+                vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
+            }
+        }
     }
     free(key.n);
     free(key.e);
