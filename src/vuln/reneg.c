@@ -15,8 +15,10 @@
 #include "vuln/checks.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "net/starttls.h"
 #include "scan/plan.h"
 #include "tls/vuln_tls.h"
 
@@ -27,12 +29,22 @@ static void try_reneg(struct vuln_ctx *ctx, struct tls_reneg_result *r)
     int fd = -1;
     tp_error err = {0};
     const struct tp_config *cfg = ctx->cfg;
+    memset(r, 0, sizeof *r);
     if (net_connect_addr(ctx->addr, cfg->connect_timeout_ms, ctx->deadline, &fd, &err) != TP_OK) {
         r->outcome = TLS_RENEG_UNKNOWN;
         vuln_strf(r->why, sizeof r->why, "%s", err.msg);
         return;
     }
     ctx->connections++;
+    if (cfg->starttls != TP_STARTTLS_NONE &&
+        net_starttls(fd, cfg->starttls, ctx->sni != NULL ? ctx->sni : cfg->host,
+                     tp_deadline_min_ms(ctx->deadline, cfg->connect_timeout_ms),
+                     &err) != TP_OK) {
+        r->outcome = TLS_RENEG_UNKNOWN;
+        vuln_strf(r->why, sizeof r->why, "STARTTLS: %s", err.msg);
+        close(fd);
+        return;
+    }
     tls_try_renegotiation(fd, cfg, ctx->sni, ctx->deadline, PLAN_MIN_TIMEOUT_MS * 3u, r);
     close(fd);
 }

@@ -150,3 +150,18 @@ def test_robot_text_section(responder, pki):
     assert "Vulnerabilities" in res.stdout, res.stdout
     line = next(l for l in res.stdout.splitlines() if l.strip().startswith("ROBOT"))
     assert "vulnerable" in line and "not vulnerable" not in line, line
+
+
+from test_starttls import exim  # noqa: E402,F401  (the Exim fixture)
+
+
+def test_starttls_smtp_exim(exim, pki):
+    """Every check's connections run the STARTTLS dialogue first: none may
+    end unknown for want of it."""
+    server = exim()
+    res, by_id = check_vulns(server.target, "--starttls", "smtp", "--ca-file",
+                             str(pki / "root.pem"))
+    assert_clean(res, by_id)
+    for i in ("heartbleed", "ccs-injection", "robot", "insecure-renegotiation",
+              "client-renegotiation", "key-share-reuse"):
+        assert by_id[i]["result"] != "unknown", (i, by_id[i], explain(res))
