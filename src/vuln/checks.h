@@ -44,6 +44,8 @@ void vuln_client_renegotiation(struct vuln_ctx *ctx, const struct vuln_input *in
                                struct vuln_answer *out);
 void vuln_key_share_reuse(struct vuln_ctx *ctx, const struct vuln_input *in,
                           struct vuln_answer *out);
+void vuln_ticketbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out);
+void vuln_ticket_key(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out);
 /* From --enum's results (derived.c). */
 void vuln_beast(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out);
 void vuln_poodle_ssl3(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out);
@@ -73,6 +75,11 @@ void vuln_decide_ccs(const tp_reply *first, enum reply_end first_end, const tp_r
 void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
                        bool failed[2][ROBOT_VECTORS], const char *variant,
                        struct vuln_answer *out);
+
+/* Ticketbleed from the ServerHello to our resumption with a 1-byte
+ * session ID (resumed: an abbreviated handshake followed). */
+void vuln_decide_ticketbleed(const tp_server_hello *sh, bool resumed, uint8_t sid,
+                             struct vuln_answer *out);
 
 /* A TLS <= 1.2 hello of the scan's kind offering suites that pass keep
  * (NULL: every candidate) for version. */

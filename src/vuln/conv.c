@@ -132,8 +132,7 @@ static enum conv_state flight_state(struct conv *c, bool closed)
     }
 }
 
-static bool start(struct vuln_ctx *ctx, struct conv *c, const struct probe_spec *spec,
-                  tp_writer *wr, uint64_t *sent_at)
+static bool build_hello(struct conv *c, const struct probe_spec *spec, tp_writer *wr)
 {
     uint8_t rnd[64];
     tp_error err = {0};
@@ -145,6 +144,13 @@ static bool start(struct vuln_ctx *ctx, struct conv *c, const struct probe_spec 
         vuln_strf(c->why, sizeof c->why, "cannot build the hello: %s", err.msg);
         return false;
     }
+    return true;
+}
+
+static bool start(struct vuln_ctx *ctx, struct conv *c, const uint8_t *hello, size_t len,
+                  uint64_t *sent_at)
+{
+    tp_error err = {0};
     const struct tp_config *cfg = ctx->cfg;
     if (net_connect_addr(ctx->addr, cfg->connect_timeout_ms, ctx->deadline, &c->fd, &err) !=
         TP_OK) {
@@ -160,25 +166,48 @@ static bool start(struct vuln_ctx *ctx, struct conv *c, const struct probe_spec 
         return false;
     }
     *sent_at = tp_now_ns();
-    return conv_send(c, tp_wr_data(wr), tp_wr_len(wr));
+    return conv_send(c, hello, len);
 }
+
+static void conv_init(struct conv *c)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    tp_flight_init(&c->flight);
+}
+
+static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at);
 
 enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c)
 {
     tp_writer wr;
     tp_error err = {0};
-    uint64_t sent_at = 0;
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
-    tp_flight_init(&c->flight);
+    conv_init(c);
     tp_wr_init(&wr, 0, &err);
-    c->buf = malloc(CONV_MAX_BYTES);
-    bool ok = c->buf != NULL && start(ctx, c, spec, &wr, &sent_at);
+    bool built = build_hello(c, spec, &wr);
+    enum conv_state st = built ? conv_open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), c)
+                               : CONV_UNKNOWN;
     tp_wr_finish(&wr);
-    if (c->buf == NULL)
+    return st;
+}
+
+enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                              struct conv *c)
+{
+    uint64_t sent_at = 0;
+    conv_init(c);
+    c->buf = malloc(CONV_MAX_BYTES);
+    if (c->buf == NULL) {
         vuln_strf(c->why, sizeof c->why, "out of memory");
-    if (!ok)
         return CONV_UNKNOWN;
+    }
+    if (!start(ctx, c, hello, len, &sent_at))
+        return CONV_UNKNOWN;
+    return read_flight(ctx, c, sent_at);
+}
+
+static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at)
+{
     tp_deadline until = tp_deadline_min_ms(ctx->deadline, PLAN_INITIAL_TIMEOUT_MS);
     bool closed = false;
     for (;;) {

@@ -58,6 +58,10 @@ enum reply_end {
  * the conversation is open; conv_close() it in every case. */
 enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c);
 void conv_close(struct conv *c);
+/* The same with a hello built by the caller (record framing included);
+ * c is initialised here, as by conv_open(). */
+enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                              struct conv *c);
 
 /* Send bytes; false (with c->why) on a failure. */
 bool conv_send(struct conv *c, const uint8_t *p, size_t n);

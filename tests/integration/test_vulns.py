@@ -18,8 +18,8 @@ import pytest
 from conftest import explain, require_tool, run_json
 
 IDS = ["heartbleed", "ccs-injection", "robot", "insecure-renegotiation",
-       "client-renegotiation", "key-share-reuse", "beast", "poodle-ssl3", "poodle-tls",
-       "lucky13", "sweet32", "freak", "logjam", "drown", "crime"]
+       "client-renegotiation", "key-share-reuse", "ticketbleed", "ticket-key", "beast",
+       "poodle-ssl3", "poodle-tls", "lucky13", "sweet32", "freak", "logjam", "drown", "crime"]
 RESULTS = {"vulnerable", "not vulnerable", "unknown"}
 
 
@@ -63,6 +63,8 @@ def assert_clean(res, by_id, server=None):
     # The probes of our own decide these on a current server.
     for i in ("heartbleed", "ccs-injection", "robot", "insecure-renegotiation"):
         assert by_id[i]["result"] == "not vulnerable", (i, by_id[i])
+    # Two tickets a moment apart cannot show a key that never rotates.
+    assert by_id["ticket-key"]["result"] != "vulnerable"
 
 
 def test_gnutls_serv_is_not_vulnerable(servers):
@@ -133,6 +135,17 @@ def test_scripted_vulnerable_peer(responder, pki, mode, vuln_id):
     assert vulnerable(by_id).keys() == {vuln_id}, explain(res) + f"\n{by_id}"
     assert f"vuln-{vuln_id}" in {f["id"] for f in res.doc["findings"]}
     assert res.rc != 0  # a critical finding (and the peer's failed handshake)
+
+
+def test_ticketbleed_relay(servers, responder):
+    """openssl s_server behind peers/ticketbleed_relay.py, which stretches
+    the echoed session ID of a resumption to 32 bytes as F5 did; the same
+    server direct is not vulnerable (test_openssl_s_server_is_not_vulnerable)."""
+    server = servers.openssl()
+    relay = responder("ticketbleed_relay.py", server.port)
+    res, by_id = check_vulns(relay.target)
+    assert vulnerable(by_id).keys() == {"ticketbleed"}, explain(res) + f"\n{by_id}"
+    assert "vuln-ticketbleed" in {f["id"] for f in res.doc["findings"]}
 
 
 def test_scripted_fixed_rsa_server(responder, pki):

@@ -16,6 +16,7 @@
 #include "wire/heartbeat.h"
 #include "wire/record.h"
 #include "wire/registry.h"
+#include "wire/ticket.h"
 #include "util/banned.h"
 
 /* Append one record to buf at *len. */
@@ -258,12 +259,73 @@ static void test_derived(void **state)
     tp_scan_finish(&s);
 }
 
+static void test_ticketbleed_decision(void **state)
+{
+    (void)state;
+    struct vuln_answer a;
+    uint8_t sid32[32];
+    memset(sid32, 0xab, sizeof sid32);
+    sid32[0] = 0x42;
+    tp_server_hello sh;
+    memset(&sh, 0, sizeof sh);
+    sh.session_id = sid32;
+    sh.session_id_len = 32;
+    vuln_decide_ticketbleed(&sh, true, 0x42, &a);
+    assert_int_equal(a.result, TP_VULN_YES);
+    /* A full handshake with a fresh 32-byte ID that happens to start with
+     * our byte: no resumption, no verdict. */
+    vuln_decide_ticketbleed(&sh, false, 0x42, &a);
+    assert_int_equal(a.result, TP_VULN_UNKNOWN);
+    sh.session_id_len = 1;
+    vuln_decide_ticketbleed(&sh, true, 0x42, &a);
+    assert_int_equal(a.result, TP_VULN_NO);
+}
+
+static void test_ticket_find(void **state)
+{
+    (void)state;
+    uint8_t buf[256];
+    size_t len = 0;
+    /* ServerHelloDone, then NewSessionTicket (lifetime 7200, 20-byte
+     * ticket) split over two records, then ChangeCipherSpec. */
+    static const uint8_t done[] = {14, 0, 0, 0};
+    uint8_t nst[4 + 4 + 2 + 20] = {4, 0, 0, 26, 0, 0, 0x1c, 0x20, 0, 20};
+    for (size_t i = 0; i < 20; i++)
+        nst[10 + i] = (uint8_t)i;
+    static const uint8_t ccs[] = {1};
+    put_record(buf, &len, TP_CT_HANDSHAKE, done, sizeof done);
+    put_record(buf, &len, TP_CT_HANDSHAKE, nst, 7);
+    put_record(buf, &len, TP_CT_HANDSHAKE, nst + 7, sizeof nst - 7);
+    put_record(buf, &len, TP_CT_CHANGE_CIPHER_SPEC, ccs, sizeof ccs);
+    tp_ticket t;
+    assert_int_equal(tp_ticket_find(buf, len, &t, NULL), TP_OK);
+    assert_true(t.found);
+    assert_int_equal(t.lifetime_hint, 7200);
+    assert_int_equal(t.len, 20);
+    assert_int_equal(t.ticket[19], 19);
+    tp_ticket_finish(&t);
+    /* A ticket after the ChangeCipherSpec is protected: not read. */
+    len = 0;
+    put_record(buf, &len, TP_CT_CHANGE_CIPHER_SPEC, ccs, sizeof ccs);
+    put_record(buf, &len, TP_CT_HANDSHAKE, nst, sizeof nst);
+    assert_int_equal(tp_ticket_find(buf, len, &t, NULL), TP_OK);
+    assert_false(t.found);
+    /* The ticket vector overruns the message. */
+    len = 0;
+    nst[9] = 30;
+    put_record(buf, &len, TP_CT_HANDSHAKE, nst, sizeof nst);
+    assert_int_not_equal(tp_ticket_find(buf, len, &t, NULL), TP_OK);
+    assert_false(t.found);
+    assert_null(t.ticket);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heartbeat_roundtrip), cmocka_unit_test(test_reply_scan),
         cmocka_unit_test(test_heartbleed_decision), cmocka_unit_test(test_ccs_decision),
         cmocka_unit_test(test_robot_decision),      cmocka_unit_test(test_derived),
+        cmocka_unit_test(test_ticketbleed_decision), cmocka_unit_test(test_ticket_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
