@@ -93,7 +93,7 @@ const struct tp_option tp_options[] = {
      "probe every target listed in FILE (- for stdin), one HOST[:PORT] a line, instead of HOST",
      TP_CAT_FLEET, OPT_TARGETS},
     {"timeout", 0, TP_ARG_REQUIRED, "DURATION",
-     "bound the whole run, DNS included, by DURATION (default 20s; 120s with --enum)",
+     "bound the whole run, DNS included, by DURATION (default 20s; 120s with --enum or --vulns)",
      TP_CAT_TARGET,
      OPT_TIMEOUT},
     {"timing", 0, TP_ARG_NONE, NULL,
