@@ -145,3 +145,58 @@ out:
     if (cred != NULL)
         gnutls_certificate_free_credentials(cred);
 }
+
+void tls_try_early_data(int fd, const struct tp_config *cfg, const char *sni,
+                        tp_deadline deadline, const uint8_t *state, size_t state_len,
+                        const uint8_t *data, size_t n, struct tls_early_result *out)
+{
+    gnutls_session_t session = NULL;
+    gnutls_certificate_credentials_t cred = NULL;
+    struct tls_transport t;
+    gnutls_datum_t st = {(unsigned char *)(uintptr_t)state, (unsigned)state_len};
+    int rc;
+    (void)cfg;
+    memset(out, 0, sizeof *out);
+    tls_transport_init(&t, fd, deadline, NULL);
+    if (state_len > UINT32_MAX || gnutls_certificate_allocate_credentials(&cred) < 0 ||
+        gnutls_init(&session, GNUTLS_CLIENT | GNUTLS_ENABLE_EARLY_DATA) < 0) {
+        snprintf(out->why, sizeof out->why, "out of memory");
+        goto out;
+    }
+    if ((rc = gnutls_priority_set_direct(session, "NORMAL:-VERS-ALL:+VERS-TLS1.3", NULL)) < 0 ||
+        (rc = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred)) < 0 ||
+        (sni != NULL &&
+         (rc = gnutls_server_name_set(session, GNUTLS_NAME_DNS, sni, strlen(sni))) < 0) ||
+        (rc = gnutls_session_set_data(session, st.data, st.size)) < 0) {
+        snprintf(out->why, sizeof out->why, "GnuTLS: %s", gnutls_strerror(rc));
+        goto out;
+    }
+    tls_transport_attach(&t, session);
+    if ((rc = (int)gnutls_record_send_early_data(session, data, n)) < 0) {
+        snprintf(out->why, sizeof out->why, "no early data with this ticket: %s",
+                 gnutls_strerror(rc));
+        out->outcome = TLS_EARLY_REJECTED;
+        goto out;
+    }
+    rc = handshake(session);
+    if (rc < 0) {
+        snprintf(out->why, sizeof out->why, "the resumption failed: %s%s", gnutls_strerror(rc),
+                 t.timed_out ? " (time-out)" : "");
+        goto out;
+    }
+    if (!gnutls_session_is_resumed(session)) {
+        out->outcome = TLS_EARLY_NOT_RESUMED;
+        snprintf(out->why, sizeof out->why, "the server did not resume with its ticket");
+    } else if (gnutls_session_get_flags(session) & GNUTLS_SFLAGS_EARLY_DATA) {
+        out->outcome = TLS_EARLY_ACCEPTED;
+        snprintf(out->why, sizeof out->why, "the server accepted %zu bytes of 0-RTT data", n);
+    } else {
+        out->outcome = TLS_EARLY_REJECTED;
+        snprintf(out->why, sizeof out->why, "the server resumed but declined the 0-RTT data");
+    }
+out:
+    if (session != NULL)
+        gnutls_deinit(session);
+    if (cred != NULL)
+        gnutls_certificate_free_credentials(cred);
+}

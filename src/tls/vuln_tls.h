@@ -42,4 +42,23 @@ struct tls_reneg_result {
 void tls_try_renegotiation(int fd, const struct tp_config *cfg, const char *sni,
                            tp_deadline deadline, uint32_t wait_ms, struct tls_reneg_result *out);
 
+enum tls_early_outcome {
+    TLS_EARLY_UNKNOWN = 0,  /* the handshake failed (why says) */
+    TLS_EARLY_ACCEPTED,     /* resumed, and the server took our 0-RTT data */
+    TLS_EARLY_REJECTED,     /* resumed without 0-RTT (RFC 8446 Sec. 4.2.10) */
+    TLS_EARLY_NOT_RESUMED,  /* a full handshake: the ticket was refused */
+};
+
+struct tls_early_result {
+    enum tls_early_outcome outcome;
+    char why[200];
+};
+
+/* On a connected socket: a TLS 1.3 resumption with state (from
+ * tls_handshake_report_resumable(), a TLS 1.3 session) sending data as
+ * early data (RFC 8446 Sec. 4.2.10), and whether the server accepted it. */
+void tls_try_early_data(int fd, const struct tp_config *cfg, const char *sni,
+                        tp_deadline deadline, const uint8_t *state, size_t state_len,
+                        const uint8_t *data, size_t n, struct tls_early_result *out);
+
 #endif

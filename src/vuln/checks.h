@@ -45,6 +45,8 @@ void vuln_client_renegotiation(struct vuln_ctx *ctx, const struct vuln_input *in
 void vuln_key_share_reuse(struct vuln_ctx *ctx, const struct vuln_input *in,
                           struct vuln_answer *out);
 void vuln_ticketbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out);
+void vuln_early_data_replay(struct vuln_ctx *ctx, const struct vuln_input *in,
+                            struct vuln_answer *out);
 void vuln_ticket_key(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out);
 /* From --enum's results (derived.c). */
 void vuln_beast(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out);

@@ -38,6 +38,8 @@ static const struct vuln_row vuln_table[] = {
      "RFC 5077 Sec. 3.4; resumption with a 1-byte session ID", vuln_ticketbleed},
     {"ticket-key", "Session ticket key rotation", NULL,
      "RFC 5077 Sec. 4 (key_name); RFC 8446 Sec. 8", vuln_ticket_key},
+    {"early-data-replay", "TLS 1.3 0-RTT replay", NULL, "RFC 8446 Sec. 8 and Sec. E.5",
+     vuln_early_data_replay},
     {"beast", "BEAST", "CVE-2011-3389", "RFC 4346 Sec. 1.1; RFC 9325 Sec. 4.2", vuln_beast},
     {"poodle-ssl3", "POODLE (SSL 3.0)", "CVE-2014-3566", "RFC 7568 Sec. 4", vuln_poodle_ssl3},
     {"poodle-tls", "POODLE (TLS)", "CVE-2014-8730", "RFC 5246 Sec. 6.2.3.2", vuln_poodle_tls},

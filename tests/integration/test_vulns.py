@@ -18,7 +18,8 @@ import pytest
 from conftest import explain, require_tool, run_json
 
 IDS = ["heartbleed", "ccs-injection", "robot", "insecure-renegotiation",
-       "client-renegotiation", "key-share-reuse", "ticketbleed", "ticket-key", "beast",
+       "client-renegotiation", "key-share-reuse", "ticketbleed", "ticket-key",
+       "early-data-replay", "beast",
        "poodle-ssl3", "poodle-tls", "lucky13", "sweet32", "freak", "logjam", "drown", "crime"]
 RESULTS = {"vulnerable", "not vulnerable", "unknown"}
 
@@ -146,6 +147,34 @@ def test_ticketbleed_relay(servers, responder):
     res, by_id = check_vulns(relay.target)
     assert vulnerable(by_id).keys() == {"ticketbleed"}, explain(res) + f"\n{by_id}"
     assert "vuln-ticketbleed" in {f["id"] for f in res.doc["findings"]}
+
+
+def openssl_early_data(servers, *extra):
+    """openssl s_server accepting 0-RTT (-early_data, which its -www mode
+    refuses: the plain mode, stdin kept open by the factory's pipe)."""
+    def argv(port, workdir):
+        pki = servers.pki
+        return ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
+                str(pki / "leaf.pem"), "-key", str(pki / "leaf.key"), "-cert_chain",
+                str(pki / "inter.pem"), "-early_data", "-quiet", *extra]
+    return servers._start("openssl", argv)
+
+
+def test_early_data_anti_replay(servers):
+    """OpenSSL accepts a ticket's 0-RTT once (its anti-replay default)."""
+    server = openssl_early_data(servers)
+    res, by_id = check_vulns(server.target)
+    v = by_id["early-data-replay"]
+    assert v["result"] == "not vulnerable", explain(res) + f"\n{v}"
+    assert "accepted once" in v["detail"], v
+
+
+def test_early_data_replayable(servers):
+    """-no_anti_replay: the same ticket's 0-RTT accepted again."""
+    server = openssl_early_data(servers, "-no_anti_replay")
+    res, by_id = check_vulns(server.target)
+    assert vulnerable(by_id).keys() == {"early-data-replay"}, explain(res) + f"\n{by_id}"
+    assert "vuln-early-data-replay" in {f["id"] for f in res.doc["findings"]}
 
 
 def test_scripted_fixed_rsa_server(responder, pki):
