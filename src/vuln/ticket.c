@@ -170,13 +170,36 @@ void vuln_decide_ticketbleed(const tp_server_hello *sh, bool resumed, uint8_t si
                 "ours extended", sh->session_id_len);
 }
 
+/* One resumption with sid: the decision in *out; false when the
+ * conversation failed (out says why). */
+static bool resume_once(struct vuln_ctx *ctx, const tp_ticket *t, uint8_t sid,
+                        struct vuln_answer *out)
+{
+    tp_writer wr;
+    tp_error err = {0};
+    struct conv c;
+    tp_wr_init(&wr, 0, &err);
+    if (resume_hello(ctx->sni, t, sid, &wr, &err) != TP_OK) {
+        vuln_answer(out, TP_VULN_UNKNOWN, "cannot build the hello: %s", err.msg);
+        tp_wr_finish(&wr);
+        return false;
+    }
+    enum conv_state st = conv_open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), &c);
+    tp_wr_finish(&wr);
+    if (st != CONV_FLIGHT)
+        vuln_answer(out, TP_VULN_UNKNOWN, "resuming with the ticket: %s", c.why);
+    else
+        vuln_decide_ticketbleed(&c.flight.sh,
+                                c.flight.change_cipher_spec && !c.flight.has_certificate, sid,
+                                out);
+    conv_close(&c);
+    return st == CONV_FLIGHT;
+}
+
 void vuln_ticketbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out)
 {
     tp_ticket t;
     char why[300];
-    tp_writer wr;
-    tp_error err = {0};
-    struct conv c;
     (void)in;
     int got = fetch_ticket(ctx, &t, why, sizeof why);
     if (got <= 0) {
@@ -188,23 +211,19 @@ void vuln_ticketbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct 
     while (sid == 0)
         if (getrandom(&sid, 1, 0) != 1)
             sid = 0x5a;
-    tp_wr_init(&wr, 0, &err);
-    if (resume_hello(ctx->sni, &t, sid, &wr, &err) != TP_OK) {
-        vuln_answer(out, TP_VULN_UNKNOWN, "cannot build the hello: %s", err.msg);
-        tp_wr_finish(&wr);
-        tp_ticket_finish(&t);
-        return;
+    /* A server that gives resumptions a fresh 32-byte ID starts it with
+     * our byte once in 256: a second resumption with another byte must
+     * show the same before the answer is "vulnerable". */
+    if (resume_once(ctx, &t, sid, out) && out->result == TP_VULN_YES) {
+        struct vuln_answer again;
+        uint8_t other = sid == 0xff ? 0x01 : (uint8_t)(sid ^ 0xffu);
+        resume_once(ctx, &t, other, &again);
+        if (again.result != TP_VULN_YES)
+            vuln_answer(out, TP_VULN_UNKNOWN,
+                        "a 32-byte session ID starting with our byte once, then: %s",
+                        again.detail);
     }
-    enum conv_state st = conv_open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), &c);
-    tp_wr_finish(&wr);
     tp_ticket_finish(&t);
-    if (st != CONV_FLIGHT)
-        vuln_answer(out, TP_VULN_UNKNOWN, "resuming with the ticket: %s", c.why);
-    else
-        vuln_decide_ticketbleed(&c.flight.sh,
-                                c.flight.change_cipher_spec && !c.flight.has_certificate, sid,
-                                out);
-    conv_close(&c);
 }
 
 void vuln_ticket_key(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out)

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import explain, require_tool, run_json
+from conftest import explain, require_tool, run, run_json
 
 IDS = ["heartbleed", "ccs-injection", "robot", "insecure-renegotiation",
        "client-renegotiation", "key-share-reuse", "ticketbleed", "ticket-key",
@@ -187,7 +187,6 @@ def test_scripted_fixed_rsa_server(responder, pki):
 
 def test_robot_text_section(responder, pki):
     peer = responder("vulnerable_server.py", "robot", pki / "leaf.pem", pki / "leaf.key")
-    from conftest import run
     res = run(["--vulns", peer.target])
     assert "Vulnerabilities" in res.stdout, res.stdout
     line = next(l for l in res.stdout.splitlines() if l.strip().startswith("ROBOT"))
