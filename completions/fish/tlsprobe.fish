@@ -31,6 +31,7 @@ complete -c tlsprobe -l enum -d 'enumerate every version, cipher suite, group an
 complete -c tlsprobe -l max-connections -x -d 'with --enum: open at most N TCP connections'
 complete -c tlsprobe -l parallel -x -a '1 2 4 8 16 32 64' -d 'with --enum: run up to N probes at once, 1-64'
 complete -c tlsprobe -l policy -x -a 'rfc9325 mozilla-intermediate mozilla-modern nist-800-52r2 iot-rfc7925' -d 'with --enum: grade by this policy'
+complete -c tlsprobe -l vulns -d 'check for known vulnerabilities (Heartbleed, CCS injection, ROBOT, renegotiation, ...)'
 complete -c tlsprobe -l capture -d 'with --timing: record the probe packets with libpcap'
 complete -c tlsprobe -s i -l interface -x -a '(__fish_print_interfaces)' -d 'with --capture: capture on IFACE'
 complete -c tlsprobe -l link -x -a 'nb-iot nb-iot-nb2 lte-m gprs edge 3g lorawan sat-geo sat-leo ble-gateway 6lowpan' -d 'with --timing: project the handshake onto a link'

@@ -296,6 +296,9 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
     case OPT_ENUM:
         cfg->enumerate = true;
         return TP_OK;
+    case OPT_VULNS:
+        cfg->vulns = true;
+        return TP_OK;
     case OPT_PARALLEL:
         cfg->parallel_given = true;
         if (cli_parse_uint(arg, 1, TP_MAX_PARALLEL, &cfg->parallel) != TP_OK)
@@ -501,6 +504,8 @@ static tp_status check_timing_conflicts(const struct tp_config *cfg, tp_error *e
     }
     if (cfg->timing && cfg->enumerate)
         return tp_fail(err, TP_E_USAGE, "--timing and --enum cannot be used together");
+    if (cfg->timing && cfg->vulns)
+        return tp_fail(err, TP_E_USAGE, "--timing and --vulns cannot be used together");
     /* Only the report's run asks for other chains; these two never do. */
     if (cfg->no_other_chains && (cfg->timing || cfg->read_file != NULL))
         return tp_fail(err, TP_E_USAGE,
@@ -545,6 +550,9 @@ static void apply_fleet_defaults(struct tp_config *cfg)
  * its knobs. */
 static void apply_enum_defaults(struct tp_config *cfg)
 {
+    /* --vulns opens a few dozen connections, some waiting out a silence. */
+    if (cfg->vulns && !cfg->enumerate && !cfg->timeout_given)
+        cfg->timeout_ms = TP_DEFAULT_ENUM_TIMEOUT_MS;
     if (!cfg->enumerate)
         return;
     if (!cfg->timeout_given)
@@ -713,6 +721,8 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
         if (optind < argc)
             return tp_fail(err, TP_E_USAGE, "--read takes no HOST (unexpected '%s')",
                            argv[optind]);
+        if (cfg->vulns)
+            return tp_fail(err, TP_E_USAGE, "--read cannot be combined with --vulns");
         if (cfg->timing || cfg->enumerate || cfg->starttls != TP_STARTTLS_NONE ||
             cfg->cert_file != NULL || cfg->psk_identity != NULL)
             return tp_fail(err, TP_E_USAGE, "--read cannot be combined with --%s",

@@ -94,6 +94,7 @@ struct tp_config {
     uint32_t delay_ms;        /* between connection starts, 0 = none */
     const char *policy;       /* grading policy name (argv-owned or static) */
     bool timeout_given;       /* --timeout was on the command line */
+    bool vulns;               /* --vulns: the vulnerability checks (src/vuln/) */
 
     /* Timing and capture (--timing, --read; timing/measure.h, capture/). */
     bool timing;

@@ -51,6 +51,7 @@ enum tp_option_id {
     OPT_CASES,
     OPT_CONNECTIONS,
     OPT_SERVE_WAIT,
+    OPT_VULNS,
 };
 
 #endif

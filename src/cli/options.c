@@ -117,8 +117,8 @@ const struct tp_option tp_options[] = {
      "probe every target listed in FILE (- for stdin), one HOST[:PORT] a line, instead of HOST",
      TP_CAT_FLEET, OPT_TARGETS},
     {"timeout", 0, TP_ARG_REQUIRED, "DURATION",
-     "bound the whole run, DNS included, by DURATION (default 20s; 120s with --enum; 5m "
-     "with --serve)",
+     "bound the whole run, DNS included, by DURATION (default 20s; 120s with --enum or --vulns; "
+     "5m with --serve)",
      TP_CAT_TARGET,
      OPT_TIMEOUT},
     {"timing", 0, TP_ARG_NONE, NULL,
@@ -133,6 +133,9 @@ const struct tp_option tp_options[] = {
      TP_CAT_TIMING, OPT_USER},
     {"version", 'V', TP_ARG_NONE, NULL, "show the version and exit", TP_CAT_GENERAL,
      OPT_VERSION},
+    {"vulns", 0, TP_ARG_NONE, NULL,
+     "check for known vulnerabilities (Heartbleed, CCS injection, ROBOT, renegotiation, ...)",
+     TP_CAT_ENUM, OPT_VULNS},
     {"warn-days", 0, TP_ARG_REQUIRED, "DAYS",
      "flag certificates that expire within DAYS (default 30)", TP_CAT_VERIFY, OPT_WARN_DAYS},
     {"write", 'w', TP_ARG_REQUIRED, "FILE", "with --capture: save the packets to FILE (pcap)",

@@ -22,4 +22,8 @@ TP_MUST_CHECK tp_status grade_handshake(struct tp_report *report, const struct t
 TP_MUST_CHECK tp_status grade_intolerance(struct tp_report *report, uint32_t parts,
                                           const char *by);
 
+/* One finding (vuln-<id>) per check of report->vulns that found the server
+ * vulnerable; sorts findings. Nothing when the checks did not run. */
+TP_MUST_CHECK tp_status grade_vulns(struct tp_report *report);
+
 #endif

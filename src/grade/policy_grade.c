@@ -33,6 +33,7 @@
 #include <strings.h>
 
 #include "grade/policy_int.h"
+#include "report/vuln_model.h"
 #include "util/banned.h"
 
 enum grade { G_APLUS = 0, G_A, G_B, G_C, G_D, G_E, G_M, G_T, G_F };
@@ -412,6 +413,20 @@ static tp_status cap_certificate(struct grading *g)
     return TP_OK;
 }
 
+/* SSL Labs guide: Heartbleed, CCS injection (exploitable) and ROBOT cap
+ * at F. Only a check that found the server vulnerable counts. */
+static tp_status cap_vulns(struct grading *g)
+{
+    static const char *const f_ids[] = {"heartbleed", "ccs-injection", "robot"};
+    const struct tp_vulns *v = g->report != NULL ? g->report->vulns : NULL;
+    for (size_t i = 0; v != NULL && i < sizeof f_ids / sizeof f_ids[0]; i++) {
+        const struct tp_vuln *x = tp_vulns_find(v, f_ids[i]);
+        if (x != NULL && x->result == TP_VULN_YES)
+            TP_TRY(add_cap(g, G_F, "vulnerable to %s (%s)", x->name, x->cve));
+    }
+    return TP_OK;
+}
+
 typedef tp_status (*cap_fn)(struct grading *g);
 
 static const cap_fn cap_rules[] = {
@@ -419,6 +434,7 @@ static const cap_fn cap_rules[] = {
     cap_renegotiation,
     cap_suites,
     cap_certificate,
+    cap_vulns,
 };
 
 static bool earns_a_plus(const struct grading *g, enum grade grade)

@@ -14,6 +14,7 @@
 #include "report/render.h"
 #include "report/scan_render.h"
 #include "report/serve_render.h"
+#include "report/vuln_render.h"
 #include "report/timing_render.h"
 #include "report/json_util.h"
 
@@ -447,8 +448,8 @@ static json_t *report_json(const struct tp_report *r, const struct tp_config *cf
         (r->failure.stage != TP_STAGE_NONE && !r->failure.tolerated &&
          !jput(doc, "error", error_json(&r->failure))) ||
         !jput(doc, "elapsed_ms", jms_from_us(r->elapsed_us)) ||
-        scan_render_json(doc, r->scan) != TP_OK || timing_render_json(doc, r) != TP_OK ||
-        serve_render_json(doc, r) != TP_OK) {
+        scan_render_json(doc, r->scan) != TP_OK || vuln_render_json(doc, r->vulns) != TP_OK ||
+        timing_render_json(doc, r) != TP_OK || serve_render_json(doc, r) != TP_OK) {
         json_decref(doc);
         return NULL;
     }

@@ -8,6 +8,7 @@
 
 #include "grade/catalog.h"
 #include "report/scan_model.h"
+#include "report/vuln_model.h"
 #include "report/timing_model.h"
 #include "util/array.h"
 #include "util/banned.h"
@@ -115,6 +116,8 @@ void tp_report_finish(struct tp_report *report)
     tp_audit_finish(report->audit);
     free(report->audit);
     tp_serve_destroy(report->serve);
+    tp_vulns_finish(report->vulns);
+    free(report->vulns);
     tp_report_init(report);
 }
 

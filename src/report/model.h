@@ -213,6 +213,7 @@ struct tp_report {
     struct tp_timing *timing;      /* --timing results (report/timing_model.h), NULL if not run */
     struct tp_audit *audit;        /* --read results (report/timing_model.h), NULL if not run */
     struct tp_serve *serve;        /* --serve results (report/serve_model.h), NULL if not run */
+    struct tp_vulns *vulns;        /* --vulns results (report/vuln_model.h), NULL if not run */
 };
 
 #define TP_JSON_SCHEMA_VERSION "1.0"

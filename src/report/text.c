@@ -12,6 +12,7 @@
 #include "report/render.h"
 #include "report/scan_render.h"
 #include "report/serve_render.h"
+#include "report/vuln_render.h"
 #include "report/timing_render.h"
 #include "report/text_util.h"
 
@@ -516,6 +517,8 @@ tp_status render_text(FILE *out, const struct tp_report *report, const struct tp
     }
     if (w.status == TP_OK)
         w.status = scan_render_text(out, report->scan, colour);
+    if (w.status == TP_OK)
+        w.status = vuln_render_text(out, report->vulns, colour);
     if (w.status == TP_OK)
         w.status = timing_render_text(out, report, colour);
     findings(&w, report);

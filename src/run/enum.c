@@ -90,7 +90,12 @@ static tp_status enum_wait(struct enum_task *t, tp_error *err)
 tp_status enum_finish(struct enum_task *t, struct tp_report *report, tp_error *err)
 {
     const char *policy = t->cfg->policy;
+    const struct tp_config *cfg = t->cfg;
+    struct tp_addr addr = t->addr;
+    const char *sni = t->sni;
+    tp_deadline deadline = t->deadline;
     TP_TRY(enum_wait(t, err));
+    TP_TRY(run_vulns(cfg, &addr, sni, deadline, report, err));
     tp_status graded = grade_scan(report->scan, policy, report);
     if (graded != TP_OK)
         return tp_fail(err, graded, "grading the enumeration failed");

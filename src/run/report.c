@@ -177,6 +177,16 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
         tp_status graded = grade_handshake(report, cfg, tp_wall_seconds());
         status = graded != TP_OK ? graded : status;
     }
+    /* --vulns without --enum: the checks make their own connections, so a
+     * handshake GnuTLS could not finish (a server that answers only raw
+     * probes) is checked too; the handshake's failure stays the run's. */
+    if (task == NULL && (status == TP_OK || status == TP_E_TLS || status == TP_E_TIMEOUT)) {
+        tp_error vuln_err = {0};
+        tp_status checked =
+            run_vulns(cfg, &addrs.items[which], sni, deadline, report, &vuln_err);
+        if (checked != TP_OK)
+            status = tp_fail(err, checked, "%s", vuln_err.msg);
+    }
     if (task != NULL) {
         if (status == TP_OK)
             status = run_check_sni(cfg, &addrs.items[which], sni, deadline, report);

@@ -40,6 +40,13 @@ TP_MUST_CHECK tp_status enum_start(struct enum_task **task, const struct tp_conf
 TP_MUST_CHECK tp_status enum_finish(struct enum_task *task, struct tp_report *report,
                                     tp_error *err);
 
+/* --vulns (run/vulns.c): the vulnerability checks into report->vulns and
+ * their findings; nothing without --vulns. With --enum it runs after the
+ * scan and before the scan is graded (its results cap the grade). */
+TP_MUST_CHECK tp_status run_vulns(const struct tp_config *cfg, const struct tp_addr *addr,
+                                  const char *sni, tp_deadline deadline,
+                                  struct tp_report *report, tp_error *err);
+
 /* --enum: after a completed handshake with sni, find whether the server
  * refuses hellos without it (run/sni.c): a finding when it does. */
 TP_MUST_CHECK tp_status run_check_sni(const struct tp_config *cfg, const struct tp_addr *addr,

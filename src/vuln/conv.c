@@ -1,0 +1,297 @@
+/* conv.c: the raw conversation of the vulnerability checks (conv.h). */
+#include "vuln/conv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/starttls.h"
+#include "scan/plan.h"
+#include "wire/alert.h"
+#include "wire/record.h"
+#include "wire/registry.h"
+
+#include "util/banned.h"
+
+/* A first flight is tens of KiB; a Heartbleed reply 16 KiB more. */
+#define CONV_MAX_BYTES ((size_t)128 * 1024)
+
+void vuln_strf(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+}
+
+static uint32_t ms_since(uint64_t t0)
+{
+    uint64_t d = (tp_now_ns() - t0) / 1000000u;
+    return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+bool conv_send(struct conv *c, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            vuln_strf(c->why, sizeof c->why, "sending failed: %s",
+                     w < 0 ? strerror(errno) : "nothing sent");
+            return false;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* One read into the buffer: 1 bytes read, 0 closed, -1 reset or error,
+ * -2 time-out. */
+static int read_some(struct conv *c, tp_deadline until)
+{
+    for (;;) {
+        if (c->len >= CONV_MAX_BYTES)
+            return -1;
+        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+        int r = poll(&pfd, 1, (int)tp_deadline_left_ms(until));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -2;
+        ssize_t n = recv(c->fd, c->buf + c->len, CONV_MAX_BYTES - c->len, 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return 0;
+        c->len += (size_t)n;
+        return 1;
+    }
+}
+
+static bool flight_done(const tp_flight *f)
+{
+    switch (f->kind) {
+    case TP_FLIGHT_SERVER_HELLO:
+        return f->flight_complete || f->has_alert || f->sh.version >= TP_VER_TLS13;
+    case TP_FLIGHT_NEED_MORE:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static enum conv_state flight_state(struct conv *c, bool closed)
+{
+    const tp_flight *f = &c->flight;
+    switch (f->kind) {
+    case TP_FLIGHT_SERVER_HELLO:
+        if (f->has_alert) {
+            const char *name = tp_alert_name(f->alert.description);
+            vuln_strf(c->why, sizeof c->why, "ServerHello, then alert %s (%u)",
+                     name != NULL ? name : "unassigned", f->alert.description);
+            return CONV_REFUSED;
+        }
+        if (!f->flight_complete && f->sh.version < TP_VER_TLS13) {
+            vuln_strf(c->why, sizeof c->why, "ServerHello, then %s before ServerHelloDone",
+                     closed ? "a close" : "nothing");
+            return CONV_UNKNOWN;
+        }
+        c->flight_len = f->used;
+        return CONV_FLIGHT;
+    case TP_FLIGHT_ALERT: {
+        const char *name = tp_alert_name(f->alert.description);
+        vuln_strf(c->why, sizeof c->why, "alert %s (%u)", name != NULL ? name : "unassigned",
+                 f->alert.description);
+        return CONV_REFUSED;
+    }
+    case TP_FLIGHT_NEED_MORE:
+        if (closed && c->len == 0) {
+            vuln_strf(c->why, sizeof c->why, "connection closed without an alert");
+            return CONV_REFUSED;
+        }
+        vuln_strf(c->why, sizeof c->why, "%s", closed ? "connection closed inside a record"
+                                                     : "no complete reply");
+        return CONV_UNKNOWN;
+    case TP_FLIGHT_HELLO_RETRY:
+        vuln_strf(c->why, sizeof c->why, "HelloRetryRequest");
+        return CONV_UNKNOWN;
+    default:
+        vuln_strf(c->why, sizeof c->why, "reply is not a TLS first flight: %s",
+                 f->error.msg[0] != '\0' ? f->error.msg : tp_flight_kind_name(f->kind));
+        return CONV_UNKNOWN;
+    }
+}
+
+static bool build_hello(struct conv *c, const struct probe_spec *spec, tp_writer *wr)
+{
+    uint8_t rnd[64];
+    tp_error err = {0};
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        vuln_strf(c->why, sizeof c->why, "getrandom: %s", strerror(errno));
+        return false;
+    }
+    if (probe_build(spec, rnd, wr, &err) != TP_OK) {
+        vuln_strf(c->why, sizeof c->why, "cannot build the hello: %s", err.msg);
+        return false;
+    }
+    return true;
+}
+
+static bool start(struct vuln_ctx *ctx, struct conv *c, const uint8_t *hello, size_t len,
+                  uint64_t *sent_at)
+{
+    tp_error err = {0};
+    const struct tp_config *cfg = ctx->cfg;
+    if (net_connect_addr(ctx->addr, cfg->connect_timeout_ms, ctx->deadline, &c->fd, &err) !=
+        TP_OK) {
+        vuln_strf(c->why, sizeof c->why, "%s", err.msg);
+        return false;
+    }
+    ctx->connections++;
+    if (cfg->starttls != TP_STARTTLS_NONE &&
+        net_starttls(c->fd, cfg->starttls, ctx->sni != NULL ? ctx->sni : cfg->host,
+                     tp_deadline_min_ms(ctx->deadline, cfg->connect_timeout_ms),
+                     &err) != TP_OK) {
+        vuln_strf(c->why, sizeof c->why, "STARTTLS: %s", err.msg);
+        return false;
+    }
+    *sent_at = tp_now_ns();
+    return conv_send(c, hello, len);
+}
+
+static void conv_init(struct conv *c)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    tp_flight_init(&c->flight);
+}
+
+static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at);
+
+enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c)
+{
+    tp_writer wr;
+    tp_error err = {0};
+    conv_init(c);
+    tp_wr_init(&wr, 0, &err);
+    bool built = build_hello(c, spec, &wr);
+    enum conv_state st = built ? conv_open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), c)
+                               : CONV_UNKNOWN;
+    tp_wr_finish(&wr);
+    return st;
+}
+
+enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                              struct conv *c)
+{
+    uint64_t sent_at = 0;
+    conv_init(c);
+    c->buf = malloc(CONV_MAX_BYTES);
+    if (c->buf == NULL) {
+        vuln_strf(c->why, sizeof c->why, "out of memory");
+        return CONV_UNKNOWN;
+    }
+    if (!start(ctx, c, hello, len, &sent_at))
+        return CONV_UNKNOWN;
+    return read_flight(ctx, c, sent_at);
+}
+
+static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at)
+{
+    tp_deadline until = tp_deadline_min_ms(ctx->deadline, PLAN_INITIAL_TIMEOUT_MS);
+    bool closed = false;
+    for (;;) {
+        int r = read_some(c, until);
+        if (r == -2) {
+            vuln_strf(c->why, sizeof c->why, "no first flight within %u ms",
+                     PLAN_INITIAL_TIMEOUT_MS);
+            return CONV_UNKNOWN;
+        }
+        if (r == -1) {
+            vuln_strf(c->why, sizeof c->why, "connection reset after %zu bytes", c->len);
+            return CONV_UNKNOWN;
+        }
+        if (r == 1 && c->rtt_ms == 0)
+            c->rtt_ms = ms_since(sent_at);
+        closed = r == 0;
+        if (tp_flight_classify(&c->flight, c->buf, c->len) != TP_OK) {
+            vuln_strf(c->why, sizeof c->why, "out of memory");
+            return CONV_UNKNOWN;
+        }
+        if (flight_done(&c->flight) || closed)
+            break;
+    }
+    c->flight_ms = ms_since(sent_at);
+    return flight_state(c, closed);
+}
+
+void conv_close(struct conv *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    tp_flight_finish(&c->flight);
+    free(c->buf);
+    c->buf = NULL;
+}
+
+enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wait_ms,
+                               reply_enough_fn enough, void *arg, tp_reply *reply)
+{
+    if (wait_ms == 0)
+        wait_ms = plan_probe_timeout_ms(true, c->rtt_ms, c->flight_ms);
+    tp_deadline until = tp_deadline_min_ms(ctx->deadline, wait_ms);
+    tp_reply_scan(c->buf + c->flight_len, c->len - c->flight_len, reply);
+    if (enough(reply, arg))
+        return REPLY_DECIDED;
+    for (;;) {
+        int r = read_some(c, until);
+        if (r == 1) {
+            tp_reply_scan(c->buf + c->flight_len, c->len - c->flight_len, reply);
+            if (enough(reply, arg))
+                return REPLY_DECIDED;
+            if (reply->malformed)
+                return REPLY_DECIDED;
+            continue;
+        }
+        return r == 0 ? REPLY_CLOSED : r == -1 ? REPLY_RESET : REPLY_TIMEOUT;
+    }
+}
+
+void conv_describe(const tp_reply *reply, enum reply_end end, char *out, size_t size)
+{
+    if (reply->has_alert) {
+        const char *name = tp_alert_name(reply->alert.description);
+        vuln_strf(out, size, "alert %s (%u)", name != NULL ? name : "unassigned",
+                 reply->alert.description);
+        return;
+    }
+    if (reply->malformed) {
+        vuln_strf(out, size, "a malformed reply: %s", reply->error.msg);
+        return;
+    }
+    switch (end) {
+    case REPLY_CLOSED:
+        vuln_strf(out, size, "a close without an alert");
+        break;
+    case REPLY_RESET:
+        vuln_strf(out, size, "a reset");
+        break;
+    case REPLY_TIMEOUT:
+        vuln_strf(out, size, "no reply (%zu records)", reply->records);
+        break;
+    default:
+        vuln_strf(out, size, "%zu records", reply->records);
+        break;
+    }
+}

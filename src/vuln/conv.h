@@ -1,0 +1,84 @@
+/* conv.h: a short raw conversation with a server, for the vulnerability
+ * checks: connect (and --starttls), send one hand-built hello (scan/probe.h
+ * builds it), read the server's first flight through ServerHelloDone (or
+ * the ChangeCipherSpec of an abbreviated handshake), then send the check's
+ * own records and read what comes back, up to a decision, a close or a
+ * time-out scaled on the flight's own round trip.
+ *
+ * Outcomes of the first step follow probe.h's rules: an alert or a close
+ * without a byte is a refusal, a reset, a time-out or garbage unknown. */
+#ifndef TP_VULN_CONV_H
+#define TP_VULN_CONV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/config.h"
+#include "net/net.h"
+#include "scan/probe.h"
+#include "util/clock.h"
+#include "wire/flight.h"
+#include "wire/heartbeat.h"
+
+struct vuln_ctx {
+    const struct tp_config *cfg;
+    const struct tp_addr *addr;
+    const char *sni;
+    tp_deadline deadline;
+    uint32_t connections; /* opened so far */
+};
+
+enum conv_state {
+    CONV_FLIGHT = 0, /* a whole first flight: flight holds it */
+    CONV_REFUSED,    /* an alert or a close instead of a ServerHello */
+    CONV_UNKNOWN,    /* connect failure, reset, time-out, not TLS, malformed */
+};
+
+struct conv {
+    int fd;
+    uint8_t *buf;             /* everything received, flight first */
+    size_t len;
+    size_t flight_len;        /* bytes of the flight (whole records) */
+    tp_flight flight;         /* parsed from buf[0..flight_len) */
+    uint32_t rtt_ms;          /* hello sent -> first byte */
+    uint32_t flight_ms;       /* hello sent -> flight complete */
+    char why[200];
+};
+
+/* How the server answered what we sent after its flight. */
+enum reply_end {
+    REPLY_DECIDED = 0,        /* the check's predicate said enough */
+    REPLY_CLOSED,             /* the server closed (FIN) */
+    REPLY_RESET,              /* reset */
+    REPLY_TIMEOUT,            /* nothing more within the wait */
+};
+
+/* Connect, send the hello spec describes, read the flight. On CONV_FLIGHT
+ * the conversation is open; conv_close() it in every case. */
+enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c);
+void conv_close(struct conv *c);
+/* The same with a hello built by the caller (record framing included);
+ * c is initialised here, as by conv_open(). */
+enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                              struct conv *c);
+
+/* Send bytes; false (with c->why) on a failure. */
+bool conv_send(struct conv *c, const uint8_t *p, size_t n);
+
+/* Read after the flight until enough(reply, arg) is true, the server
+ * closes or resets, or the wait ends (wait_ms 0: scaled on the flight's
+ * times as the scan's probes are). *reply scans every record received after
+ * the flight. */
+typedef bool (*reply_enough_fn)(const tp_reply *reply, void *arg);
+enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wait_ms,
+                               reply_enough_fn enough, void *arg, tp_reply *reply);
+
+/* snprintf that may cut: details are one line, a cut one is fine. */
+void vuln_strf(char *out, size_t size, const char *fmt, ...) TP_PRINTF(3, 4);
+
+/* A one-line description of a reply ("alert unexpected_message (10)",
+ * "a close without an alert", "no reply within 1500 ms"). */
+void conv_describe(const tp_reply *reply, enum reply_end end, char *out, size_t size);
+
+#endif

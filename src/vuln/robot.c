@@ -1,0 +1,332 @@
+/* robot.c: ROBOT, the Return Of Bleichenbacher's Oracle Threat (Böck,
+ * Somorovsky, Young, USENIX Security 2018; CVE-2017-13099 and others per
+ * implementation). A server whose answers to RSA key exchanges differ with
+ * the PKCS#1 v1.5 padding of the premaster secret lets an attacker decrypt
+ * or sign with its key.
+ *
+ * The probe follows the paper's published check (robot-detect) and
+ * testssl.sh: a hello offering only static RSA key transport suites, the
+ * server's certificate from its flight, then five ClientKeyExchange
+ * messages, each on its own connection, with premaster secrets padded as
+ *   1. correct: 00 02 <nonzero> 00 03 03 <46 random bytes>
+ *   2. wrong first bytes: 41 17 ...
+ *   3. the 00 separator at the wrong place (two bytes from the end)
+ *   4. no 00 separator at all
+ *   5. correct padding, wrong version inside (02 02)
+ * encrypted with the server's key (raw RSA, m^e mod n, with GMP: no TLS
+ * library makes wrong padding on purpose), each followed by a
+ * ChangeCipherSpec and a Finished that cannot verify. A fixed server
+ * answers all five alike (usually bad_record_mac, then a close). Responses
+ * are compared by kind only (the alert, then close, reset or silence):
+ * timing is not used. When the five agree, the same is tried without the
+ * ChangeCipherSpec and Finished (the paper's second variant: some oracles
+ * show only there). Any difference is asked again; only a difference that
+ * repeats is called vulnerable, one that does not is unknown. No key is
+ * recovered: that needs tens of thousands of connections. */
+#include "vuln/checks.h"
+
+#include <gmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "scan/plan.h"
+#include "tls/vuln_tls.h"
+#include "wire/alert.h"
+#include "wire/record.h"
+
+#include "util/banned.h"
+
+/* RSA moduli handled: 512 to 8192 bits. */
+#define ROBOT_MIN_BYTES 64u
+#define ROBOT_MAX_BYTES 1024u
+#define FINISHED_GARBAGE 64u
+
+struct rsa_key {
+    uint8_t *n, *e;
+    size_t n_len, e_len;
+};
+
+static bool static_rsa(uint16_t code)
+{
+    return plan_kx_family(code) == PLAN_KX_RSA;
+}
+
+/* Random bytes, none of them zero (PKCS#1 v1.5 padding string, RFC 8017
+ * Sec. 7.2.1). */
+static bool nonzero_random(uint8_t *p, size_t n)
+{
+    if (getrandom(p, n, 0) != (ssize_t)n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        while (p[i] == 0)
+            if (getrandom(&p[i], 1, 0) != 1)
+                return false;
+    return true;
+}
+
+/* The plaintext block of vector v (0-based) for a k-byte modulus. */
+static bool robot_block(unsigned v, uint8_t *m, size_t k)
+{
+    size_t pad = k - 3 - 48;
+    if (!nonzero_random(m, k))
+        return false;
+    m[0] = 0x00;
+    m[1] = 0x02;
+    switch (v) {
+    case 0: /* correct */
+        m[2 + pad] = 0x00;
+        m[3 + pad] = 0x03;
+        m[4 + pad] = 0x03;
+        break;
+    case 1: /* wrong first two bytes */
+        m[0] = 0x41;
+        m[1] = 0x17;
+        m[2 + pad] = 0x00;
+        m[3 + pad] = 0x03;
+        m[4 + pad] = 0x03;
+        break;
+    case 2: /* 00 in a wrong position */
+        m[2 + pad] = 0x11;
+        m[k - 2] = 0x00;
+        m[k - 1] = 0x11;
+        break;
+    case 3: /* no 00 separator */
+        m[2 + pad] = 0x11;
+        m[3 + pad] = 0x11;
+        m[4 + pad] = 0x11;
+        break;
+    default: /* wrong version */
+        m[2 + pad] = 0x00;
+        m[3 + pad] = 0x02;
+        m[4 + pad] = 0x02;
+        break;
+    }
+    return true;
+}
+
+/* c = m^e mod n, written as k bytes big-endian. */
+static void rsa_raw(const struct rsa_key *key, const uint8_t *m, uint8_t *c, size_t k)
+{
+    mpz_t zm, ze, zn, zc;
+    mpz_inits(zm, ze, zn, zc, NULL);
+    mpz_import(zm, k, 1, 1, 1, 0, m);
+    mpz_import(ze, key->e_len, 1, 1, 1, 0, key->e);
+    mpz_import(zn, key->n_len, 1, 1, 1, 0, key->n);
+    mpz_powm(zc, zm, ze, zn);
+    size_t bytes = (mpz_sizeinbase(zc, 2) + 7) / 8;
+    memset(c, 0, k);
+    if (bytes <= k)
+        mpz_export(c + (k - bytes), NULL, 1, 1, 1, 0, zc);
+    mpz_clears(zm, ze, zn, zc, NULL);
+}
+
+/* ClientKeyExchange (RFC 5246 Sec. 7.4.7.1: encrypted_pms<0..2^16-1>),
+ * then with finish a ChangeCipherSpec and a Finished record of garbage. */
+static void robot_flight(tp_writer *wr, uint16_t version, const uint8_t *c, size_t k, bool finish)
+{
+    tp_wr_u8(wr, TP_CT_HANDSHAKE);
+    tp_wr_u16(wr, version);
+    tp_wr_mark rec = tp_wr_begin_u16(wr);
+    tp_wr_u8(wr, 16); /* client_key_exchange */
+    tp_wr_mark body = tp_wr_begin_u24(wr);
+    tp_wr_mark vec = tp_wr_begin_u16(wr);
+    tp_wr_bytes(wr, c, k);
+    tp_wr_end(wr, vec);
+    tp_wr_end(wr, body);
+    tp_wr_end(wr, rec);
+    if (finish) {
+        static const uint8_t one[1] = {1};
+        static const uint8_t garbage[FINISHED_GARBAGE];
+        tp_record_write(wr, TP_CT_CHANGE_CIPHER_SPEC, version, one, 1, 0);
+        tp_record_write(wr, TP_CT_HANDSHAKE, version, garbage, sizeof garbage, 0);
+    }
+}
+
+static bool never_enough(const tp_reply *reply, void *arg)
+{
+    (void)reply;
+    (void)arg;
+    return false;
+}
+
+/* The response class: the first alert, and how the connection ended. */
+static void response_class(const tp_reply *reply, enum reply_end end, char *out, size_t size)
+{
+    const char *how = end == REPLY_CLOSED ? "close" : end == REPLY_RESET ? "reset" : "silence";
+    if (reply->malformed)
+        vuln_strf(out, size, "malformed reply, %s", how);
+    else if (reply->has_alert)
+        vuln_strf(out, size, "alert %s (%u), %s",
+                 tp_alert_name(reply->alert.description) != NULL
+                     ? tp_alert_name(reply->alert.description)
+                     : "unassigned",
+                 reply->alert.description, how);
+    else
+        vuln_strf(out, size, "%zu records, %s", reply->records, how);
+}
+
+/* One vector on its own connection; false when the connection failed
+ * before the key exchange could be sent (why in detail). */
+static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v, bool finish,
+                      char cls[ROBOT_CLASS_LEN], char *why, size_t why_size)
+{
+    struct probe_spec spec;
+    struct conv c;
+    uint8_t m[ROBOT_MAX_BYTES], ct[ROBOT_MAX_BYTES];
+    bool ok = false;
+    vuln_tls12_spec(&spec, ctx->sni, static_rsa);
+    if (conv_open(ctx, &spec, &c) != CONV_FLIGHT) {
+        vuln_strf(why, why_size, "%s", c.why);
+        goto out;
+    }
+    size_t k = key->n_len;
+    if (!robot_block(v, m, k)) {
+        vuln_strf(why, why_size, "getrandom failed");
+        goto out;
+    }
+    rsa_raw(key, m, ct, k);
+    tp_writer wr;
+    tp_wr_init(&wr, 0, NULL);
+    robot_flight(&wr, c.flight.sh.version, ct, k, finish);
+    bool sent = tp_wr_status(&wr) == TP_OK && conv_send(&c, tp_wr_data(&wr), tp_wr_len(&wr));
+    tp_wr_finish(&wr);
+    if (!sent) {
+        vuln_strf(why, why_size, "%s", c.why);
+        goto out;
+    }
+    tp_reply reply;
+    enum reply_end end = conv_read_reply(&c, ctx, 0, never_enough, NULL, &reply);
+    response_class(&reply, end, cls, ROBOT_CLASS_LEN);
+    ok = true;
+out:
+    conv_close(&c);
+    return ok;
+}
+
+static bool all_same(char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN])
+{
+    for (unsigned v = 1; v < ROBOT_VECTORS; v++)
+        if (strcmp(classes[v], classes[0]) != 0)
+            return false;
+    return true;
+}
+
+void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
+                       bool failed[2][ROBOT_VECTORS], const char *variant,
+                       struct vuln_answer *out)
+{
+    for (unsigned r = 0; r < 2; r++)
+        for (unsigned v = 0; v < ROBOT_VECTORS; v++)
+            if (failed[r][v]) {
+                vuln_answer(out, TP_VULN_UNKNOWN,
+                            "the connection for padding vector %u (round %u) failed", v + 1,
+                            r + 1);
+                return;
+            }
+    if (all_same(classes[0]) && all_same(classes[1]) && strcmp(classes[0][0], classes[1][0]) == 0) {
+        vuln_answer(out, TP_VULN_NO,
+                    "the five padding vectors got the same answer (%s) %s", classes[0][0],
+                    variant);
+        return;
+    }
+    for (unsigned v = 0; v < ROBOT_VECTORS; v++)
+        if (strcmp(classes[0][v], classes[1][v]) != 0) {
+            vuln_answer(out, TP_VULN_UNKNOWN,
+                        "answers changed between two rounds (vector %u: %s, then %s): the "
+                        "server's behaviour is not stable enough to tell",
+                        v + 1, classes[0][v], classes[1][v]);
+            return;
+        }
+    /* Same in both rounds, different between vectors: an oracle. */
+    unsigned odd = 1;
+    while (odd < ROBOT_VECTORS && strcmp(classes[0][odd], classes[0][0]) == 0)
+        odd++;
+    vuln_answer(out, TP_VULN_YES,
+                "the answer depends on the PKCS#1 padding of the premaster secret %s, in two "
+                "rounds alike: correct padding got %s, vector %u got %s (a Bleichenbacher oracle)",
+                variant, classes[0][0], odd + 1, classes[0][odd]);
+}
+
+/* Run the five vectors once; false if one connection failed (why set). */
+static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
+                        char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN], bool failed[ROBOT_VECTORS],
+                        char *why, size_t why_size)
+{
+    bool ok = true;
+    for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
+        classes[v][0] = '\0';
+        failed[v] = !robot_try(ctx, key, v, finish, classes[v], why, why_size);
+        ok = ok && !failed[v];
+        if (!ok)
+            break;
+    }
+    return ok;
+}
+
+static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
+                          struct vuln_answer *out)
+{
+    char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN];
+    bool failed[2][ROBOT_VECTORS] = {{false}};
+    char why[200] = "";
+    const char *variant = finish ? "(with ChangeCipherSpec and Finished)"
+                                 : "(ClientKeyExchange alone)";
+    memset(classes, 0, sizeof classes);
+    if (!robot_round(ctx, key, finish, classes[0], failed[0], why, sizeof why)) {
+        vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
+        return;
+    }
+    if (all_same(classes[0])) {
+        memcpy(classes[1], classes[0], sizeof classes[0]);
+    } else if (!robot_round(ctx, key, finish, classes[1], failed[1], why, sizeof why)) {
+        vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
+        return;
+    }
+    vuln_decide_robot(classes, failed, variant, out);
+}
+
+void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out)
+{
+    struct probe_spec spec;
+    struct conv c;
+    struct rsa_key key = {0};
+    tp_error err = {0};
+    bool have_key = false;
+    (void)in;
+    vuln_tls12_spec(&spec, ctx->sni, static_rsa);
+    enum conv_state st = conv_open(ctx, &spec, &c);
+    if (st == CONV_REFUSED)
+        vuln_answer(out, TP_VULN_NO,
+                    "no RSA key transport: a hello offering only static RSA suites was refused "
+                    "(%s)",
+                    c.why);
+    else if (st != CONV_FLIGHT)
+        vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why);
+    else if (!c.flight.has_certificate || c.flight.certificate.n == 0)
+        vuln_answer(out, TP_VULN_UNKNOWN, "the server sent no certificate with an RSA suite");
+    else if (tls_rsa_public_key(c.flight.certificate.certs[0].der,
+                                c.flight.certificate.certs[0].len, &key.n, &key.n_len, &key.e,
+                                &key.e_len, &err) != TP_OK)
+        vuln_answer(out, TP_VULN_UNKNOWN, "%s", err.msg);
+    else if (key.n_len < ROBOT_MIN_BYTES || key.n_len > ROBOT_MAX_BYTES)
+        vuln_answer(out, TP_VULN_UNKNOWN, "RSA modulus of %zu bytes is outside what is checked",
+                    key.n_len);
+    else
+        have_key = true;
+    conv_close(&c);
+    if (have_key) {
+        robot_variant(ctx, &key, true, out);
+        if (out->result == TP_VULN_NO) {
+            struct vuln_answer first = *out;
+            robot_variant(ctx, &key, false, out);
+            if (out->result == TP_VULN_NO) {
+                struct vuln_answer second = *out;
+                vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
+            }
+        }
+    }
+    free(key.n);
+    free(key.e);
+}
