@@ -44,6 +44,8 @@ enum tp_option_id {
     OPT_JOBS,
     OPT_SHARD,
     OPT_TARGETS,
+    OPT_DTLS,
+    OPT_MTU,
 };
 
 #endif

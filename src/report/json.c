@@ -81,7 +81,8 @@ static json_t *target_json(const struct tp_target *t)
     if (o == NULL || !jput(o, "host", jstr(t->host)) ||
         !jput(o, "port", json_integer(t->port)) || !jput(o, "address", jstr(t->address)) ||
         !jput(o, "sni", jstr(t->sni)) || !jput(o, "family", jfamily(t->family)) ||
-        !jput(o, "starttls", jstr(t->starttls))) {
+        !jput(o, "starttls", jstr(t->starttls)) ||
+        !jput(o, "transport", json_string(t->dtls ? "udp" : "tcp"))) {
         json_decref(o);
         return NULL;
     }
@@ -105,6 +106,8 @@ static json_t *request_json(const struct tp_config *cfg)
         !jput(o, "psk_identity", jstr(cfg->psk_identity)) ||
         !jput(o, "warn_days", json_integer(cfg->warn_days)) ||
         !jput(o, "no_other_chains", json_boolean(cfg->no_other_chains)) ||
+        !jput(o, "dtls", json_boolean(cfg->dtls)) ||
+        !jput(o, "mtu", cfg->dtls ? json_integer(cfg->mtu) : json_null()) ||
         !jput(o, "connect_timeout_ms", json_integer(cfg->connect_timeout_ms)) ||
         !jput(o, "timeout_ms", json_integer(cfg->timeout_ms)) ||
         !jput(o, "fail_on", json_string(tp_severity_name(cfg->fail_on)))) {
@@ -247,6 +250,38 @@ static json_t *handshake_json(const struct tp_handshake *hs, const struct tp_fai
               hs->handshake_us != 0 ? jms_from_us(hs->handshake_us) : json_null()) ||
         !jput(o, "error", failure->tolerated ? error_json(failure) : json_null()) ||
         !jput(o, "intolerance", joffer_parts(hs->intolerance))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --dtls: the datagram exchange (null over TCP). */
+static json_t *dtls_json(const struct tp_dtls *d)
+{
+    if (!d->used)
+        return json_null();
+    json_t *o = json_object();
+    if (o == NULL || !jput(o, "mtu", json_integer(d->mtu)) ||
+        !jput(o, "retransmission_timeout_ms", json_integer(d->retrans_timeout_ms)) ||
+        !jput(o, "cookie_exchange", jtri(d->cookie_exchange)) ||
+        !jput(o, "cookie_bytes", d->cookie_exchange == TP_TRI_YES
+                                     ? json_integer(d->cookie_bytes)
+                                     : json_null()) ||
+        !jput(o, "hello_verify_requests", json_integer(d->hello_verify_requests)) ||
+        !jput(o, "dtls10_accepted", jtri(d->dtls10_accepted)) ||
+        !jput(o, "datagrams_sent", json_integer(d->datagrams_sent)) ||
+        !jput(o, "datagrams_received", json_integer(d->datagrams_received)) ||
+        !jput(o, "retransmissions", json_integer(d->retransmissions)) ||
+        !jput(o, "server_retransmissions", json_integer(d->server_retransmissions)) ||
+        !jput(o, "ignored_datagrams", json_integer(d->ignored_datagrams)) ||
+        !jput(o, "client_hello_bytes", juint_or_null(d->client_hello_bytes)) ||
+        !jput(o, "first_flight_bytes", juint_or_null(d->first_flight_bytes)) ||
+        !jput(o, "amplification",
+              d->amplification > 0 ? json_real((double)(long long)(d->amplification * 100.0 +
+                                                                   0.5) /
+                                               100.0)
+                                   : json_null())) {
         json_decref(o);
         return NULL;
     }
@@ -439,6 +474,7 @@ static json_t *report_json(const struct tp_report *r, const struct tp_config *cf
         (cfg != NULL && !jput(doc, "request", request_json(cfg))) ||
         !jput(doc, "connection", connection_json(r)) ||
         !jput(doc, "handshake", handshake_json(&r->handshake, &r->failure)) ||
+        !jput(doc, "dtls", dtls_json(&r->dtls)) ||
         !jput(doc, "certificates", certificates_json(&negotiated)) ||
         !jput(doc, "verification", verification_json(&r->verification)) ||
         !jput(doc, "other_chains", other_chains_json(r)) ||

@@ -76,6 +76,7 @@ struct tp_target {
     char *address;        /* numeric address that answered, NULL if none did */
     int family;           /* AF_INET / AF_INET6 of address, 0 if none */
     const char *starttls; /* --starttls dialect (static string), NULL if none */
+    bool dtls;            /* --dtls: over UDP */
 };
 
 /* One address tried while connecting, in the order tried. */
@@ -194,6 +195,25 @@ struct tp_finding {
     char *reference;               /* standard or guidance behind it */
 };
 
+/* --dtls: what the datagram exchange showed beyond the handshake's facts
+ * (tls/transport.c counts it; RFC 6347, RFC 9147). Plain numbers. */
+struct tp_dtls {
+    bool used;                     /* the report's handshake ran over DTLS */
+    uint32_t mtu;                  /* --mtu given to GnuTLS */
+    uint32_t retrans_timeout_ms;   /* initial retransmission timer */
+    enum tp_tri cookie_exchange;   /* the server sent a HelloVerifyRequest */
+    uint32_t cookie_bytes;         /* its cookie's length */
+    uint32_t hello_verify_requests; /* how many arrived */
+    uint32_t datagrams_sent, datagrams_received;
+    uint32_t retransmissions;      /* our datagrams that repeated a flight */
+    uint32_t server_retransmissions; /* the server's repeated flights */
+    uint32_t ignored_datagrams;    /* datagrams received that were not DTLS */
+    uint32_t client_hello_bytes;   /* the first ClientHello datagram (UDP payload) */
+    uint32_t first_flight_bytes;   /* what the server sent back to it before our next flight */
+    double amplification;          /* first_flight_bytes / client_hello_bytes, 0 unknown */
+    enum tp_tri dtls10_accepted;   /* a handshake offering only DTLS 1.0 completed */
+};
+
 struct tp_report {
     const char *schema;            /* static, TP_JSON_SCHEMA_VERSION */
     struct tp_target target;
@@ -208,6 +228,7 @@ struct tp_report {
     struct tp_finding *findings;   /* sorted worst first by tp_report_sort_findings */
     size_t n_findings;
     struct tp_failure failure;
+    struct tp_dtls dtls;           /* --dtls only (.used) */
     uint64_t elapsed_us;           /* whole run */
     struct tp_scan *scan;          /* --enum results (report/scan_model.h), NULL if not run */
     struct tp_timing *timing;      /* --timing results (report/timing_model.h), NULL if not run */

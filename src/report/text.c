@@ -150,6 +150,8 @@ static void header(struct text_writer *w, const struct tp_report *r)
         tw_emit(w, "(none)");
     if (t->starttls != NULL)
         tw_emit(w, "  STARTTLS %s", t->starttls);
+    if (t->dtls)
+        tw_emit(w, "  DTLS over UDP");
     tw_emit(w, "\n");
 }
 
@@ -275,6 +277,39 @@ static void handshake(struct text_writer *w, const struct tp_handshake *hs)
     else
         tw_emit(w, "-\n");
     offer_left_out(w, hs->intolerance);
+}
+
+/* --dtls: the cookie exchange, the datagrams and the amplification of
+ * the server's first flight (RFC 9147 Sec. 5.1). */
+static void dtls_section(struct text_writer *w, const struct tp_dtls *d)
+{
+    if (!d->used)
+        return;
+    tw_section(w, "DTLS");
+    label(w, "Cookie exchange");
+    tw_tri(w, d->cookie_exchange, TW_YES_IS_GOOD);
+    if (d->cookie_exchange == TP_TRI_YES)
+        tw_emit(w, " (HelloVerifyRequest, %u-byte cookie%s)", (unsigned)d->cookie_bytes,
+                d->hello_verify_requests > 1 ? ", sent more than once" : "");
+    tw_emit(w, "\n");
+    label(w, "First flight");
+    if (d->client_hello_bytes != 0 && d->first_flight_bytes != 0)
+        tw_emit(w, "%u B answered %u B of ClientHello: amplification %.2f\n",
+                (unsigned)d->first_flight_bytes, (unsigned)d->client_hello_bytes,
+                d->amplification);
+    else
+        tw_emit(w, "-\n");
+    tri_line(w, "DTLS 1.0 accepted", d->dtls10_accepted, TW_NEUTRAL);
+    label(w, "Datagrams");
+    tw_emit(w, "%u sent, %u received", (unsigned)d->datagrams_sent,
+            (unsigned)d->datagrams_received);
+    if (d->ignored_datagrams != 0)
+        tw_emit(w, " (%u not DTLS, ignored)", (unsigned)d->ignored_datagrams);
+    tw_emit(w, "\n");
+    label(w, "Retransmissions");
+    tw_emit(w, "%u ours, %u the server's (timer %u ms, MTU %u)\n",
+            (unsigned)d->retransmissions, (unsigned)d->server_retransmissions,
+            (unsigned)d->retrans_timeout_ms, (unsigned)d->mtu);
 }
 
 static void time_utc(struct text_writer *w, int64_t seconds)
@@ -506,6 +541,7 @@ tp_status render_text(FILE *out, const struct tp_report *report, const struct tp
         header(&w, report);
         connection(&w, report);
         handshake(&w, &report->handshake);
+        dtls_section(&w, &report->dtls);
         chain(&w, report, warn_days);
         verification(&w, report);
         other_chains(&w, report, warn_days);

@@ -46,6 +46,19 @@ struct tls_transport {
     uint64_t first_send_ns;       /* when the ClientHello left; 0 = not yet */
     uint8_t peek[TLS_PEEK_MAX];   /* first bytes received, in order */
     size_t peek_len;
+
+    /* --dtls (dtls_observe.c): each send and receive is one datagram;
+     * NULL over TCP. */
+    struct tp_dtls *dtls;
+    struct tls_dtls_track {
+        bool client_seen;         /* a handshake datagram was sent */
+        uint16_t next_client_seq; /* one past the highest message_seq sent */
+        uint16_t first_hello_seq; /* message_seq of our first ClientHello */
+        bool first_flight_open;   /* still counting the server's first flight */
+        bool server_seen;         /* since our last new flight */
+        uint64_t server_high;     /* highest message_seq << 24 | offset since then */
+        bool refused;             /* the peer broke a cap (HelloVerifyRequest flood) */
+    } track;
 };
 
 void tls_transport_init(struct tls_transport *t, int fd, tp_deadline deadline,
@@ -56,6 +69,22 @@ void tls_transport_attach(struct tls_transport *t, gnutls_session_t session);
  * consumed, waiting at most wait_ms (and never past the deadline), so that
  * peek holds enough to describe a non-TLS peer. Bytes go to peek only. */
 void tls_transport_fill_peek(struct tls_transport *t, uint32_t wait_ms);
+
+/* ---- dtls_observe.c ------------------------------------------------ */
+
+/* More HelloVerifyRequests than this in one handshake is a flood: a
+ * server that means it accepts the cookie it sent (RFC 6347 Sec. 4.2.1). */
+#define TLS_DTLS_MAX_HVR 4u
+
+struct tls_failure;
+
+/* One datagram sent (dir TLS_IO_SEND) or received, for t->dtls. Returns
+ * false when the peer broke a cap, and the transfer must fail. */
+bool tls_dtls_observe(struct tls_transport *t, enum tls_io_dir dir, const uint8_t *data,
+                      size_t len);
+/* The DTLS side of a failed handshake in words (no answer, ICMP port
+ * unreachable, a HelloVerifyRequest flood); false when none applies. */
+bool tls_dtls_describe_failure(const struct tls_transport *t, int rc, struct tls_failure *out);
 
 /* ---- chain.c -------------------------------------------------------- */
 

@@ -1,0 +1,95 @@
+/* dtls.c: the --dtls report: resolve, a connected UDP socket, the GnuTLS
+ * DTLS handshake (tls/session.c in datagram mode) and its grading, and
+ * whether the server still accepts DTLS 1.0.
+ *
+ * What the TCP report adds after its handshake (the server's other
+ * chains, the intolerance and PSK-only diagnoses) speaks TCP and is not
+ * run here. */
+#include <unistd.h>
+
+#include "grade/grade.h"
+#include "run/run.h"
+#include "run/run_int.h"
+#include "tls/tls.h"
+#include "wire/registry.h"
+#include "util/banned.h"
+
+/* The DTLS 1.0 check's own bound: a server that drops what it does not
+ * speak costs the retransmission timer (1 s, doubling), so wait for a few
+ * rounds of it or four handshakes' time, whichever is longer. */
+#define DTLS10_CHECK_MIN_MS 3500u
+
+static tp_status check_dtls10(const struct tp_config *cfg, const struct tp_addr *addr,
+                              const char *sni, tp_deadline deadline, struct tp_report *report,
+                              tp_error *err)
+{
+    struct tp_dtls *d = &report->dtls;
+    if (report->handshake.version == TP_VER_DTLS10) {
+        d->dtls10_accepted = TP_TRI_YES;
+        return TP_OK;
+    }
+    if (report->handshake.version != TP_VER_DTLS12 || cfg->priority != NULL)
+        return TP_OK; /* a --priority of the user's may not hold DTLS 1.0 at all */
+    uint64_t hs_ms = report->handshake.handshake_us / 1000u;
+    uint32_t wait_ms = 4u * hs_ms > DTLS10_CHECK_MIN_MS ? (uint32_t)(4u * hs_ms)
+                                                        : DTLS10_CHECK_MIN_MS;
+    int fd = -1;
+    tp_error ignored = {0};
+    /* A fresh socket (a fresh source port): the server's state for the
+     * first one is not ours to disturb. */
+    if (net_connect_udp(addr, &fd, &ignored) != TP_OK)
+        return TP_OK;
+    tp_status status = tls_dtls_version_accepted(fd, cfg, sni,
+                                                 tp_deadline_min_ms(deadline, wait_ms),
+                                                 TP_VER_DTLS10, &d->dtls10_accepted, err);
+    close(fd);
+    return status;
+}
+
+tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report, tp_error *err)
+{
+    tp_deadline deadline = tp_deadline_in_ms(cfg->timeout_ms);
+    struct tp_addrlist addrs = {0};
+    int fd = -1;
+    size_t which = 0;
+    const char *sni = run_choose_sni(cfg);
+    enum tp_stage stage = TP_STAGE_RESOLVE;
+    tp_status status;
+
+    if ((status = tp_set_str(&report->target.host, cfg->host)) != TP_OK ||
+        (status = tp_set_str(&report->target.sni, sni)) != TP_OK)
+        goto out;
+    report->target.port = cfg->port;
+    report->target.dtls = true;
+    status = net_resolve(cfg->host, cfg->port, cfg->family, deadline, &addrs, err);
+    if (status != TP_OK)
+        goto out;
+    stage = TP_STAGE_CONNECT;
+    status = net_connect_udp_first(&addrs, deadline, report, &fd, &which, err);
+    if (status != TP_OK)
+        goto out;
+    report->target.family = addrs.items[which].family;
+    if ((status = tp_set_str(&report->target.address, addrs.items[which].text)) != TP_OK)
+        goto out;
+    stage = TP_STAGE_TLS;
+    status = tls_handshake_report(fd, cfg, sni, deadline, report, err);
+    close(fd);
+    fd = -1;
+    if (status == TP_OK)
+        status = check_dtls10(cfg, &addrs.items[which], sni, deadline, report, err);
+    if (status == TP_OK) {
+        stage = TP_STAGE_NONE;
+        status = grade_handshake(report, cfg, tp_wall_seconds());
+    } else if (status == TP_E_TLS && report->handshake.client_cert_requested == TP_TRI_YES) {
+        /* As over TCP: a refused or missing client certificate still
+         * leaves what the server showed to grade. */
+        tp_status graded = grade_handshake(report, cfg, tp_wall_seconds());
+        status = graded != TP_OK ? graded : status;
+    }
+out:
+    status = run_note_failure(report, status, stage, err);
+    if (fd >= 0)
+        close(fd);
+    net_addrlist_finish(&addrs);
+    return status;
+}

@@ -1,0 +1,138 @@
+/* dtls.c: DTLS record and handshake headers, the HelloVerifyRequest and
+ * a datagram's summary (see dtls.h for the structures, RFC 6347 Sec.
+ * 4.1, 4.2.1, 4.2.2). */
+#include "wire/dtls.h"
+
+#include <string.h>
+
+#include "wire/record.h"
+#include "util/banned.h"
+
+bool tp_dtls_is_version(uint16_t version)
+{
+    /* DTLS 1.0 0xFEFF, 1.2 0xFEFD, 1.3 0xFEFC (RFC 9147 Sec. 5.3). */
+    return (version >> 8) == 0xFE;
+}
+
+static bool known_content_type(uint8_t type)
+{
+    return type >= TP_CT_CHANGE_CIPHER_SPEC && type <= TP_CT_HEARTBEAT;
+}
+
+tp_status tp_dtls_record_read(tp_reader *rd, tp_dtls_record *out)
+{
+    uint16_t seq_hi = 0;
+    uint32_t seq_lo = 0;
+    memset(out, 0, sizeof *out);
+    TP_TRY(tp_rd_u8(rd, "DTLS record type", &out->type));
+    if (!known_content_type(out->type))
+        return tp_fail(rd->err, TP_E_PARSE, "DTLS record: unknown content type %u",
+                       (unsigned)out->type);
+    TP_TRY(tp_rd_u16(rd, "DTLS record version", &out->version));
+    if (!tp_dtls_is_version(out->version))
+        return tp_fail(rd->err, TP_E_PARSE, "DTLS record: version 0x%04x is not DTLS",
+                       (unsigned)out->version);
+    TP_TRY(tp_rd_u16(rd, "DTLS record epoch", &out->epoch));
+    TP_TRY(tp_rd_u16(rd, "DTLS record sequence_number", &seq_hi));
+    TP_TRY(tp_rd_u32(rd, "DTLS record sequence_number", &seq_lo));
+    out->seq = (uint64_t)seq_hi << 32 | seq_lo;
+    TP_TRY(tp_rd_u16(rd, "DTLS record length", &out->length));
+    if (out->length > TP_RECORD_MAX_CIPHERTEXT)
+        return tp_fail(rd->err, TP_E_PARSE, "DTLS record: length %u exceeds 2^14 + 2048",
+                       (unsigned)out->length);
+    return tp_rd_bytes(rd, "DTLS record fragment", out->length, &out->fragment);
+}
+
+tp_status tp_dtls_hs_read(tp_reader *rd, tp_dtls_hs_fragment *out)
+{
+    memset(out, 0, sizeof *out);
+    TP_TRY(tp_rd_u8(rd, "DTLS handshake msg_type", &out->msg_type));
+    TP_TRY(tp_rd_u24(rd, "DTLS handshake length", &out->length));
+    TP_TRY(tp_rd_u16(rd, "DTLS handshake message_seq", &out->message_seq));
+    TP_TRY(tp_rd_u24(rd, "DTLS handshake fragment_offset", &out->fragment_offset));
+    TP_TRY(tp_rd_u24(rd, "DTLS handshake fragment_length", &out->fragment_length));
+    /* u24 + u24 cannot overflow 32 bits. */
+    if (out->fragment_offset + out->fragment_length > out->length)
+        return tp_fail(rd->err, TP_E_PARSE,
+                       "DTLS handshake: fragment %u+%u lies beyond the message length %u",
+                       (unsigned)out->fragment_offset, (unsigned)out->fragment_length,
+                       (unsigned)out->length);
+    return tp_rd_bytes(rd, "DTLS handshake fragment", out->fragment_length, &out->body);
+}
+
+tp_status tp_dtls_hvr_parse(const uint8_t *body, size_t len, tp_dtls_hvr *out, tp_error *err)
+{
+    tp_reader rd, cookie;
+    memset(out, 0, sizeof *out);
+    tp_rd_init(&rd, body, len, err);
+    TP_TRY(tp_rd_u16(&rd, "HelloVerifyRequest server_version", &out->server_version));
+    /* RFC 6347 Sec. 4.2.1: opaque cookie<0..2^8-1> (RFC 4347 had <0..32>;
+     * DTLS 1.2 widened it). */
+    TP_TRY(tp_rd_sub_u8(&rd, "HelloVerifyRequest cookie", 0, 255, &cookie));
+    out->cookie_len = (uint8_t)tp_rd_left(&cookie);
+    TP_TRY(tp_rd_bytes(&cookie, "HelloVerifyRequest cookie", out->cookie_len, &out->cookie));
+    return tp_rd_expect_end(&rd, "HelloVerifyRequest");
+}
+
+static void note_fragment(tp_dtls_datagram *out, const tp_dtls_hs_fragment *f)
+{
+    if (out->hs_fragments == 0) {
+        out->first_msg_type = f->msg_type;
+        out->first_message_seq = f->message_seq;
+        out->first_fragment_offset = f->fragment_offset;
+        out->min_message_seq = f->message_seq;
+        out->max_message_seq = f->message_seq;
+    }
+    if (f->message_seq < out->min_message_seq)
+        out->min_message_seq = f->message_seq;
+    if (f->message_seq > out->max_message_seq)
+        out->max_message_seq = f->message_seq;
+    out->hs_fragments++;
+}
+
+/* The handshake fragments of one plaintext record. */
+static tp_status parse_handshake_record(const tp_dtls_record *rec, tp_dtls_datagram *out,
+                                        tp_error *err)
+{
+    tp_reader rd;
+    tp_rd_init(&rd, rec->fragment, rec->length, err);
+    if (rec->length == 0)
+        return tp_fail(err, TP_E_PARSE, "DTLS handshake record is empty");
+    while (tp_rd_left(&rd) > 0) {
+        tp_dtls_hs_fragment f;
+        TP_TRY(tp_dtls_hs_read(&rd, &f));
+        note_fragment(out, &f);
+        bool whole = f.fragment_offset == 0 && f.fragment_length == f.length;
+        if (f.msg_type == TP_HS_HELLO_VERIFY_REQUEST && whole) {
+            TP_TRY(tp_dtls_hvr_parse(f.body, f.fragment_length, &out->hvr, err));
+            out->has_hvr = true;
+        }
+    }
+    return TP_OK;
+}
+
+tp_status tp_dtls_datagram_parse(const uint8_t *buf, size_t len, tp_dtls_datagram *out,
+                                 tp_error *err)
+{
+    tp_reader rd;
+    memset(out, 0, sizeof *out);
+    tp_rd_init(&rd, buf, len, err);
+    if (len == 0)
+        return tp_fail(err, TP_E_PARSE, "empty datagram");
+    while (tp_rd_left(&rd) > 0) {
+        tp_dtls_record rec;
+        TP_TRY(tp_dtls_record_read(&rd, &rec));
+        if (out->records == 0)
+            out->record_version = rec.version;
+        out->records++;
+        if (rec.epoch != 0) {
+            out->protected_records++;
+            continue;
+        }
+        if (rec.type == TP_CT_ALERT)
+            out->has_alert = true;
+        if (rec.type == TP_CT_HANDSHAKE)
+            TP_TRY(parse_handshake_record(&rec, out, err));
+    }
+    return TP_OK;
+}

@@ -1,0 +1,101 @@
+/* dtls.h: DTLS 1.0/1.2 record and handshake headers (RFC 6347), the
+ * HelloVerifyRequest, and a summary of one datagram.
+ *
+ * RFC 6347 Sec. 4.1 (DTLS 1.3 keeps it for plaintext records, RFC 9147
+ * Sec. 4):
+ *     struct { ContentType type; ProtocolVersion version; uint16 epoch;
+ *              uint48 sequence_number; uint16 length;
+ *              opaque fragment[DTLSPlaintext.length]; } DTLSPlaintext;
+ * RFC 6347 Sec. 4.2.2:
+ *     struct { HandshakeType msg_type; uint24 length; uint16 message_seq;
+ *              uint24 fragment_offset; uint24 fragment_length;
+ *              ... body ... } Handshake;
+ * RFC 6347 Sec. 4.2.1:
+ *     struct { ProtocolVersion server_version;
+ *              opaque cookie<0..2^8-1>; } HelloVerifyRequest;
+ *
+ * A datagram may hold several records (RFC 6347 Sec. 4.1.1: "Multiple
+ * DTLS records may be placed in a single datagram"), and a handshake
+ * record several fragments. Parsed values borrow the caller's buffer. */
+#ifndef TP_DTLS_H
+#define TP_DTLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+#include "wire/reader.h"
+
+#define TP_DTLS_RECORD_HEADER_LEN 13
+#define TP_DTLS_HS_HEADER_LEN 12
+/* HandshakeType hello_verify_request (RFC 6347 Sec. 4.3.2). */
+#define TP_HS_HELLO_VERIFY_REQUEST 3
+
+typedef struct tp_dtls_record {
+    uint8_t type;
+    uint16_t version;   /* 0xFEFF DTLS 1.0, 0xFEFD 1.2, 0xFEFC 1.3 */
+    uint16_t epoch;
+    uint64_t seq;       /* 48 bits */
+    uint16_t length;
+    const uint8_t *fragment;
+} tp_dtls_record;
+
+typedef struct tp_dtls_hs_fragment {
+    uint8_t msg_type;
+    uint32_t length;           /* of the whole message */
+    uint16_t message_seq;
+    uint32_t fragment_offset;
+    uint32_t fragment_length;
+    const uint8_t *body;       /* fragment_length bytes */
+} tp_dtls_hs_fragment;
+
+typedef struct tp_dtls_hvr {
+    uint16_t server_version;
+    uint8_t cookie_len;
+    const uint8_t *cookie;
+} tp_dtls_hvr;
+
+/* Whether version is a DTLS ProtocolVersion (0xFExx, RFC 6347 Sec. 4.1:
+ * the one's complement of the version number). */
+bool tp_dtls_is_version(uint16_t version);
+
+/* One record from rd: a known content type, a DTLS version, a length
+ * within 2^14 + 2048 (RFC 6347 Sec. 4.1 refers to RFC 5246 Sec. 6.2.3)
+ * that the datagram holds. TP_E_PARSE naming the field otherwise. */
+TP_MUST_CHECK tp_status tp_dtls_record_read(tp_reader *rd, tp_dtls_record *out);
+
+/* One handshake fragment from rd (a plaintext handshake record's
+ * fragment may hold several). RFC 6347 Sec. 4.2.3: the fragment must lie
+ * within the message (offset + fragment_length <= length). */
+TP_MUST_CHECK tp_status tp_dtls_hs_read(tp_reader *rd, tp_dtls_hs_fragment *out);
+
+/* A whole HelloVerifyRequest body (exactly consumed). */
+TP_MUST_CHECK tp_status tp_dtls_hvr_parse(const uint8_t *body, size_t len, tp_dtls_hvr *out,
+                                          tp_error *err);
+
+/* What one datagram holds, as far as its plaintext shows. Records of a
+ * non-zero epoch are protected: counted, not looked into. */
+typedef struct tp_dtls_datagram {
+    size_t records;
+    size_t protected_records;     /* epoch > 0 */
+    size_t hs_fragments;          /* epoch-0 handshake fragments */
+    uint16_t min_message_seq;     /* over hs_fragments (valid when > 0) */
+    uint16_t max_message_seq;
+    uint8_t first_msg_type;       /* of the first fragment */
+    uint16_t first_message_seq;   /* of the first fragment */
+    uint32_t first_fragment_offset; /* of the first fragment */
+    bool has_alert;
+    bool has_hvr;                 /* a complete HelloVerifyRequest */
+    tp_dtls_hvr hvr;              /* valid when has_hvr */
+    uint16_t record_version;      /* of the first record */
+} tp_dtls_datagram;
+
+/* Parse every record of a datagram and the handshake headers of its
+ * plaintext handshake records. Any malformed byte is TP_E_PARSE: a peer's
+ * datagram that is not DTLS says so as a whole (RFC 6347 Sec. 4.1.2.7
+ * lets a receiver discard such a datagram). */
+TP_MUST_CHECK tp_status tp_dtls_datagram_parse(const uint8_t *buf, size_t len,
+                                               tp_dtls_datagram *out, tp_error *err);
+
+#endif
