@@ -26,6 +26,11 @@
  * devices, which NORMAL leaves out. */
 #define DTLS_PRIORITY \
     "NORMAL:-VERS-ALL:+VERS-DTLS1.2:+VERS-DTLS1.0:+AES-128-CCM-8:+AES-256-CCM-8"
+/* --dtls with a PSK: its key exchanges only, as CoAP clients offer in
+ * PSK mode (RFC 7925 Sec. 4.2). A PSK-only libcoap server built on GnuTLS
+ * aborts on the first certificate suite it cannot serve instead of
+ * skipping it, so offering those too would lose the handshake. */
+#define DTLS_PSK_KX ":-KX-ALL"
 /* RFC 6347 Sec. 4.2.4.1: "an initial timer value of 1 second", doubled
  * on each retransmission (GnuTLS does the doubling). */
 #define DTLS_RETRANS_MS 1000u
@@ -153,7 +158,8 @@ static tp_status make_priority(const struct tp_config *cfg, uint32_t omit,
         base = cfg->priority; /* the user's offer, as given */
     } else {
         if (cfg->dtls)
-            snprintf(buf, sizeof buf, "%s", DTLS_PRIORITY);
+            snprintf(buf, sizeof buf, "%s%s", DTLS_PRIORITY,
+                     tls_psk_configured(cfg) ? DTLS_PSK_KX : "");
         else if (cfg->tls_min != 0 || cfg->tls_max != 0)
             TP_TRY(version_priority(cfg, buf, sizeof buf, err));
         else
