@@ -292,8 +292,11 @@ static int on_server_hello(gnutls_session_t session, unsigned htype, unsigned wh
 static unsigned init_flags(const struct tp_config *cfg, uint32_t omit)
 {
     unsigned flags = GNUTLS_CLIENT;
+    /* Non-blocking, as DTLS clients such as libcoap run it: in blocking
+     * mode GnuTLS 3.7 spends some 50 ms between the records of a flight
+     * (a 4-flight handshake took 200 ms on loopback, against 8 ms). */
     if (cfg->dtls)
-        flags |= GNUTLS_DATAGRAM;
+        flags |= GNUTLS_DATAGRAM | GNUTLS_NONBLOCK;
     if (omit & TP_OFFER_STATUS_REQUEST)
         flags |= GNUTLS_NO_EXTENSIONS;
     if (omit & TP_OFFER_SESSION_TICKET)
@@ -356,11 +359,16 @@ out:
 
 /* Run the handshake to completion or failure. Non-fatal returns (a warning
  * alert such as unrecognized_name, RFC 6066 Sec. 3) just continue. */
-static int run_handshake(gnutls_session_t session, const struct tls_transport *t)
+static int run_handshake(gnutls_session_t session, struct tls_transport *t)
 {
     int rc;
     do {
         rc = gnutls_handshake(session);
+        /* DTLS (non-blocking): wait for the next datagram, or until GnuTLS
+         * is due to retransmit (RFC 6347 Sec. 4.2.4). */
+        if (rc == GNUTLS_E_AGAIN && t->dtls != NULL &&
+            tls_transport_wait_readable(t, gnutls_dtls_get_timeout(session)) < 0)
+            break;
     } while (rc < 0 && !gnutls_error_is_fatal(rc) && !t->timed_out &&
              !tp_deadline_passed(t->deadline));
     return rc;

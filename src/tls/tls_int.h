@@ -65,6 +65,9 @@ void tls_transport_init(struct tls_transport *t, int fd, tp_deadline deadline,
                         const struct tls_io_hook *hook);
 /* Install t as session's transport (push, vec_push, pull, pull_timeout). */
 void tls_transport_attach(struct tls_transport *t, gnutls_session_t session);
+/* --dtls (GnuTLS non-blocking): wait until a datagram arrives or ms pass
+ * (never past the deadline: then timed_out). 1 ready, 0 not, -1 error. */
+int tls_transport_wait_readable(struct tls_transport *t, unsigned ms);
 /* After a failed handshake: read what the peer sent beyond what GnuTLS
  * consumed, waiting at most wait_ms (and never past the deadline), so that
  * peek holds enough to describe a non-TLS peer. Bytes go to peek only. */

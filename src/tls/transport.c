@@ -109,6 +109,12 @@ static bool again(struct tls_transport *t, short events)
         set_errno(t, errno);
         return false;
     }
+    if (t->dtls != NULL && events == POLLIN) {
+        /* DTLS runs GnuTLS non-blocking: it returns GNUTLS_E_AGAIN and
+         * session.c waits, at most until the retransmission is due. */
+        set_errno(t, EAGAIN);
+        return false;
+    }
     int rc = wait_ready(t, events, -1);
     if (rc > 0)
         return true;
@@ -209,6 +215,14 @@ static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
     struct tls_transport *t = ptr;
     int max_ms = ms == GNUTLS_INDEFINITE_TIMEOUT || ms > (unsigned)INT32_MAX ? -1 : (int)ms;
     int rc = wait_ready(t, POLLIN, max_ms);
+    if (rc < 0)
+        set_errno(t, errno);
+    return rc;
+}
+
+int tls_transport_wait_readable(struct tls_transport *t, unsigned ms)
+{
+    int rc = wait_ready(t, POLLIN, ms > (unsigned)INT32_MAX ? -1 : (int)ms);
     if (rc < 0)
         set_errno(t, errno);
     return rc;
