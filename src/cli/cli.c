@@ -407,8 +407,13 @@ static tp_status check_dtls_conflicts(const struct tp_config *cfg, tp_error *err
         return tp_fail(err, TP_E_USAGE,
                        "--dtls cannot be combined with --tls-min/--tls-max (DTLS 1.2 and 1.0 "
                        "are offered; narrow them with --priority)");
-    if (cfg->enumerate)
-        return tp_fail(err, TP_E_USAGE, "--dtls and --enum cannot be used together yet");
+    /* The DTLS scan sends one probe at a time, over no connection. */
+    if (cfg->parallel_given)
+        return tp_fail(err, TP_E_USAGE,
+                       "--parallel means nothing with --dtls (its probes run one at a time)");
+    if (cfg->max_connections != 0)
+        return tp_fail(err, TP_E_USAGE,
+                       "--max-connections means nothing with --dtls (UDP has no connections)");
     if (cfg->timing)
         return tp_fail(err, TP_E_USAGE, "--dtls and --timing cannot be used together yet");
     return TP_OK;

@@ -4,6 +4,8 @@
  * server into an amplifier (RFC 9147 Sec. 5.1, RFC 6347 Sec. 4.2.1). */
 #include "grade/checks.h"
 
+#include <string.h>
+
 #include "wire/registry.h"
 #include "util/banned.h"
 
@@ -38,11 +40,51 @@ static tp_status check_cookie(struct tp_report *r)
                                  "server answered a ClientHello without a cookie exchange");
 }
 
+/* RFC 9146: without a connection ID a DTLS association is bound to the
+ * address and port, and a NAT rebinding (frequent for sleepy devices)
+ * costs a full handshake. Every --enum probe offers one. */
+static tp_status check_cid(struct tp_report *r)
+{
+    if (!r->dtls.scan.run || r->dtls.scan.connection_id != TP_TRI_NO)
+        return TP_OK;
+    return tp_report_add_finding(r, "dtls-no-cid",
+                                 "server ignored the connection_id extension (RFC 9146): a "
+                                 "changed address or port costs a new handshake");
+}
+
+static bool accepted_12(const struct tp_dtls_enum *e, uint16_t code)
+{
+    for (size_t i = 0; i < e->n_suites[1]; i++)
+        if (e->suites[1][i] == code)
+            return true;
+    return false;
+}
+
+/* --policy iot-rfc7925 (src/data/policy-rules.csv): RFC 7925 Sec. 4.2
+ * makes TLS_PSK_WITH_AES_128_CCM_8 mandatory for PSK, Sec. 4.3-4.4
+ * TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 for raw public keys and
+ * certificates: a profile server accepts at least one. */
+static tp_status check_rfc7925(struct tp_report *r, const struct tp_config *cfg)
+{
+    const struct tp_dtls_enum *e = &r->dtls.scan;
+    if (!e->run || cfg->policy == NULL || strcmp(cfg->policy, "iot-rfc7925") != 0 ||
+        e->complete[1] != TP_TRI_YES || e->versions[TP_DTLS_V12] != TP_TRI_YES)
+        return TP_OK;
+    if (accepted_12(e, 0xC0A8) || accepted_12(e, 0xC0AE))
+        return TP_OK;
+    return tp_report_add_finding(r, "dtls-rfc7925-suite-missing",
+                                 "neither TLS_PSK_WITH_AES_128_CCM_8 nor "
+                                 "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 is accepted in DTLSv1.2, "
+                                 "the suites RFC 7925 makes mandatory");
+}
+
 tp_status grade_dtls(const struct grade_ctx *ctx)
 {
     struct tp_report *r = ctx->report;
     if (!r->dtls.used)
         return TP_OK;
     TP_TRY(check_version(r));
-    return check_cookie(r);
+    TP_TRY(check_cookie(r));
+    TP_TRY(check_cid(r));
+    return check_rfc7925(r, ctx->cfg);
 }

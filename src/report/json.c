@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "wire/registry.h"
 #include "util/banned.h"
 
 #ifndef TP_VERSION
@@ -256,6 +257,67 @@ static json_t *handshake_json(const struct tp_handshake *hs, const struct tp_fai
     return o;
 }
 
+static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
+{
+    static const uint16_t versions[2] = {TP_VER_DTLS10, TP_VER_DTLS12};
+    json_t *a = json_array();
+    for (size_t v = 0; a != NULL && v < 2; v++)
+        for (size_t i = 0; i < e->n_suites[v]; i++) {
+            const struct tp_suite_info *info = tp_suite_by_code(e->suites[v][i]);
+            json_t *o = json_object();
+            if (o == NULL || !jput(o, "version", jversion(versions[v])) ||
+                !jput(o, "name", jstr(info != NULL ? tp_suite_name(info) : NULL)) ||
+                !jput(o, "code", jcode_or_null(e->suites[v][i])) || !jappend(a, o)) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+    return a;
+}
+
+/* --dtls --enum (null without --enum). */
+static json_t *dtls_enum_json(const struct tp_dtls_enum *e)
+{
+    if (!e->run)
+        return json_null();
+    json_t *o = json_object();
+    json_t *v = json_object();
+    if (o == NULL || v == NULL || !jput(v, "DTLSv1.0", jtri(e->versions[TP_DTLS_V10])) ||
+        !jput(v, "DTLSv1.2", jtri(e->versions[TP_DTLS_V12])) ||
+        !jput(v, "DTLSv1.3", jtri(e->versions[TP_DTLS_V13]))) {
+        json_decref(v);
+        json_decref(o);
+        return NULL;
+    }
+    json_t *complete = json_object();
+    if (complete == NULL || !jput(complete, "DTLSv1.0", jtri(e->complete[0])) ||
+        !jput(complete, "DTLSv1.2", jtri(e->complete[1]))) {
+        json_decref(complete);
+        json_decref(v);
+        json_decref(o);
+        return NULL;
+    }
+    if (!jput(o, "versions", v)) {
+        json_decref(complete);
+        json_decref(o);
+        return NULL;
+    }
+    if (!jput(o, "cipher_suites", dtls_suites_json(e)) ||
+        !jput(o, "suites_complete", complete) ||
+        !jput(o, "connection_id", jtri(e->connection_id)) ||
+        !jput(o, "probes", json_integer(e->probes)) ||
+        !jput(o, "datagrams_sent", json_integer(e->datagrams_sent)) ||
+        !jput(o, "retries", json_integer(e->retries)) ||
+        !jput(o, "rtt_ms", juint_or_null(e->rtt_ms)) ||
+        !jput(o, "retry_timeout_ms", json_integer(e->retry_timeout_ms)) ||
+        !jput(o, "elapsed_ms", jms_from_us(e->elapsed_us)) ||
+        !jput(o, "unknown_because", jstr(e->why[0] != '\0' ? e->why : NULL))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* --dtls: the datagram exchange (null over TCP). */
 static json_t *dtls_json(const struct tp_dtls *d)
 {
@@ -281,7 +343,8 @@ static json_t *dtls_json(const struct tp_dtls *d)
               d->amplification > 0 ? json_real((double)(long long)(d->amplification * 100.0 +
                                                                    0.5) /
                                                100.0)
-                                   : json_null())) {
+                                   : json_null()) ||
+        !jput(o, "enumeration", dtls_enum_json(&d->scan))) {
         json_decref(o);
         return NULL;
     }

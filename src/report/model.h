@@ -195,6 +195,29 @@ struct tp_finding {
     char *reference;               /* standard or guidance behind it */
 };
 
+/* --dtls --enum (scan/dtls_scan.c): versions and suites found with
+ * hand-built DTLS ClientHellos, one exchange each. Plain data. */
+#define TP_DTLS_MAX_SUITES 192
+enum { TP_DTLS_V10 = 0, TP_DTLS_V12, TP_DTLS_V13, TP_DTLS_NVERSIONS };
+struct tp_dtls_enum {
+    bool run;
+    enum tp_tri versions[TP_DTLS_NVERSIONS];
+    /* Suites accepted, in the order found, per version (1.0, 1.2);
+     * complete[v] says whether the search ended on a refusal (yes) or
+     * was cut short by silence or the deadline (unknown). */
+    uint16_t suites[2][TP_DTLS_MAX_SUITES];
+    size_t n_suites[2];
+    enum tp_tri complete[2];
+    enum tp_tri connection_id;     /* the server echoed connection_id (RFC 9146) */
+    uint32_t probes;               /* ClientHello exchanges */
+    uint32_t datagrams_sent;       /* retries and cookie answers included */
+    uint32_t retries;              /* ClientHellos re-sent after silence */
+    uint32_t rtt_ms;               /* first answer's round trip, 0 unknown */
+    uint32_t retry_timeout_ms;     /* the timer the retries used */
+    uint64_t elapsed_us;
+    char why[240];                 /* why something stayed unknown, "" if nothing */
+};
+
 /* --dtls: what the datagram exchange showed beyond the handshake's facts
  * (tls/transport.c counts it; RFC 6347, RFC 9147). Plain numbers. */
 struct tp_dtls {
@@ -208,10 +231,12 @@ struct tp_dtls {
     uint32_t retransmissions;      /* our datagrams that repeated a flight */
     uint32_t server_retransmissions; /* the server's repeated flights */
     uint32_t ignored_datagrams;    /* datagrams received that were not DTLS */
+    uint32_t first_answer_us;      /* first ClientHello to the first datagram back */
     uint32_t client_hello_bytes;   /* the first ClientHello datagram (UDP payload) */
     uint32_t first_flight_bytes;   /* what the server sent back to it before our next flight */
     double amplification;          /* first_flight_bytes / client_hello_bytes, 0 unknown */
     enum tp_tri dtls10_accepted;   /* a handshake offering only DTLS 1.0 completed */
+    struct tp_dtls_enum scan;      /* --enum */
 };
 
 struct tp_report {

@@ -312,6 +312,38 @@ static void dtls_section(struct text_writer *w, const struct tp_dtls *d)
             (unsigned)d->retrans_timeout_ms, (unsigned)d->mtu);
 }
 
+/* --dtls --enum: versions, suites by version, connection_id. */
+static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *e)
+{
+    static const char *const vnames[TP_DTLS_NVERSIONS] = {"DTLSv1.0", "DTLSv1.2",
+                                                          "DTLSv1.3"};
+    if (!e->run)
+        return;
+    tw_section(w, "DTLS enumeration");
+    for (size_t v = 0; v < TP_DTLS_NVERSIONS; v++)
+        tri_line(w, vnames[v], e->versions[v], TW_NEUTRAL);
+    for (size_t slot = 0; slot < 2; slot++) { /* suites[0] DTLS 1.0, [1] DTLS 1.2 */
+        if (e->n_suites[slot] == 0)
+            continue;
+        label(w, slot == 0 ? "DTLSv1.0 suites" : "DTLSv1.2 suites");
+        tw_emit(w, "%zu%s\n", e->n_suites[slot],
+                e->complete[slot] == TP_TRI_YES ? "" : " (search incomplete)");
+        for (size_t i = 0; i < e->n_suites[slot]; i++) {
+            const struct tp_suite_info *info = tp_suite_by_code(e->suites[slot][i]);
+            const char *name = info != NULL ? tp_suite_name(info) : NULL;
+            tw_emit(w, "    %s (0x%04X)\n", name != NULL ? name : "unnamed",
+                    (unsigned)e->suites[slot][i]);
+        }
+    }
+    tri_line(w, "Connection ID", e->connection_id, TW_YES_IS_GOOD);
+    label(w, "Probes");
+    tw_emit(w, "%u, %u datagrams, %u retries (timer %u ms), %.1f ms\n", (unsigned)e->probes,
+            (unsigned)e->datagrams_sent, (unsigned)e->retries, (unsigned)e->retry_timeout_ms,
+            (double)e->elapsed_us / 1000.0);
+    if (e->why[0] != '\0')
+        str_line(w, "Unknown because", e->why);
+}
+
 static void time_utc(struct text_writer *w, int64_t seconds)
 {
     time_t t = (time_t)seconds;
@@ -542,6 +574,7 @@ tp_status render_text(FILE *out, const struct tp_report *report, const struct tp
         connection(&w, report);
         handshake(&w, &report->handshake);
         dtls_section(&w, &report->dtls);
+        dtls_enum_section(&w, &report->dtls.scan);
         chain(&w, report, warn_days);
         verification(&w, report);
         other_chains(&w, report, warn_days);

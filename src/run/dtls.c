@@ -10,6 +10,7 @@
 #include "grade/grade.h"
 #include "run/run.h"
 #include "run/run_int.h"
+#include "scan/dtls_scan.h"
 #include "tls/tls.h"
 #include "wire/registry.h"
 #include "util/banned.h"
@@ -46,6 +47,45 @@ static tp_status check_dtls10(const struct tp_config *cfg, const struct tp_addr 
     return status;
 }
 
+static bool scan_found_a_version(const struct tp_dtls_enum *scan)
+{
+    for (size_t i = 0; i < TP_DTLS_NVERSIONS; i++)
+        if (scan->versions[i] == TP_TRI_YES)
+            return true;
+    return false;
+}
+
+/* --enum after the report's handshake (hs_status): the scan decides
+ * whether DTLS 1.0 is accepted. A failed handshake (a PSK-only server
+ * without --psk-key) does not end the run when the scan found a version:
+ * the failure stays in the report, tolerated, as over TCP. */
+static tp_status run_dtls_enum(const struct tp_config *cfg, const struct tp_addr *addr,
+                               const char *sni, tp_deadline deadline, tp_status hs_status,
+                               struct tp_report *report, tp_error *err)
+{
+    bool hs_failed = hs_status == TP_E_TLS || hs_status == TP_E_TIMEOUT;
+    if (hs_status != TP_OK && !hs_failed)
+        return hs_status;
+    struct tp_dtls_enum *scan = &report->dtls.scan;
+    tp_error scan_err = {0};
+    uint32_t rtt_ms = (report->dtls.first_answer_us + 999u) / 1000u;
+    tp_status scanned = dtls_scan_run(cfg, addr, sni, deadline, rtt_ms, scan, &scan_err);
+    if (report->handshake.version == TP_VER_DTLS10)
+        report->dtls.dtls10_accepted = TP_TRI_YES;
+    else
+        report->dtls.dtls10_accepted = scan->versions[TP_DTLS_V10];
+    if (scanned != TP_OK)
+        return hs_failed ? hs_status : tp_fail(err, scanned, "%s", scan_err.msg);
+    if (hs_status == TP_OK)
+        return TP_OK;
+    if (!scan_found_a_version(scan))
+        return hs_status;
+    TP_TRY(tp_report_set_failure(report, TP_STAGE_TLS, hs_status, err->msg));
+    report->failure.tolerated = true;
+    tp_error_clear(err);
+    return TP_OK;
+}
+
 tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report, tp_error *err)
 {
     tp_deadline deadline = tp_deadline_in_ms(cfg->timeout_ms);
@@ -72,11 +112,17 @@ tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report,
     if ((status = tp_set_str(&report->target.address, addrs.items[which].text)) != TP_OK)
         goto out;
     stage = TP_STAGE_TLS;
-    status = tls_handshake_report(fd, cfg, sni, deadline, report, err);
+    /* With --enum the report's handshake gets a third of the run, as over
+     * TCP, so that a silent peer still leaves time for the scan. */
+    tp_deadline hs_deadline =
+        cfg->enumerate ? tp_deadline_min_ms(deadline, cfg->timeout_ms / 3u) : deadline;
+    status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
     close(fd);
     fd = -1;
-    if (status == TP_OK)
+    if (status == TP_OK && !cfg->enumerate)
         status = check_dtls10(cfg, &addrs.items[which], sni, deadline, report, err);
+    if (cfg->enumerate)
+        status = run_dtls_enum(cfg, &addrs.items[which], sni, deadline, status, report, err);
     if (status == TP_OK) {
         stage = TP_STAGE_NONE;
         status = grade_handshake(report, cfg, tp_wall_seconds());

@@ -90,6 +90,10 @@ bool tls_dtls_observe(struct tls_transport *t, enum tls_io_dir dir, const uint8_
         return true;
     }
     s->datagrams_received++;
+    if (s->first_answer_us == 0 && t->first_send_ns != 0) {
+        uint64_t us = (tp_now_ns() - t->first_send_ns) / 1000u;
+        s->first_answer_us = us == 0 ? 1 : us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    }
     if (t->track.first_flight_open)
         s->first_flight_bytes += (uint32_t)len;
     if (!parsed) {
@@ -108,8 +112,14 @@ bool tls_dtls_describe_failure(const struct tls_transport *t, int rc, struct tls
         out->status = TP_E_TLS;
         snprintf(out->message, sizeof out->message,
                  "DTLS handshake failed: the server sent %u HelloVerifyRequests and never "
-                 "accepted its own cookie (stopped after %u)",
-                 (unsigned)s->hello_verify_requests, TLS_DTLS_MAX_HVR);
+                 "accepted its own cookie (stopped after %u)%s",
+                 (unsigned)s->hello_verify_requests, TLS_DTLS_MAX_HVR,
+                 t->session != NULL &&
+                         gnutls_psk_client_get_hint(t->session) == NULL &&
+                         s->datagrams_received == s->hello_verify_requests
+                     ? "; a PSK-only server may do this to certificate suites: try "
+                       "--psk-identity/--psk-key or --enum"
+                     : "");
         return true;
     }
     if (t->last_errno == ECONNREFUSED) {

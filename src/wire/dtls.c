@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "wire/clienthello.h"
 #include "wire/record.h"
 #include "util/banned.h"
 
@@ -103,6 +104,10 @@ static tp_status parse_handshake_record(const tp_dtls_record *rec, tp_dtls_datag
         TP_TRY(tp_dtls_hs_read(&rd, &f));
         note_fragment(out, &f);
         bool whole = f.fragment_offset == 0 && f.fragment_length == f.length;
+        if (f.msg_type == TP_HS_SERVER_HELLO && whole && out->server_hello == NULL) {
+            out->server_hello = f.body;
+            out->server_hello_len = f.fragment_length;
+        }
         if (f.msg_type == TP_HS_HELLO_VERIFY_REQUEST && whole) {
             TP_TRY(tp_dtls_hvr_parse(f.body, f.fragment_length, &out->hvr, err));
             out->has_hvr = true;
@@ -129,10 +134,54 @@ tp_status tp_dtls_datagram_parse(const uint8_t *buf, size_t len, tp_dtls_datagra
             out->protected_records++;
             continue;
         }
-        if (rec.type == TP_CT_ALERT)
+        /* Alert: level and description, 2 bytes (RFC 5246 Sec. 7.2). */
+        if (rec.type == TP_CT_ALERT && !out->has_alert && rec.length == 2) {
             out->has_alert = true;
+            out->alert_level = rec.fragment[0];
+            out->alert_description = rec.fragment[1];
+        }
         if (rec.type == TP_CT_HANDSHAKE)
             TP_TRY(parse_handshake_record(&rec, out, err));
     }
     return TP_OK;
+}
+
+tp_status tp_dtls_ch_build(const struct tp_ch_spec *spec, uint16_t message_seq,
+                           uint64_t record_seq, size_t max_datagram, tp_writer *wr,
+                           tp_error *err)
+{
+    if (!spec->dtls)
+        return tp_fail(err, TP_E_USAGE, "DTLS ClientHello spec without dtls set");
+    tp_writer msg;
+    tp_wr_init(&msg, 0, err);
+    tp_status st = tp_ch_build_message(spec, &msg, err);
+    if (st != TP_OK)
+        goto out;
+    /* The TLS header is msg_type and a 24-bit length; DTLS adds
+     * message_seq, fragment_offset and fragment_length (Sec. 4.2.2). */
+    const uint8_t *m = tp_wr_data(&msg);
+    size_t body_len = tp_wr_len(&msg) - 4;
+    size_t total = TP_DTLS_RECORD_HEADER_LEN + TP_DTLS_HS_HEADER_LEN + body_len;
+    if (total > max_datagram) {
+        st = tp_fail(err, TP_E_LIMIT, "DTLS ClientHello of %zu bytes exceeds the %zu-byte MTU",
+                     total, max_datagram);
+        goto out;
+    }
+    tp_wr_u8(wr, TP_CT_HANDSHAKE);
+    tp_wr_u16(wr, spec->record_version);
+    tp_wr_u16(wr, 0); /* epoch 0: nothing is protected yet */
+    tp_wr_u16(wr, (uint16_t)(record_seq >> 32));
+    tp_wr_u32(wr, (uint32_t)record_seq);
+    tp_wr_mark rec = tp_wr_begin_u16(wr);
+    tp_wr_u8(wr, m[0]);
+    tp_wr_u24(wr, (uint32_t)body_len);
+    tp_wr_u16(wr, message_seq);
+    tp_wr_u24(wr, 0);
+    tp_wr_u24(wr, (uint32_t)body_len);
+    tp_wr_bytes(wr, m + 4, body_len);
+    tp_wr_end(wr, rec);
+    st = tp_wr_status(wr);
+out:
+    tp_wr_finish(&msg);
+    return st;
 }

@@ -26,6 +26,7 @@
 
 #include "util/err.h"
 #include "wire/reader.h"
+#include "wire/writer.h"
 
 #define TP_DTLS_RECORD_HEADER_LEN 13
 #define TP_DTLS_HS_HEADER_LEN 12
@@ -74,6 +75,16 @@ TP_MUST_CHECK tp_status tp_dtls_hs_read(tp_reader *rd, tp_dtls_hs_fragment *out)
 TP_MUST_CHECK tp_status tp_dtls_hvr_parse(const uint8_t *body, size_t len, tp_dtls_hvr *out,
                                           tp_error *err);
 
+/* One ClientHello datagram (RFC 6347 Sec. 4.2.1, 4.2.2): spec's hello
+ * (spec->dtls set, its cookie, its record_version as the record's
+ * version) as one unfragmented handshake message of message_seq, in one
+ * epoch-0 record of sequence number record_seq. TP_E_LIMIT when it would
+ * not fit max_datagram bytes (this builder does not fragment). */
+struct tp_ch_spec;
+TP_MUST_CHECK tp_status tp_dtls_ch_build(const struct tp_ch_spec *spec, uint16_t message_seq,
+                                         uint64_t record_seq, size_t max_datagram,
+                                         tp_writer *wr, tp_error *err);
+
 /* What one datagram holds, as far as its plaintext shows. Records of a
  * non-zero epoch are protected: counted, not looked into. */
 typedef struct tp_dtls_datagram {
@@ -89,6 +100,9 @@ typedef struct tp_dtls_datagram {
     bool has_hvr;                 /* a complete HelloVerifyRequest */
     tp_dtls_hvr hvr;              /* valid when has_hvr */
     uint16_t record_version;      /* of the first record */
+    uint8_t alert_level, alert_description; /* the first epoch-0 alert, when has_alert */
+    const uint8_t *server_hello;  /* a whole ServerHello body, or NULL */
+    size_t server_hello_len;
 } tp_dtls_datagram;
 
 /* Parse every record of a datagram and the handshake headers of its

@@ -351,6 +351,140 @@ def test_mtu_is_honoured(udp_servers, pki):
 
 
 # --------------------------------------------------------------------------
+# --enum
+
+
+def openssl_dtls_candidates():
+    """(IANA name, OpenSSL name, protocol) of every TLS 1.2-and-older suite
+    this OpenSSL knows, PSK ones included."""
+    out = subprocess.run(["openssl", "ciphers", "-stdname", "-s", "-psk",
+                          "ALL:COMPLEMENTOFALL:@SECLEVEL=0"],
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    rows = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1] == "-" and parts[3] != "TLSv1.3":
+            rows.append((parts[0], parts[2], parts[3]))
+    return rows
+
+
+def s_client_accepts(target, version_flag, ossl_name, pki):
+    host, port = target.rsplit(":", 1)
+    proc = subprocess.run(["openssl", "s_client", "-connect", f"{host}:{port}", version_flag,
+                           "-cipher", ossl_name + ":@SECLEVEL=0", "-psk_identity", PSK_IDENTITY,
+                           "-psk", PSK_HEX, "-CAfile", str(pki / "root.pem")],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    return f"Cipher is {ossl_name}" in proc.stdout
+
+
+def found_suites(doc, version):
+    return {s["name"] for s in doc["dtls"]["enumeration"]["cipher_suites"]
+            if s["version"] == version}
+
+
+OPENSSL_DTLS_SERVER_CIPHERS = ("ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-GCM-SHA256:"
+                               "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-SHA:"
+                               "PSK-AES128-CCM8:PSK-AES256-CBC-SHA:@SECLEVEL=0")
+
+
+def test_enum_openssl_exact_sets(udp_servers, pki):
+    """Every suite s_server accepts, in DTLS 1.2 and 1.0, and nothing else:
+    s_client offering one suite at a time is the ground truth."""
+    def server():
+        return udp_servers.openssl("-dtls", extra=[
+            "-cert", str(pki / "ecdsa.pem"), "-key", str(pki / "ecdsa.key"),
+            "-cipher", OPENSSL_DTLS_SERVER_CIPHERS, "-psk", PSK_HEX])
+    srv = server()
+    res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem"), "--policy", "iot-rfc7925", "--timeout", "60s"])
+    assert res.rc == 1, explain(res)  # DTLS 1.0 accepted: high
+    e = dtls_of(res)["enumeration"]
+    assert e["versions"] == {"DTLSv1.0": True, "DTLSv1.2": True, "DTLSv1.3": False}, explain(res)
+    assert e["suites_complete"] == {"DTLSv1.0": True, "DTLSv1.2": True}, explain(res)
+    assert e["connection_id"] is False and e["unknown_because"] is None, explain(res)
+    assert e["retries"] == 0 and e["datagrams_sent"] >= e["probes"], explain(res)
+    srv.stop()
+    srv = server()
+    truth12, truth10 = set(), set()
+    for iana, ossl, proto in openssl_dtls_candidates():
+        if s_client_accepts(srv.target, "-dtls1_2", ossl, pki):
+            truth12.add(iana)
+        if proto != "TLSv1.2" and s_client_accepts(srv.target, "-dtls1", ossl, pki):
+            truth10.add(iana)
+    assert truth12 and "TLS_PSK_WITH_AES_128_CCM_8" in truth12, truth12
+    assert found_suites(res.doc, "DTLSv1.2") == truth12, (truth12, explain(res))
+    assert found_suites(res.doc, "DTLSv1.0") == truth10, (truth10, explain(res))
+    ids = finding_ids(res.doc)
+    assert "dtls-no-cid" in ids and "dtls-10-accepted" in ids, explain(res)
+    assert "dtls-rfc7925-suite-missing" not in ids
+
+
+def test_enum_rfc7925_suites_missing(udp_servers, pki):
+    srv = udp_servers.openssl("-dtls1_2", extra=["-cipher", "ECDHE-RSA-AES128-GCM-SHA256"])
+    res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem"), "--policy", "iot-rfc7925", "--timeout", "60s"])
+    e = dtls_of(res)["enumeration"]
+    assert found_suites(res.doc, "DTLSv1.2") == {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, \
+        explain(res)
+    assert e["versions"]["DTLSv1.0"] is False, explain(res)
+    assert "dtls-rfc7925-suite-missing" in finding_ids(res.doc), explain(res)
+
+
+def gnutls_priority_codes(priority):
+    out = subprocess.run(["gnutls-cli", "-l", "--priority", priority], capture_output=True,
+                         text=True, timeout=30, check=True).stdout
+    codes = set()
+    for line in out.splitlines():
+        if line.startswith("TLS_") and "\t0x" in line:
+            hi, lo = line.split("\t")[1].split(",")
+            codes.add("0x" + hi.strip()[2:].upper().zfill(2) + lo.strip()[2:].upper().zfill(2))
+    return codes
+
+
+def test_enum_gnutls_serv_silent_refusals(udp_servers, pki):
+    """gnutls-serv answers a ClientHello it shares no suite with by silence:
+    the suites are all found, and the end of the search is unknown."""
+    priority = ("NORMAL:-VERS-ALL:+VERS-DTLS1.2:-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:"
+                "-KX-ALL:+ECDHE-RSA:+RSA")
+    srv = udp_servers.gnutls(extra=["--priority", priority])
+    res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem"), "--timeout", "60s"])
+    e = dtls_of(res)["enumeration"]
+    codes = {s["code"] for s in e["cipher_suites"] if s["version"] == "DTLSv1.2"}
+    assert codes == gnutls_priority_codes(priority), explain(res)
+    assert e["versions"]["DTLSv1.2"] is True
+    assert e["suites_complete"]["DTLSv1.2"] is None, explain(res)
+    assert "no answer" in e["unknown_because"], explain(res)
+    assert e["retries"] > 0 and e["rtt_ms"] is not None
+
+
+def test_enum_coap_gnutls_psk_only_without_key(udp_servers):
+    """libcoap's GnuTLS server with only a PSK ignores offers that hold
+    certificate suites: the PSK suites are found offered apart, and the
+    report's failed handshake is tolerated."""
+    srv = udp_servers.coap("gnutls", ["-k", COAP_PSK, "-h", "coaphint"])
+    res = run_json(["--dtls", "--enum", srv.target, "--timeout", "90s"])
+    e = dtls_of(res)["enumeration"]
+    names = found_suites(res.doc, "DTLSv1.2")
+    assert "TLS_PSK_WITH_AES_128_CCM_8" in names, explain(res)
+    assert all("PSK" in n for n in names), explain(res)
+    assert e["versions"]["DTLSv1.2"] is True
+    assert res.doc["handshake"]["completed"] is False
+    assert res.doc["handshake"]["error"] is not None, explain(res)  # tolerated
+
+
+def test_enum_silent_peer(responder):
+    peer = responder("dtls_bad_peer.py", "silent")
+    res = run_json(["--dtls", "--enum", peer.target, "--timeout", "9s"])
+    assert res.rc == 3, explain(res)
+    e = dtls_of(res)["enumeration"]
+    assert e["versions"] == {"DTLSv1.0": None, "DTLSv1.2": None, "DTLSv1.3": None}, explain(res)
+    assert e["unknown_because"], explain(res)
+    assert e["cipher_suites"] == []
+    assert res.elapsed < 9 + SLACK_S, explain(res)
+
+
+# --------------------------------------------------------------------------
 # Bad input
 
 
@@ -424,7 +558,8 @@ def test_wrong_epoch_records(responder):
     (["--dtls", "--mtu", "100", "h"], ["--mtu"]),
     (["--dtls", "--mtu", "99999", "h"], ["--mtu"]),
     (["--dtls", "--tls-max", "1.2", "h"], ["--dtls", "--tls-max"]),
-    (["--dtls", "--enum", "h"], ["--dtls", "--enum"]),
+    (["--dtls", "--enum", "--parallel", "2", "h"], ["--parallel", "--dtls"]),
+    (["--dtls", "--enum", "--max-connections", "2", "h"], ["--max-connections", "--dtls"]),
     (["--dtls", "--timing", "h"], ["--dtls", "--timing"]),
     (["--dtls", "--read", "x.pcap"], ["--read", "--dtls"]),
 ])
