@@ -5,6 +5,7 @@
  * length fields off by one; and the DTLS version names. */
 #include "wire_test.h"
 
+#include "wire/clienthello.h"
 #include "wire/dtls.h"
 #include "wire/registry.h"
 
@@ -180,6 +181,58 @@ static void test_not_dtls(void **state)
     assert_non_null(strstr(err.msg, "exceeds"));
 }
 
+/* tp_dtls_ch_build mirrors the parser: the cookie after the session id
+ * (RFC 6347 Sec. 4.2.1), message_seq and record sequence as asked, one
+ * unfragmented message; and it refuses to exceed the MTU. */
+static void test_build_client_hello(void **state)
+{
+    (void)state;
+    static const uint8_t rnd[32] = {1, 2, 3};
+    static const uint8_t cookie[20] = {0xc0, 0x0c, 0x1e};
+    static const uint16_t suites[] = {0xC0A8, 0xC0AE};
+    tp_ch_spec spec = {.record_version = TP_VER_DTLS10, .legacy_version = TP_VER_DTLS12,
+                       .random = rnd, .suites = suites, .n_suites = 2, .dtls = true,
+                       .dtls_cookie = cookie, .dtls_cookie_len = sizeof cookie,
+                       .extended_master_secret = true};
+    tp_error err = {0};
+    tp_writer wr;
+    tp_wr_init(&wr, 0, &err);
+    assert_int_equal(tp_dtls_ch_build(&spec, 1, 7, 1400, &wr, &err), TP_OK);
+    const uint8_t *b = tp_wr_data(&wr);
+    size_t len = tp_wr_len(&wr);
+    tp_dtls_datagram d;
+    assert_int_equal(tp_dtls_datagram_parse(b, len, &d, &err), TP_OK);
+    assert_int_equal(d.records, 1);
+    assert_int_equal(d.record_version, TP_VER_DTLS10);
+    assert_int_equal(d.first_msg_type, 1);
+    assert_int_equal(d.min_message_seq, 1);
+    assert_int_equal(b[10], 7); /* sequence_number, low byte */
+    size_t sid = 13 + 12 + 2 + 32;
+    assert_int_equal(b[sid], 0);
+    assert_int_equal(b[sid + 1], sizeof cookie);
+    assert_memory_equal(b + sid + 2, cookie, sizeof cookie);
+    assert_int_equal(wt_get(b + sid + 2 + sizeof cookie, 2), 4); /* cipher_suites length */
+    size_t none[1] = {0};
+    wt_truncate_all(parse_datagram, b, len, none, 0);
+
+    /* Too big for the MTU: refused, nothing written. */
+    tp_writer small;
+    tp_wr_init(&small, 0, &err);
+    tp_error_clear(&err);
+    assert_int_equal(tp_dtls_ch_build(&spec, 0, 0, len - 1, &small, &err), TP_E_LIMIT);
+    assert_int_equal(tp_wr_len(&small), 0);
+    /* Without .dtls, or a cookie over 255 bytes: a usage error. */
+    spec.dtls = false;
+    tp_error_clear(&err);
+    assert_int_equal(tp_dtls_ch_build(&spec, 0, 0, 1400, &small, &err), TP_E_USAGE);
+    spec.dtls = true;
+    spec.dtls_cookie_len = 256;
+    tp_error_clear(&err);
+    assert_int_equal(tp_dtls_ch_build(&spec, 0, 0, 1400, &small, &err), TP_E_USAGE);
+    tp_wr_finish(&small);
+    tp_wr_finish(&wr);
+}
+
 static void test_version_names(void **state)
 {
     (void)state;
@@ -205,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_fragments),
         cmocka_unit_test(test_protected_records),
         cmocka_unit_test(test_not_dtls),
+        cmocka_unit_test(test_build_client_hello),
         cmocka_unit_test(test_version_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
