@@ -414,8 +414,10 @@ static tp_status check_dtls_conflicts(const struct tp_config *cfg, tp_error *err
     if (cfg->max_connections != 0)
         return tp_fail(err, TP_E_USAGE,
                        "--max-connections means nothing with --dtls (UDP has no connections)");
-    if (cfg->timing)
-        return tp_fail(err, TP_E_USAGE, "--dtls and --timing cannot be used together yet");
+    /* --timing over DTLS times the report's one handshake. */
+    if (cfg->repeat != 0 || cfg->resume || cfg->capture)
+        return tp_fail(err, TP_E_USAGE, "--dtls cannot be combined with --%s yet",
+                       cfg->repeat != 0 ? "repeat" : cfg->resume ? "resume" : "capture");
     return TP_OK;
 }
 

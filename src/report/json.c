@@ -275,6 +275,68 @@ static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
     return a;
 }
 
+static json_t *jms2(double ms)
+{
+    return json_real((double)(long long)(ms * 1000.0 + (ms >= 0 ? 0.5 : -0.5)) / 1000.0);
+}
+
+static json_t *dtls_projection_json(const struct tp_dtls_timing *t)
+{
+    if (!t->projected)
+        return json_null();
+    json_t *o = json_object();
+    json_t *parts = json_object();
+    if (o == NULL || parts == NULL || !jput(parts, "setup", jms2(t->parts_ms[0])) ||
+        !jput(parts, "propagation", jms2(t->parts_ms[1])) ||
+        !jput(parts, "serialisation", jms2(t->parts_ms[2])) ||
+        !jput(parts, "loss", jms2(t->parts_ms[4])) ||
+        !jput(parts, "duty_cycle", jms2(t->parts_ms[5]))) {
+        json_decref(parts);
+        json_decref(o);
+        return NULL;
+    }
+    if (!jput(o, "link", jstr(t->link)) ||
+        !jput(o, "description", jstr(t->link_description)) ||
+        !jput(o, "total_ms", jms2(t->total_ms)) || !jput(o, "parts_ms", parts) ||
+        !jput(o, "round_trips", json_real(t->round_trips)) ||
+        !jput(o, "datagrams", json_integer(t->link_datagrams)) ||
+        !jput(o, "spurious_retransmissions", json_boolean(t->spurious_retransmissions)) ||
+        !jput(o, "model", jstr(t->model))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --dtls --timing (null without --timing). */
+static json_t *dtls_timing_json(const struct tp_dtls_timing *t)
+{
+    if (!t->run)
+        return json_null();
+    json_t *o = json_object();
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < t->n_flights; i++) {
+        const struct tp_dtls_flight *f = &t->flights[i];
+        json_t *fo = json_object();
+        if (fo == NULL || !jput(fo, "label", jstr(f->label)) ||
+            !jput(fo, "direction", json_string(f->from_server ? "server" : "client")) ||
+            !jput(fo, "bytes", json_integer(f->bytes)) ||
+            !jput(fo, "datagrams", json_integer(f->datagrams)) ||
+            !jput(fo, "end_ms", jms_from_us(f->end_us)) || !jappend(a, fo)) {
+            json_decref(fo);
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    if (o == NULL || !jput(o, "flights", a) ||
+        !jput(o, "truncated", json_boolean(t->truncated)) ||
+        !jput(o, "projection", dtls_projection_json(t))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* --dtls --enum (null without --enum). */
 static json_t *dtls_enum_json(const struct tp_dtls_enum *e)
 {
@@ -344,7 +406,8 @@ static json_t *dtls_json(const struct tp_dtls *d)
                                                                    0.5) /
                                                100.0)
                                    : json_null()) ||
-        !jput(o, "enumeration", dtls_enum_json(&d->scan))) {
+        !jput(o, "enumeration", dtls_enum_json(&d->scan)) ||
+        !jput(o, "timing", dtls_timing_json(&d->timing))) {
         json_decref(o);
         return NULL;
     }

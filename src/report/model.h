@@ -218,6 +218,33 @@ struct tp_dtls_enum {
     char why[240];                 /* why something stayed unknown, "" if nothing */
 };
 
+/* --dtls --timing (run/dtls.c): the handshake's flights as datagrams,
+ * and with --link their projection (timing/projection.h, the DTLS model). */
+#define TP_DTLS_MAX_FLIGHTS 24
+struct tp_dtls_flight {
+    char label[40];                /* its first message, e.g. "ClientHello" */
+    bool from_server;
+    uint32_t bytes;                /* UDP payload */
+    uint32_t datagrams;
+    uint32_t end_us;               /* its last datagram, after the first ClientHello */
+};
+struct tp_dtls_timing {
+    bool run;
+    struct tp_dtls_flight flights[TP_DTLS_MAX_FLIGHTS];
+    size_t n_flights;
+    bool truncated;                /* more flights than TP_DTLS_MAX_FLIGHTS */
+    bool projected;                /* --link */
+    char link[32];
+    char link_description[128];
+    double total_ms;
+    double parts_ms[6];            /* setup, propagation, serialisation, slow-start (0),
+                                    * loss, duty-cycle: adds up to total_ms */
+    double round_trips;
+    uint32_t link_datagrams;       /* after fragmentation at the link MTU */
+    bool spurious_retransmissions; /* the link's RTT exceeds the 1 s timer */
+    const char *model;             /* static text */
+};
+
 /* --dtls: what the datagram exchange showed beyond the handshake's facts
  * (tls/transport.c counts it; RFC 6347, RFC 9147). Plain numbers. */
 struct tp_dtls {
@@ -237,6 +264,7 @@ struct tp_dtls {
     double amplification;          /* first_flight_bytes / client_hello_bytes, 0 unknown */
     enum tp_tri dtls10_accepted;   /* a handshake offering only DTLS 1.0 completed */
     struct tp_dtls_enum scan;      /* --enum */
+    struct tp_dtls_timing timing;  /* --timing */
 };
 
 struct tp_report {

@@ -344,6 +344,36 @@ static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *
         str_line(w, "Unknown because", e->why);
 }
 
+/* --dtls --timing: flights, and the projection onto --link. */
+static void dtls_timing_section(struct text_writer *w, const struct tp_dtls_timing *t)
+{
+    if (!t->run)
+        return;
+    tw_section(w, "DTLS timing");
+    for (size_t i = 0; i < t->n_flights; i++) {
+        const struct tp_dtls_flight *f = &t->flights[i];
+        tw_emit(w, "  %8.3f ms  %s  ", (double)f->end_us / 1000.0,
+                f->from_server ? "<-" : "->");
+        tw_esc(w, f->label);
+        tw_emit(w, "  %u B in %u datagram%s\n", (unsigned)f->bytes, (unsigned)f->datagrams,
+                f->datagrams == 1 ? "" : "s");
+    }
+    if (!t->projected)
+        return;
+    label(w, "Projected on");
+    tw_esc(w, t->link);
+    tw_emit(w, ": %.1f ms (%.1f round trips, %u datagrams)\n", t->total_ms, t->round_trips,
+            (unsigned)t->link_datagrams);
+    label(w, "  of which");
+    tw_emit(w, "set-up %.1f, propagation %.1f, serialisation %.1f, loss %.1f, duty cycle "
+               "%.1f ms\n",
+            t->parts_ms[0], t->parts_ms[1], t->parts_ms[2], t->parts_ms[4], t->parts_ms[5]);
+    if (t->spurious_retransmissions)
+        str_line(w, "  note", "the round trip exceeds the 1 s retransmission timer: flights "
+                              "will be sent again before their answers arrive");
+    str_line(w, "  model", t->model);
+}
+
 static void time_utc(struct text_writer *w, int64_t seconds)
 {
     time_t t = (time_t)seconds;
@@ -575,6 +605,7 @@ tp_status render_text(FILE *out, const struct tp_report *report, const struct tp
         handshake(&w, &report->handshake);
         dtls_section(&w, &report->dtls);
         dtls_enum_section(&w, &report->dtls.scan);
+        dtls_timing_section(&w, &report->dtls.timing);
         chain(&w, report, warn_days);
         verification(&w, report);
         other_chains(&w, report, warn_days);

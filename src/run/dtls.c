@@ -5,12 +5,19 @@
  * What the TCP report adds after its handshake (the server's other
  * chains, the intolerance and PSK-only diagnoses) speaks TCP and is not
  * run here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "grade/grade.h"
 #include "run/run.h"
 #include "run/run_int.h"
 #include "scan/dtls_scan.h"
+#include "timing/link.h"
+#include "timing/projection.h"
+#include "wire/dtls.h"
 #include "tls/tls.h"
 #include "wire/registry.h"
 #include "util/banned.h"
@@ -44,6 +51,133 @@ static tp_status check_dtls10(const struct tp_config *cfg, const struct tp_addr 
                                                  tp_deadline_min_ms(deadline, wait_ms),
                                                  TP_VER_DTLS10, &d->dtls10_accepted, err);
     close(fd);
+    return status;
+}
+
+/* ---- --timing ---------------------------------------------------- */
+
+struct flight_log {
+    struct tp_dtls_timing *timing;
+    uint64_t first_ns;
+};
+
+/* RFC 6347 Sec. 4.3.2 / RFC 5246 Sec. 7.4 handshake types we expect. */
+static const char *message_name(uint8_t type)
+{
+    switch (type) {
+    case 1:
+        return "ClientHello";
+    case 2:
+        return "ServerHello";
+    case 3:
+        return "HelloVerifyRequest";
+    case 4:
+        return "NewSessionTicket";
+    case 11:
+        return "Certificate";
+    case 12:
+        return "ServerKeyExchange";
+    case 13:
+        return "CertificateRequest";
+    case 14:
+        return "ServerHelloDone";
+    case 15:
+        return "CertificateVerify";
+    case 16:
+        return "ClientKeyExchange";
+    default:
+        return "handshake";
+    }
+}
+
+static void label_flight(struct tp_dtls_flight *f, const uint8_t *data, size_t len)
+{
+    tp_dtls_datagram d;
+    tp_error ignored = {0};
+    if (data == NULL || tp_dtls_datagram_parse(data, len, &d, &ignored) != TP_OK)
+        snprintf(f->label, sizeof f->label, "datagram");
+    else if (d.hs_fragments > 0)
+        snprintf(f->label, sizeof f->label, "%s", message_name(d.first_msg_type));
+    else if (d.protected_records > 0)
+        snprintf(f->label, sizeof f->label, "ChangeCipherSpec, Finished");
+    else
+        snprintf(f->label, sizeof f->label, "%s", d.has_alert ? "alert" : "datagram");
+}
+
+/* A datagram of nothing but one protected alert: the close_notify after
+ * the handshake (or an encrypted alert), which no flight is made of. */
+static bool only_protected_alert(const uint8_t *data, size_t len)
+{
+    tp_dtls_datagram d;
+    tp_error ignored = {0};
+    return data != NULL && tp_dtls_datagram_parse(data, len, &d, &ignored) == TP_OK &&
+           d.records == 1 && d.protected_alerts == 1;
+}
+
+/* Every datagram of the report's handshake: a change of direction starts
+ * a flight. */
+static void on_datagram(void *ctx, const struct tls_io_event *ev)
+{
+    struct flight_log *log = ctx;
+    struct tp_dtls_timing *t = log->timing;
+    bool from_server = ev->dir == TLS_IO_RECV;
+    if (only_protected_alert(ev->data, ev->data_len))
+        return;
+    if (log->first_ns == 0)
+        log->first_ns = ev->t_ns;
+    struct tp_dtls_flight *f = t->n_flights > 0 ? &t->flights[t->n_flights - 1] : NULL;
+    if (f == NULL || f->from_server != from_server) {
+        if (t->n_flights == TP_DTLS_MAX_FLIGHTS) {
+            t->truncated = true;
+            return;
+        }
+        f = &t->flights[t->n_flights++];
+        f->from_server = from_server;
+        label_flight(f, ev->data, ev->data_len);
+    }
+    f->bytes += (uint32_t)ev->bytes;
+    f->datagrams++;
+    uint64_t us = (ev->t_ns - log->first_ns) / 1000u;
+    f->end_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+/* --link: the measured flights on the link, by the DTLS model. */
+static tp_status project(const struct tp_config *cfg, int family, struct tp_dtls_timing *t,
+                         tp_error *err)
+{
+    struct tp_link link;
+    TP_TRY(tp_link_from_arg(&link, cfg->link, err));
+    struct tp_flight flights[TP_PROJ_MAX_FLIGHTS];
+    size_t n = t->n_flights < TP_PROJ_MAX_FLIGHTS ? t->n_flights : TP_PROJ_MAX_FLIGHTS;
+    for (size_t i = 0; i < n; i++)
+        flights[i] = (struct tp_flight){.label = t->flights[i].label,
+                                        .dir = t->flights[i].from_server ? TP_DIR_S2C
+                                                                         : TP_DIR_C2S,
+                                        .bytes = t->flights[i].bytes,
+                                        .records = t->flights[i].datagrams,
+                                        .waits = true};
+    struct tp_proj_params params;
+    tp_proj_params_default(&params);
+    params.datagram = true;
+    params.tcp_handshake = false;
+    params.ipv6 = family == AF_INET6;
+    struct tp_projection *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    tp_status status = tp_project(&link, &params, flights, n, p, err);
+    if (status == TP_OK) {
+        t->projected = true;
+        snprintf(t->link, sizeof t->link, "%s", link.name);
+        snprintf(t->link_description, sizeof t->link_description, "%s", link.description);
+        t->total_ms = p->total_ms;
+        for (size_t i = 0; i < TP_PART_COUNT && i < 6; i++)
+            t->parts_ms[i] = p->parts_ms[i];
+        t->round_trips = p->round_trips;
+        t->link_datagrams = p->packets;
+        t->spurious_retransmissions = link.rtt_ms > 1000u;
+        t->model = tp_projection_model_dtls();
+    }
+    free(p);
     return status;
 }
 
@@ -96,6 +230,10 @@ tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report,
     enum tp_stage stage = TP_STAGE_RESOLVE;
     tp_status status;
 
+    /* A bad --link is a usage error before any traffic. */
+    struct tp_link link;
+    if (cfg->timing && cfg->link != NULL && tp_link_from_arg(&link, cfg->link, err) != TP_OK)
+        return TP_E_USAGE;
     if ((status = tp_set_str(&report->target.host, cfg->host)) != TP_OK ||
         (status = tp_set_str(&report->target.sni, sni)) != TP_OK)
         goto out;
@@ -116,10 +254,16 @@ tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report,
      * TCP, so that a silent peer still leaves time for the scan. */
     tp_deadline hs_deadline =
         cfg->enumerate ? tp_deadline_min_ms(deadline, cfg->timeout_ms / 3u) : deadline;
-    status = tls_handshake_report(fd, cfg, sni, hs_deadline, report, err);
+    struct flight_log log = {.timing = &report->dtls.timing};
+    struct tls_io_hook hook = {.fn = on_datagram, .ctx = &log};
+    report->dtls.timing.run = cfg->timing;
+    status = tls_handshake_report_hooked(fd, cfg, sni, hs_deadline,
+                                         cfg->timing ? &hook : NULL, report, err);
     close(fd);
     fd = -1;
-    if (status == TP_OK && !cfg->enumerate)
+    if (status == TP_OK && cfg->timing && cfg->link != NULL)
+        status = project(cfg, addrs.items[which].family, &report->dtls.timing, err);
+    if (status == TP_OK && !cfg->enumerate && !cfg->timing)
         status = check_dtls10(cfg, &addrs.items[which], sni, deadline, report, err);
     if (cfg->enumerate)
         status = run_dtls_enum(cfg, &addrs.items[which], sni, deadline, status, report, err);

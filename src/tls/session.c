@@ -667,8 +667,10 @@ static tp_status handshake_report(int fd, const struct tp_config *cfg, const cha
         offer->aborted = false;
     tls_transport_init(&run.t, fd, deadline, hook);
     if (cfg->dtls) {
+        /* The counters start at zero with the report (tp_report_init):
+         * one DTLS handshake per report; --enum and --timing results
+         * beside them are the run's. */
         struct tp_dtls *d = &report->dtls;
-        memset(d, 0, sizeof *d);
         d->used = true;
         d->mtu = cfg->mtu != 0 ? cfg->mtu : TP_DEFAULT_DTLS_MTU;
         d->retrans_timeout_ms = DTLS_RETRANS_MS;

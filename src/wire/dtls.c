@@ -132,6 +132,8 @@ tp_status tp_dtls_datagram_parse(const uint8_t *buf, size_t len, tp_dtls_datagra
         out->records++;
         if (rec.epoch != 0) {
             out->protected_records++;
+            if (rec.type == TP_CT_ALERT)
+                out->protected_alerts++;
             continue;
         }
         /* Alert: level and description, 2 bytes (RFC 5246 Sec. 7.2). */

@@ -90,6 +90,7 @@ TP_MUST_CHECK tp_status tp_dtls_ch_build(const struct tp_ch_spec *spec, uint16_t
 typedef struct tp_dtls_datagram {
     size_t records;
     size_t protected_records;     /* epoch > 0 */
+    size_t protected_alerts;      /* of those, alerts (the type stays visible) */
     size_t hs_fragments;          /* epoch-0 handshake fragments */
     uint16_t min_message_seq;     /* over hs_fragments (valid when > 0) */
     uint16_t max_message_seq;

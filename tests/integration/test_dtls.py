@@ -497,6 +497,75 @@ def test_enum_silent_peer(responder):
 
 
 # --------------------------------------------------------------------------
+# --timing, --link
+
+
+def link_preset(name):
+    import csv
+    path = Path(__file__).resolve().parents[2] / "src" / "data" / "link-profiles.csv"
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["preset"] == name:
+                return row
+    raise KeyError(name)
+
+
+def dtls_projection(flights, link):
+    """The DTLS model of projection.h, recomputed: every flight waits for
+    the previous one; datagrams of IPv4 20 + UDP 8 header bytes at the
+    link MTU; loss p per datagram costs the flight 1 s."""
+    mtu, rtt = int(link["mtu_bytes"]), float(link["rtt_ms"])
+    p = float(link["loss_pct"] or 0) / 100.0
+    t = float(link["setup_ms"] or 0)
+    for f in flights:
+        bps = float(link["dl_kbps" if f["direction"] == "server" else "ul_kbps"]) * 1000.0
+        packets = -(-f["bytes"] // (mtu - 28))
+        wire = f["bytes"] + 28 * packets
+        t += wire * 8 * 1000.0 / bps + (1 - (1 - p) ** packets) * 1000.0 + rtt / 2
+    return t
+
+
+def test_timing_link_projection(udp_servers):
+    srv = udp_servers.coap("openssl", ["-k", COAP_PSK, "-h", "coaphint"])
+    res = run_json(["--dtls", "--timing", "--link", "nb-iot", srv.target, "--psk-identity",
+                    PSK_IDENTITY, "--psk-key", COAP_PSK_HEX])
+    assert res.rc in (0, 1), explain(res)
+    assert res.doc["timing"] is None  # the TCP timing object stays null
+    t = dtls_of(res)["timing"]
+    labels = [f["label"] for f in t["flights"]]
+    # Cookie exchange, then the full DTLS 1.2 handshake: 3 round trips more.
+    assert labels[:4] == ["ClientHello", "HelloVerifyRequest", "ClientHello", "ServerHello"], \
+        explain(res)
+    assert len(labels) == 6 and labels[4] == "ClientKeyExchange", explain(res)
+    dirs = [f["direction"] for f in t["flights"]]
+    assert dirs == ["client", "server"] * 3
+    d = dtls_of(res)
+    assert sum(f["bytes"] for f in t["flights"] if f["direction"] == "client") <= \
+        d["client_hello_bytes"] * 4
+    assert sum(f["datagrams"] for f in t["flights"]) == d["datagrams_sent"] + \
+        d["datagrams_received"] - 1  # the close_notify is no flight
+    p = t["projection"]
+    assert p["link"] == "nb-iot" and p["round_trips"] == pytest.approx(3.0)
+    assert p["spurious_retransmissions"] is True  # 1.6 s RTT > 1 s timer
+    assert p["total_ms"] == pytest.approx(dtls_projection(t["flights"], link_preset("nb-iot")),
+                                          abs=0.01), explain(res)
+    assert sum(p["parts_ms"].values()) == pytest.approx(p["total_ms"], abs=0.01)
+    assert "UDP" in p["model"]
+
+
+def test_timing_without_link(udp_servers, pki):
+    srv = udp_servers.gnutls()
+    res = run_json(["--dtls", "--timing", srv.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem")])
+    t = dtls_of(res)["timing"]
+    assert t["projection"] is None and len(t["flights"]) == 6, explain(res)
+    # The server's flight carries its Certificate over several datagrams.
+    assert t["flights"][3]["label"] == "ServerHello" and t["flights"][3]["datagrams"] > 1
+    ends = [f["end_ms"] for f in t["flights"]]
+    assert ends == sorted(ends)
+
+
+# --------------------------------------------------------------------------
 # Bad input
 
 
@@ -572,7 +641,8 @@ def test_wrong_epoch_records(responder):
     (["--dtls", "--tls-max", "1.2", "h"], ["--dtls", "--tls-max"]),
     (["--dtls", "--enum", "--parallel", "2", "h"], ["--parallel", "--dtls"]),
     (["--dtls", "--enum", "--max-connections", "2", "h"], ["--max-connections", "--dtls"]),
-    (["--dtls", "--timing", "h"], ["--dtls", "--timing"]),
+    (["--dtls", "--timing", "--repeat", "3", "h"], ["--dtls", "--repeat"]),
+    (["--dtls", "--timing", "--link", "no-such-link", "127.0.0.1"], ["no-such-link"]),
     (["--dtls", "--read", "x.pcap"], ["--read", "--dtls"]),
 ])
 def test_usage_errors(args, words):
