@@ -3,7 +3,9 @@
 127.0.0.1, side by side with gnutls-cli --udp (same server, certificates)
 and coap-client-gnutls (same server, PSK, one CoAP GET over DTLS). Prints
 median and p90 wall time per run, and the datagrams tlsprobe sent and
-received (from its JSON).
+received (from its JSON). Then --dtls --enum against openssl s_server
+(which refuses with an alert) and coap-server-openssl (PSK): time, probes
+and datagrams sent.
 
 tlsprobe's default report makes a second handshake to see whether DTLS 1.0
 is accepted; the "1 handshake" rows narrow the offer with --priority, which
@@ -61,14 +63,14 @@ def udp_bound(port):
     return False
 
 
-def start_coap(args, port):
-    srv = subprocess.Popen(["coap-server-gnutls", "-A", "127.0.0.1", "-p", str(port), "-v", "0"]
+def start_coap(args, port, flavour="gnutls"):
+    srv = subprocess.Popen([f"coap-server-{flavour}", "-A", "127.0.0.1", "-p", str(port), "-v", "0"]
                            + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     end = time.monotonic() + 10
     while not udp_bound(port + 1):
         if time.monotonic() > end or srv.poll() is not None:
             srv.kill()
-            sys.exit("coap-server-gnutls did not start")
+            sys.exit(f"coap-server-{flavour} did not start")
         time.sleep(0.05)
     return srv
 
@@ -145,6 +147,54 @@ def main():
         print(f"{name:<30} {med * 1000:>10.1f} {p90 * 1000:>8.1f} {dg:>17}")
     print("gnutls-cli's time includes its close_notify exchange after stdin ends; "
           "coap-client's a CoAP GET and its reply.")
+    print("tlsprobe's PSK rows load the system trust store (no --ca-file), ~25 ms of them.")
+    bench_enum(a)
+
+
+def enum_run(cmd):
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=300).stdout
+    elapsed = time.perf_counter() - t0
+    e = json.loads(out)["dtls"]["enumeration"]
+    n = len(e["cipher_suites"])
+    return elapsed, n, e["probes"], e["datagrams_sent"], e["retries"]
+
+
+def bench_enum(a):
+    rows = {}
+    with tempfile.TemporaryDirectory() as d:
+        crt, key = make_cert(d)
+        port = free_udp_pair()
+        ossl = subprocess.Popen(["openssl", "s_server", "-dtls", "-accept", f"127.0.0.1:{port}",
+                                 "-cert", crt, "-key", key, "-quiet", "-psk", "00112233",
+                                 "-cipher", "ALL:@SECLEVEL=0"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        cport = free_udp_pair()
+        coap = start_coap(["-k", PSK], cport, "openssl")
+        try:
+            end = time.monotonic() + 10
+            while not udp_bound(port) and time.monotonic() < end:
+                time.sleep(0.05)
+            runs = {
+                "openssl s_server -dtls (ECDSA, PSK)": [a.tlsprobe, "--dtls", "--enum",
+                                                        f"127.0.0.1:{port}", "--ca-file", crt],
+                "coap-server-openssl -k (PSK only)": [a.tlsprobe, "--dtls", "--enum",
+                                                      f"127.0.0.1:{cport + 1}"],
+            }
+            for name, cmd in runs.items():
+                samples = [enum_run(cmd) for _ in range(3)]
+                samples.sort()
+                rows[name] = samples[1]
+        finally:
+            for s in (ossl, coap):
+                s.terminate()
+                s.wait(timeout=10)
+    print()
+    print("--dtls --enum, median of 3 runs (report handshake included)")
+    print(f"{'server':<38} {'ms':>8} {'suites':>7} {'probes':>7} {'datagrams':>10} {'retries':>8}")
+    for name, (el, n, probes, dg, retries) in rows.items():
+        print(f"{name:<38} {el * 1000:>8.1f} {n:>7} {probes:>7} {dg:>10} {retries:>8}")
 
 
 if __name__ == "__main__":
