@@ -78,12 +78,27 @@ static tp_status check_rfc7925(struct tp_report *r, const struct tp_config *cfg)
                                  "the suites RFC 7925 makes mandatory");
 }
 
+/* RFC 7250 Sec. 3: with a raw public key "the client has to verify the
+ * key by other means", such as a pinned fingerprint: there is no chain,
+ * so say what there is to pin. */
+static tp_status check_raw_key(struct tp_report *r)
+{
+    const struct tp_dtls *d = &r->dtls;
+    if (d->raw_public_key != TP_TRI_YES)
+        return TP_OK;
+    return tp_report_add_finding(r, "dtls-raw-public-key",
+                                 "server authenticated with a raw public key (%s, %u bits), "
+                                 "not a certificate: only a pinned SHA-256 %s vouches for it",
+                                 d->rpk_type, d->rpk_bits, d->rpk_sha256);
+}
+
 tp_status grade_dtls(const struct grade_ctx *ctx)
 {
     struct tp_report *r = ctx->report;
     if (!r->dtls.used)
         return TP_OK;
     TP_TRY(check_version(r));
+    TP_TRY(check_raw_key(r));
     TP_TRY(check_cookie(r));
     TP_TRY(check_cid(r));
     return check_rfc7925(r, ctx->cfg);

@@ -394,6 +394,11 @@ static json_t *dtls_json(const struct tp_dtls *d)
                                      : json_null()) ||
         !jput(o, "hello_verify_requests", json_integer(d->hello_verify_requests)) ||
         !jput(o, "dtls10_accepted", jtri(d->dtls10_accepted)) ||
+        !jput(o, "raw_public_key", jtri(d->raw_public_key)) ||
+        !jput(o, "raw_public_key_type", jstr(d->rpk_type[0] != '\0' ? d->rpk_type : NULL)) ||
+        !jput(o, "raw_public_key_bits", juint_or_null(d->rpk_bits)) ||
+        !jput(o, "raw_public_key_sha256",
+              jstr(d->rpk_sha256[0] != '\0' ? d->rpk_sha256 : NULL)) ||
         !jput(o, "datagrams_sent", json_integer(d->datagrams_sent)) ||
         !jput(o, "datagrams_received", json_integer(d->datagrams_received)) ||
         !jput(o, "retransmissions", json_integer(d->retransmissions)) ||

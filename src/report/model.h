@@ -263,6 +263,12 @@ struct tp_dtls {
     uint32_t first_flight_bytes;   /* what the server sent back to it before our next flight */
     double amplification;          /* first_flight_bytes / client_hello_bytes, 0 unknown */
     enum tp_tri dtls10_accepted;   /* a handshake offering only DTLS 1.0 completed */
+    /* RFC 7250: the server presented a raw public key instead of a
+     * certificate (no chain, nothing to verify but the key itself). */
+    enum tp_tri raw_public_key;
+    char rpk_type[16];             /* "EC", "RSA", "Ed25519", ... */
+    unsigned rpk_bits;
+    char rpk_sha256[65];           /* of the SubjectPublicKeyInfo DER, lowercase hex */
     struct tp_dtls_enum scan;      /* --enum */
     struct tp_dtls_timing timing;  /* --timing */
 };

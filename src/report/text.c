@@ -300,6 +300,10 @@ static void dtls_section(struct text_writer *w, const struct tp_dtls *d)
     else
         tw_emit(w, "-\n");
     tri_line(w, "DTLS 1.0 accepted", d->dtls10_accepted, TW_NEUTRAL);
+    if (d->raw_public_key == TP_TRI_YES) {
+        label(w, "Raw public key");
+        tw_emit(w, "%s %u bits, SHA-256 %s\n", d->rpk_type, d->rpk_bits, d->rpk_sha256);
+    }
     label(w, "Datagrams");
     tw_emit(w, "%u sent, %u received", (unsigned)d->datagrams_sent,
             (unsigned)d->datagrams_received);

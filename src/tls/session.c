@@ -26,6 +26,10 @@
  * devices, which NORMAL leaves out. */
 #define DTLS_PRIORITY \
     "NORMAL:-VERS-ALL:+VERS-DTLS1.2:+VERS-DTLS1.0:+AES-128-CCM-8:+AES-256-CCM-8"
+/* Without a PSK: a raw public key (RFC 7250) is accepted beside X.509
+ * (server_certificate_type, RFC 7925 Sec. 4.3). Not with one: gnutls-serv
+ * holding only a PSK drops hellos that carry the extension. */
+#define DTLS_CTYPES ":+CTYPE-SRV-X509:+CTYPE-SRV-RAWPK"
 /* --dtls with a PSK: its key exchanges only, as CoAP clients offer in
  * PSK mode (RFC 7925 Sec. 4.2). A PSK-only libcoap server built on GnuTLS
  * aborts on the first certificate suite it cannot serve instead of
@@ -159,7 +163,7 @@ static tp_status make_priority(const struct tp_config *cfg, uint32_t omit,
     } else {
         if (cfg->dtls)
             snprintf(buf, sizeof buf, "%s%s", DTLS_PRIORITY,
-                     tls_psk_configured(cfg) ? DTLS_PSK_KX : "");
+                     tls_psk_configured(cfg) ? DTLS_PSK_KX : DTLS_CTYPES);
         else if (cfg->tls_min != 0 || cfg->tls_max != 0)
             TP_TRY(version_priority(cfg, buf, sizeof buf, err));
         else
@@ -296,7 +300,7 @@ static unsigned init_flags(const struct tp_config *cfg, uint32_t omit)
      * mode GnuTLS 3.7 spends some 50 ms between the records of a flight
      * (a 4-flight handshake took 200 ms on loopback, against 8 ms). */
     if (cfg->dtls)
-        flags |= GNUTLS_DATAGRAM | GNUTLS_NONBLOCK;
+        flags |= GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_ENABLE_RAWPK;
     if (omit & TP_OFFER_STATUS_REQUEST)
         flags |= GNUTLS_NO_EXTENSIONS;
     if (omit & TP_OFFER_SESSION_TICKET)
@@ -599,6 +603,10 @@ static tp_status run_collect(struct tls_run *run, int rc)
     struct tp_handshake *hs = &run->report->handshake;
     TP_TRY(run->ctx.cb_status);
     TP_TRY(tls_psk_facts(run->session, run->cfg, hs));
+    if (run->cfg->dtls && tls_dtls_raw_key(run->session, run->report) != TP_OK)
+        return TP_E_NOMEM;
+    if (run->report->dtls.raw_public_key == TP_TRI_YES)
+        return TP_OK; /* no chain: the key is reported beside the handshake */
     unsigned n_peers = 0;
     if (hs->psk.used == TP_TRI_YES &&
         (gnutls_certificate_get_peers(run->session, &n_peers) == NULL || n_peers == 0))

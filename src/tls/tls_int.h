@@ -89,6 +89,14 @@ bool tls_dtls_observe(struct tls_transport *t, enum tls_io_dir dir, const uint8_
  * unreachable, a HelloVerifyRequest flood); false when none applies. */
 bool tls_dtls_describe_failure(const struct tls_transport *t, int rc, struct tls_failure *out);
 
+/* ---- dtls_rawpk.c ---------------------------------------------------- */
+
+/* RFC 7250: when the server's certificate type is a raw public key, fill
+ * report->dtls.raw_public_key and the key's type, size and fingerprint
+ * (else raw_public_key stays no, or unknown before the type was agreed).
+ * TP_E_NOMEM only. */
+TP_MUST_CHECK tp_status tls_dtls_raw_key(gnutls_session_t session, struct tp_report *report);
+
 /* ---- chain.c -------------------------------------------------------- */
 
 /* The peer's certificates as parsed X.509 objects, in the order sent. An

@@ -7,6 +7,7 @@ certificates). Ground truth from openssl s_client -dtls1_2 and gnutls-cli
 garbage, empty datagrams, a HelloVerifyRequest flood, a wrong epoch), a
 closed UDP port (ICMP port unreachable), and the command line."""
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -231,6 +232,7 @@ def test_gnutls_serv_certificates(udp_servers, pki):
     ids = finding_ids(res.doc)
     assert "dtls-10-accepted" in ids and "dtls-no-cookie" not in ids, explain(res)
     assert res.doc["other_chains"] == []
+    assert d["raw_public_key"] is False  # offered, and a certificate came
 
 
 def test_gnutls_serv_without_cookie_amplifies(udp_servers, pki):
@@ -339,6 +341,34 @@ def test_coap_server_certificates(udp_servers, pki, flavour):
     assert res.doc["handshake"]["completed"], explain(res)
     assert res.doc["handshake"]["version"] == "DTLSv1.2"
     assert res.doc["certificates"][0]["sha256"] == pem_sha256(pki / "leaf.pem"), explain(res)
+
+
+def test_coap_server_raw_public_key(udp_servers, tmp_path):
+    """RFC 7250: libcoap's GnuTLS server with -M presents a raw public key;
+    its fingerprint is the SHA-256 of the key's SubjectPublicKeyInfo as
+    openssl computes it."""
+    key = tmp_path / "rpk.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-out", str(tmp_path / "k.pem")], check=True,
+                   capture_output=True)
+    # libcoap wants the traditional EC PRIVATE KEY and the PUBLIC KEY.
+    ec = subprocess.run(["openssl", "ec", "-in", str(tmp_path / "k.pem")], check=True,
+                        capture_output=True).stdout
+    pub = subprocess.run(["openssl", "ec", "-in", str(tmp_path / "k.pem"), "-pubout"],
+                         check=True, capture_output=True).stdout
+    key.write_bytes(ec + pub)
+    spki = subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "k.pem"), "-pubout",
+                           "-outform", "DER"], check=True, capture_output=True).stdout
+    srv = udp_servers.coap("gnutls", ["-M", str(key), "-n"])
+    res = run_json(["--dtls", srv.target, "--fail-on", "critical"])
+    assert res.rc == 0, explain(res)
+    assert res.doc["handshake"]["completed"], explain(res)
+    d = dtls_of(res)
+    assert d["raw_public_key"] is True, explain(res)
+    assert d["raw_public_key_sha256"] == hashlib.sha256(spki).hexdigest(), explain(res)
+    assert d["raw_public_key_bits"] == 256 and "EC" in d["raw_public_key_type"]
+    assert res.doc["certificates"] == [] and res.doc["verification"]["trusted"] is None
+    assert "dtls-raw-public-key" in finding_ids(res.doc), explain(res)
 
 
 def test_mtu_is_honoured(udp_servers, pki):
