@@ -184,6 +184,7 @@ struct dp_state {
     uint64_t record_seq;
     unsigned hvrs;
     uint64_t sent_ns;    /* the latest ClientHello */
+    tp_dtls_reasm sh;    /* a ServerHello that comes in fragments */
 };
 
 static tp_status send_hello(struct dscan *sc, const struct dp_offer *o, struct dp_state *st,
@@ -250,10 +251,27 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
     tp_error ignored = {0};
     if (tp_dtls_datagram_parse(buf, len, &d, &ignored) != TP_OK)
         return 0; /* not DTLS: discarded, as RFC 6347 Sec. 4.1.2.7 allows */
-    if (d.server_hello != NULL) {
+    const uint8_t *sh_body = d.server_hello;
+    size_t sh_len = d.server_hello_len;
+    if (sh_body == NULL && d.hs_fragments > 0) {
+        /* RFC 6347 Sec. 4.2.3: a server with a small MTU may fragment
+         * even its ServerHello. */
+        bool whole = false;
+        tp_status fed = tp_dtls_reasm_feed_datagram(&st->sh, buf, len, &whole, &ignored);
+        if (fed != TP_OK) {
+            res->outcome = DP_BROKEN;
+            snprintf(res->why, sizeof res->why, "ServerHello fragments: %.120s", ignored.msg);
+            return 1;
+        }
+        if (whole) {
+            sh_body = st->sh.body;
+            sh_len = st->sh.length;
+        }
+    }
+    if (sh_body != NULL) {
         tp_server_hello sh;
         learn_rtt(sc, st);
-        if (tp_sh_parse(d.server_hello, d.server_hello_len, &sh, &ignored) != TP_OK) {
+        if (tp_sh_parse(sh_body, sh_len, &sh, &ignored) != TP_OK) {
             res->outcome = DP_BROKEN;
             snprintf(res->why, sizeof res->why, "malformed ServerHello: %.120s", ignored.msg);
             return 1;
@@ -324,6 +342,7 @@ static tp_status run_probe(struct dscan *sc, const struct dp_offer *o, struct dp
     memset(res, 0, sizeof *res);
     res->alert = -1;
     struct dp_state st = {.fd = -1};
+    tp_dtls_reasm_init(&st.sh, TP_HS_SERVER_HELLO);
     tp_error conn_err = {0};
     if (getrandom(st.rnd, sizeof st.rnd, 0) != (ssize_t)sizeof st.rnd)
         return tp_fail(err, TP_E_INTERNAL, "getrandom: %s", strerror(errno));

@@ -187,3 +187,68 @@ out:
     tp_wr_finish(&msg);
     return st;
 }
+
+void tp_dtls_reasm_init(tp_dtls_reasm *r, uint8_t msg_type)
+{
+    r->msg_type = msg_type;
+    r->started = false;
+    r->message_seq = 0;
+    r->length = 0;
+    r->covered = 0;
+    memset(r->have, 0, sizeof r->have);
+}
+
+tp_status tp_dtls_reasm_feed(tp_dtls_reasm *r, const tp_dtls_hs_fragment *f, bool *complete,
+                             tp_error *err)
+{
+    *complete = r->started && r->covered == r->length;
+    if (f->msg_type != r->msg_type)
+        return TP_OK;
+    if (!r->started) {
+        if (f->length > TP_DTLS_REASM_MAX)
+            return tp_fail(err, TP_E_LIMIT, "DTLS handshake message of %u bytes (at most %u)",
+                           (unsigned)f->length, TP_DTLS_REASM_MAX);
+        r->started = true;
+        r->message_seq = f->message_seq;
+        r->length = f->length;
+    } else if (f->message_seq != r->message_seq) {
+        return TP_OK; /* another message of that type: not ours */
+    } else if (f->length != r->length) {
+        return tp_fail(err, TP_E_PARSE,
+                       "DTLS handshake fragments disagree on the message length (%u, %u)",
+                       (unsigned)r->length, (unsigned)f->length);
+    }
+    /* tp_dtls_hs_read checked offset + fragment_length <= length. */
+    for (uint32_t i = 0; i < f->fragment_length; i++) {
+        uint32_t at = f->fragment_offset + i;
+        if (r->have[at])
+            continue; /* a repeat: the first copy stands */
+        r->body[at] = f->body[i];
+        r->have[at] = 1;
+        r->covered++;
+    }
+    *complete = r->covered == r->length;
+    return TP_OK;
+}
+
+tp_status tp_dtls_reasm_feed_datagram(tp_dtls_reasm *r, const uint8_t *buf, size_t len,
+                                      bool *complete, tp_error *err)
+{
+    tp_reader rd;
+    tp_rd_init(&rd, buf, len, err);
+    *complete = r->started && r->covered == r->length;
+    while (tp_rd_left(&rd) > 0) {
+        tp_dtls_record rec;
+        TP_TRY(tp_dtls_record_read(&rd, &rec));
+        if (rec.epoch != 0 || rec.type != TP_CT_HANDSHAKE)
+            continue;
+        tp_reader frags;
+        tp_rd_init(&frags, rec.fragment, rec.length, err);
+        while (tp_rd_left(&frags) > 0) {
+            tp_dtls_hs_fragment f;
+            TP_TRY(tp_dtls_hs_read(&frags, &f));
+            TP_TRY(tp_dtls_reasm_feed(r, &f, complete, err));
+        }
+    }
+    return TP_OK;
+}

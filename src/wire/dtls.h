@@ -75,6 +75,37 @@ TP_MUST_CHECK tp_status tp_dtls_hs_read(tp_reader *rd, tp_dtls_hs_fragment *out)
 TP_MUST_CHECK tp_status tp_dtls_hvr_parse(const uint8_t *body, size_t len, tp_dtls_hvr *out,
                                           tp_error *err);
 
+/* Reassembly of one handshake message from its fragments (RFC 6347 Sec.
+ * 4.2.3: "the receiver MUST buffer [fragments] until it has the entire
+ * handshake message"; fragments may come in any order, repeat or
+ * overlap). Messages above TP_DTLS_REASM_MAX bytes are refused: the
+ * scanner needs only the ServerHello. */
+#define TP_DTLS_REASM_MAX 4096u
+typedef struct tp_dtls_reasm {
+    uint8_t msg_type;          /* the type wanted */
+    bool started;              /* a first fragment fixed message_seq and length */
+    uint16_t message_seq;
+    uint32_t length;
+    uint32_t covered;          /* bytes received so far (each counted once) */
+    uint8_t body[TP_DTLS_REASM_MAX];
+    uint8_t have[TP_DTLS_REASM_MAX]; /* 1 where body holds a received byte */
+} tp_dtls_reasm;
+
+void tp_dtls_reasm_init(tp_dtls_reasm *r, uint8_t msg_type);
+/* Take f if it is of the wanted type (others are ignored). The first
+ * fragment fixes message_seq and length; a later one of the same
+ * message_seq with another length is TP_E_PARSE (Sec. 4.2.3 requires
+ * every fragment to carry the message's length), one of another
+ * message_seq is ignored; a length above TP_DTLS_REASM_MAX is TP_E_LIMIT.
+ * *complete once every byte has arrived: body[0..length) is the message. */
+TP_MUST_CHECK tp_status tp_dtls_reasm_feed(tp_dtls_reasm *r, const tp_dtls_hs_fragment *f,
+                                           bool *complete, tp_error *err);
+/* tp_dtls_reasm_feed() over every plaintext (epoch 0) handshake fragment
+ * of a datagram; a malformed datagram is TP_E_PARSE. */
+TP_MUST_CHECK tp_status tp_dtls_reasm_feed_datagram(tp_dtls_reasm *r, const uint8_t *buf,
+                                                    size_t len, bool *complete,
+                                                    tp_error *err);
+
 /* One ClientHello datagram (RFC 6347 Sec. 4.2.1, 4.2.2): spec's hello
  * (spec->dtls set, its cookie, its record_version as the record's
  * version) as one unfragmented handshake message of message_seq, in one

@@ -500,6 +500,21 @@ def test_enum_gnutls_serv_silent_refusals(udp_servers, pki):
     assert e["retries"] > 0 and e["rtt_ms"] is not None
 
 
+def test_enum_reassembles_fragmented_server_hello(udp_servers, pki):
+    """gnutls-serv --mtu 100 sends even its ServerHello in fragments
+    (RFC 6347 Sec. 4.2.3): the scan reassembles them and finds the same
+    suites as the priority allows."""
+    priority = ("NORMAL:-VERS-ALL:+VERS-DTLS1.2:-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:"
+                "-KX-ALL:+ECDHE-RSA:+RSA")
+    srv = udp_servers.gnutls(extra=["--priority", priority, "--mtu", "100"])
+    res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem"), "--timeout", "60s"])
+    assert res.doc["handshake"]["completed"], explain(res)
+    e = dtls_of(res)["enumeration"]
+    codes = {s["code"] for s in e["cipher_suites"] if s["version"] == "DTLSv1.2"}
+    assert codes == gnutls_priority_codes(priority), explain(res)
+
+
 def test_enum_coap_gnutls_psk_only_without_key(udp_servers):
     """libcoap's GnuTLS server with only a PSK ignores offers that hold
     certificate suites: the PSK suites are found offered apart, and the
