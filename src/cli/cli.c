@@ -342,6 +342,14 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
         return TP_OK;
     case OPT_STARTTLS:
         return parse_starttls(arg, &cfg->starttls, err);
+    case OPT_DTLS:
+        cfg->dtls = true;
+        return TP_OK;
+    case OPT_MTU:
+        if (cli_parse_uint(arg, TP_MIN_DTLS_MTU, TP_MAX_DTLS_MTU, &cfg->mtu) != TP_OK)
+            return tp_fail(err, TP_E_USAGE, "--mtu: expected %u-%u bytes, not '%s'",
+                           TP_MIN_DTLS_MTU, TP_MAX_DTLS_MTU, arg);
+        return TP_OK;
     case OPT_TLS_MAX:
         return parse_tls_version("tls-max", arg, &cfg->tls_max, err);
     case OPT_TLS_MIN:
@@ -440,6 +448,37 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
     }
 }
 
+/* --dtls: UDP has no plaintext upgrade, and what this build cannot yet
+ * do over DTLS is refused rather than done over TCP by mistake. */
+static tp_status check_dtls_conflicts(const struct tp_config *cfg, tp_error *err)
+{
+    if (!cfg->dtls) {
+        if (cfg->mtu != 0)
+            return tp_fail(err, TP_E_USAGE, "--mtu needs --dtls");
+        return TP_OK;
+    }
+    if (cfg->starttls != TP_STARTTLS_NONE)
+        return tp_fail(err, TP_E_USAGE,
+                       "--dtls and --starttls cannot be used together (STARTTLS upgrades a "
+                       "TCP stream)");
+    if (cfg->tls_min != 0 || cfg->tls_max != 0)
+        return tp_fail(err, TP_E_USAGE,
+                       "--dtls cannot be combined with --tls-min/--tls-max (DTLS 1.2 and 1.0 "
+                       "are offered; narrow them with --priority)");
+    /* The DTLS scan sends one probe at a time, over no connection. */
+    if (cfg->parallel_given)
+        return tp_fail(err, TP_E_USAGE,
+                       "--parallel means nothing with --dtls (its probes run one at a time)");
+    if (cfg->max_connections != 0)
+        return tp_fail(err, TP_E_USAGE,
+                       "--max-connections means nothing with --dtls (UDP has no connections)");
+    /* --timing over DTLS times the report's one handshake. */
+    if (cfg->repeat != 0 || cfg->resume || cfg->capture)
+        return tp_fail(err, TP_E_USAGE, "--dtls cannot be combined with --%s yet",
+                       cfg->repeat != 0 ? "repeat" : cfg->resume ? "resume" : "capture");
+    return TP_OK;
+}
+
 /* Reject combinations that cannot mean anything, naming both options. */
 static tp_status check_conflicts(const struct tp_config *cfg, tp_error *err)
 {
@@ -477,7 +516,7 @@ static tp_status check_conflicts(const struct tp_config *cfg, tp_error *err)
         return tp_fail(err, TP_E_USAGE,
                        "--enum cannot be combined with --tls-min/--tls-max (the scan tries "
                        "every version)");
-    return TP_OK;
+    return check_dtls_conflicts(cfg, err);
 }
 
 /* --timing's knobs need --timing, the capture's need --capture, and
@@ -536,6 +575,9 @@ static tp_status check_fleet_conflicts(int argc, char **argv, const struct tp_co
         return tp_fail(err, TP_E_USAGE, "--read and --targets cannot be used together");
     if (cfg->capture)
         return tp_fail(err, TP_E_USAGE, "--capture and --targets cannot be used together");
+    /* A targets line's port defaults and starttls= are TCP's. */
+    if (cfg->dtls)
+        return tp_fail(err, TP_E_USAGE, "--dtls and --targets cannot be used together yet");
     return TP_OK;
 }
 
@@ -652,6 +694,7 @@ static tp_status parse_host_operand(int argc, char **argv, struct tp_config *cfg
         return tp_fail(err, TP_E_USAGE, "one target at a time; unexpected '%s'",
                        argv[optind + 1]);
     uint16_t default_port = cfg->starttls != TP_STARTTLS_NONE ? net_starttls_port(cfg->starttls)
+                            : cfg->dtls                      ? TP_DEFAULT_DTLS_PORT
                                                               : TP_DEFAULT_PORT;
     return cli_parse_target(argv[optind], default_port, &cfg->host, &cfg->port, err);
 }
@@ -724,9 +767,10 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
         if (cfg->vulns)
             return tp_fail(err, TP_E_USAGE, "--read cannot be combined with --vulns");
         if (cfg->timing || cfg->enumerate || cfg->starttls != TP_STARTTLS_NONE ||
-            cfg->cert_file != NULL || cfg->psk_identity != NULL)
+            cfg->cert_file != NULL || cfg->psk_identity != NULL || cfg->dtls)
             return tp_fail(err, TP_E_USAGE, "--read cannot be combined with --%s",
                            cfg->timing              ? "timing"
+                           : cfg->dtls              ? "dtls"
                            : cfg->enumerate         ? "enum"
                            : cfg->cert_file != NULL ? "cert"
                            : cfg->psk_identity != NULL ? "psk-identity"
@@ -743,6 +787,8 @@ tp_status cli_parse(int argc, char **argv, struct tp_config *cfg, tp_error *err)
     TP_TRY(check_timing_conflicts(cfg, err));
     apply_enum_defaults(cfg);
     apply_fleet_defaults(cfg);
+    if (cfg->dtls && cfg->mtu == 0)
+        cfg->mtu = TP_DEFAULT_DTLS_MTU;
     return TP_OK;
 }
 

@@ -31,6 +31,14 @@ enum tp_starttls {
 };
 
 #define TP_DEFAULT_PORT 443
+/* CoAP over DTLS (RFC 7252 Sec. 6.2, coaps); LwM2M uses it too. */
+#define TP_DEFAULT_DTLS_PORT 5684
+/* --mtu: below every path MTU that matters for IP (RFC 8200 Sec. 5 asks
+ * 1280 of IPv6) with room for the UDP/IP headers; GnuTLS fragments
+ * handshake messages to fit (RFC 6347 Sec. 4.1.1.1). */
+#define TP_DEFAULT_DTLS_MTU 1400u
+#define TP_MIN_DTLS_MTU 256u
+#define TP_MAX_DTLS_MTU 16384u
 #define TP_DEFAULT_CONNECT_TIMEOUT_MS 5000u
 #define TP_DEFAULT_TIMEOUT_MS 20000u
 #define TP_DEFAULT_WARN_DAYS 30u
@@ -61,6 +69,8 @@ struct tp_config {
     uint16_t port;
     enum tp_family family;
     enum tp_starttls starttls; /* --starttls, TP_STARTTLS_NONE = TLS at once */
+    bool dtls;               /* --dtls: DTLS over UDP */
+    uint32_t mtu;            /* --mtu, 0 = not given (TP_DEFAULT_DTLS_MTU) */
 
     /* TLS offer. */
     const char *sni;         /* --sni (argv-owned), NULL = the host name */

@@ -52,6 +52,8 @@ enum tp_option_id {
     OPT_CONNECTIONS,
     OPT_SERVE_WAIT,
     OPT_VULNS,
+    OPT_DTLS,
+    OPT_MTU,
 };
 
 #endif

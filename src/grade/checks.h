@@ -32,6 +32,8 @@ TP_MUST_CHECK tp_status grade_cert_keys(const struct grade_ctx *ctx);
 TP_MUST_CHECK tp_status grade_cert_signatures(const struct grade_ctx *ctx);
 TP_MUST_CHECK tp_status grade_cert_leaf(const struct grade_ctx *ctx);
 TP_MUST_CHECK tp_status grade_chain_shape(const struct grade_ctx *ctx);
+/* --dtls (dtls.c): DTLS 1.0, the cookie exchange and amplification. */
+TP_MUST_CHECK tp_status grade_dtls(const struct grade_ctx *ctx);
 
 /* "certificate #1 (CN=R3)": index, and the subject's CN (else the whole
  * subject) cut to a readable length. Always NUL-terminates buf. */

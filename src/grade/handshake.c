@@ -24,7 +24,7 @@ static const char *version_label(uint16_t version)
  * key exchange; 0 (unknown) is neither. */
 static bool version_before_tls13(uint16_t version)
 {
-    return version != 0 && version < TP_VER_TLS13;
+    return version != 0 && tp_version_tls_equivalent(version) < TP_VER_TLS13;
 }
 
 /* Our offer includes TLS 1.3 unless the user capped it with --tls-max or
@@ -263,8 +263,9 @@ static tp_status check_renegotiation(const struct grade_ctx *ctx)
 static tp_status check_ems(const struct grade_ctx *ctx)
 {
     const struct tp_handshake *hs = &ctx->report->handshake;
-    if (hs->extended_master_secret != TP_TRI_NO || hs->version < TP_VER_TLS10 ||
-        hs->version > TP_VER_TLS12)
+    uint16_t tls_version = tp_version_tls_equivalent(hs->version);
+    if (hs->extended_master_secret != TP_TRI_NO || tls_version < TP_VER_TLS10 ||
+        tls_version > TP_VER_TLS12)
         return TP_OK;
     return tp_report_add_finding(ctx->report, "ems-missing",
                                  "extended_master_secret (RFC 7627) not negotiated in %s: "
@@ -381,6 +382,7 @@ static const struct grade_check {
     {"offer intolerance", check_intolerance},
     {"client certificate", check_client_cert},
     {"pre-shared key", check_psk},
+    {"DTLS", grade_dtls},
 };
 
 /* Run on the negotiated chain and on each other chain the server holds. */

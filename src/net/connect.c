@@ -60,9 +60,27 @@ tp_status net_connect_addr(const struct tp_addr *addr, uint32_t timeout_ms, tp_d
     return TP_OK;
 }
 
-tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,
-                            tp_deadline deadline, struct tp_report *report, int *fd_out,
-                            size_t *index_out, tp_error *err)
+tp_status net_connect_udp(const struct tp_addr *addr, int *fd_out, tp_error *err)
+{
+    int fd = socket(addr->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+    if (fd < 0)
+        return tp_fail(err, TP_E_CONNECT, "socket: %s", strerror(errno));
+    /* A connected UDP socket takes datagrams from that peer only, and an
+     * ICMP port unreachable comes back as ECONNREFUSED on the next recv()
+     * (udp(7)): the only way to tell "nothing listens" from silence. */
+    if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) != 0) {
+        int e = errno;
+        close(fd);
+        return tp_fail(err, TP_E_CONNECT, "cannot send to %s over UDP: %s", addr->text,
+                       strerror(e));
+    }
+    *fd_out = fd;
+    return TP_OK;
+}
+
+static tp_status connect_first(const struct tp_addrlist *list, bool udp, uint32_t timeout_ms,
+                               tp_deadline deadline, struct tp_report *report, int *fd_out,
+                               size_t *index_out, tp_error *err)
 {
     tp_status last = TP_E_CONNECT;
     tp_error first_err = {0};
@@ -71,7 +89,9 @@ tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,
         tried++;
         tp_error one = {0};
         uint64_t started = tp_now_ns();
-        tp_status status = net_connect_addr(&list->items[i], timeout_ms, deadline, fd_out, &one);
+        tp_status status = udp ? net_connect_udp(&list->items[i], fd_out, &one)
+                               : net_connect_addr(&list->items[i], timeout_ms, deadline, fd_out,
+                                                  &one);
         uint32_t elapsed_ms = (uint32_t)((tp_now_ns() - started) / 1000000u);
         tp_status noted = tp_report_add_attempt(report, list->items[i].text,
                                                 list->items[i].family, status,
@@ -96,4 +116,18 @@ tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,
         return tp_fail(err, last, "%s (and %zu more address%s tried)", first_err.msg,
                        tried - 1, tried == 2 ? "" : "es");
     return tp_fail(err, last, "%s", first_err.status != TP_OK ? first_err.msg : "no address");
+}
+
+tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,
+                            tp_deadline deadline, struct tp_report *report, int *fd_out,
+                            size_t *index_out, tp_error *err)
+{
+    return connect_first(list, false, timeout_ms, deadline, report, fd_out, index_out, err);
+}
+
+tp_status net_connect_udp_first(const struct tp_addrlist *list, tp_deadline deadline,
+                                struct tp_report *report, int *fd_out, size_t *index_out,
+                                tp_error *err)
+{
+    return connect_first(list, true, 0, deadline, report, fd_out, index_out, err);
 }

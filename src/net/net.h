@@ -47,6 +47,16 @@ TP_MUST_CHECK tp_status net_connect_first(const struct tp_addrlist *list, uint32
                                           tp_deadline deadline, struct tp_report *report,
                                           int *fd_out, size_t *index_out, tp_error *err);
 
+/* A connected, non-blocking, close-on-exec UDP socket to addr (--dtls).
+ * Nothing is sent: UDP has no handshake, so this fails only when the
+ * address cannot be routed. */
+TP_MUST_CHECK tp_status net_connect_udp(const struct tp_addr *addr, int *fd_out, tp_error *err);
+/* net_connect_first() for UDP: the first address that can be routed,
+ * recorded in report->attempts like a TCP connect. */
+TP_MUST_CHECK tp_status net_connect_udp_first(const struct tp_addrlist *list,
+                                              tp_deadline deadline, struct tp_report *report,
+                                              int *fd_out, size_t *index_out, tp_error *err);
+
 /* True if host is an IPv4 or IPv6 literal (such a host is never sent as SNI,
  * RFC 6066 Sec. 3). */
 bool net_is_ip_literal(const char *host);

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "wire/registry.h"
 #include "util/banned.h"
 
 #ifndef TP_VERSION
@@ -83,7 +84,8 @@ static json_t *target_json(const struct tp_target *t)
     if (o == NULL || !jput(o, "host", jstr(t->host)) ||
         !jput(o, "port", json_integer(t->port)) || !jput(o, "address", jstr(t->address)) ||
         !jput(o, "sni", jstr(t->sni)) || !jput(o, "family", jfamily(t->family)) ||
-        !jput(o, "starttls", jstr(t->starttls))) {
+        !jput(o, "starttls", jstr(t->starttls)) ||
+        !jput(o, "transport", json_string(t->dtls ? "udp" : "tcp"))) {
         json_decref(o);
         return NULL;
     }
@@ -107,6 +109,8 @@ static json_t *request_json(const struct tp_config *cfg)
         !jput(o, "psk_identity", jstr(cfg->psk_identity)) ||
         !jput(o, "warn_days", json_integer(cfg->warn_days)) ||
         !jput(o, "no_other_chains", json_boolean(cfg->no_other_chains)) ||
+        !jput(o, "dtls", json_boolean(cfg->dtls)) ||
+        !jput(o, "mtu", cfg->dtls ? json_integer(cfg->mtu) : json_null()) ||
         !jput(o, "connect_timeout_ms", json_integer(cfg->connect_timeout_ms)) ||
         !jput(o, "timeout_ms", json_integer(cfg->timeout_ms)) ||
         !jput(o, "fail_on", json_string(tp_severity_name(cfg->fail_on)))) {
@@ -249,6 +253,168 @@ static json_t *handshake_json(const struct tp_handshake *hs, const struct tp_fai
               hs->handshake_us != 0 ? jms_from_us(hs->handshake_us) : json_null()) ||
         !jput(o, "error", failure->tolerated ? error_json(failure) : json_null()) ||
         !jput(o, "intolerance", joffer_parts(hs->intolerance))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
+{
+    static const uint16_t versions[2] = {TP_VER_DTLS10, TP_VER_DTLS12};
+    json_t *a = json_array();
+    for (size_t v = 0; a != NULL && v < 2; v++)
+        for (size_t i = 0; i < e->n_suites[v]; i++) {
+            const struct tp_suite_info *info = tp_suite_by_code(e->suites[v][i]);
+            json_t *o = json_object();
+            if (o == NULL || !jput(o, "version", jversion(versions[v])) ||
+                !jput(o, "name", jstr(info != NULL ? tp_suite_name(info) : NULL)) ||
+                !jput(o, "code", jcode_or_null(e->suites[v][i])) || !jappend(a, o)) {
+                json_decref(a);
+                return NULL;
+            }
+        }
+    return a;
+}
+
+static json_t *jms2(double ms)
+{
+    return json_real((double)(long long)(ms * 1000.0 + (ms >= 0 ? 0.5 : -0.5)) / 1000.0);
+}
+
+static json_t *dtls_projection_json(const struct tp_dtls_timing *t)
+{
+    if (!t->projected)
+        return json_null();
+    json_t *o = json_object();
+    json_t *parts = json_object();
+    if (o == NULL || parts == NULL || !jput(parts, "setup", jms2(t->parts_ms[0])) ||
+        !jput(parts, "propagation", jms2(t->parts_ms[1])) ||
+        !jput(parts, "serialisation", jms2(t->parts_ms[2])) ||
+        !jput(parts, "loss", jms2(t->parts_ms[4])) ||
+        !jput(parts, "duty_cycle", jms2(t->parts_ms[5]))) {
+        json_decref(parts);
+        json_decref(o);
+        return NULL;
+    }
+    if (!jput(o, "link", jstr(t->link)) ||
+        !jput(o, "description", jstr(t->link_description)) ||
+        !jput(o, "total_ms", jms2(t->total_ms)) || !jput(o, "parts_ms", parts) ||
+        !jput(o, "round_trips", json_real(t->round_trips)) ||
+        !jput(o, "datagrams", json_integer(t->link_datagrams)) ||
+        !jput(o, "spurious_retransmissions", json_boolean(t->spurious_retransmissions)) ||
+        !jput(o, "model", jstr(t->model))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --dtls --timing (null without --timing). */
+static json_t *dtls_timing_json(const struct tp_dtls_timing *t)
+{
+    if (!t->run)
+        return json_null();
+    json_t *o = json_object();
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < t->n_flights; i++) {
+        const struct tp_dtls_flight *f = &t->flights[i];
+        json_t *fo = json_object();
+        if (fo == NULL || !jput(fo, "label", jstr(f->label)) ||
+            !jput(fo, "direction", json_string(f->from_server ? "server" : "client")) ||
+            !jput(fo, "bytes", json_integer(f->bytes)) ||
+            !jput(fo, "datagrams", json_integer(f->datagrams)) ||
+            !jput(fo, "end_ms", jms_from_us(f->end_us)) || !jappend(a, fo)) {
+            json_decref(fo);
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    if (o == NULL || !jput(o, "flights", a) ||
+        !jput(o, "truncated", json_boolean(t->truncated)) ||
+        !jput(o, "projection", dtls_projection_json(t))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --dtls --enum (null without --enum). */
+static json_t *dtls_enum_json(const struct tp_dtls_enum *e)
+{
+    if (!e->run)
+        return json_null();
+    json_t *o = json_object();
+    json_t *v = json_object();
+    if (o == NULL || v == NULL || !jput(v, "DTLSv1.0", jtri(e->versions[TP_DTLS_V10])) ||
+        !jput(v, "DTLSv1.2", jtri(e->versions[TP_DTLS_V12])) ||
+        !jput(v, "DTLSv1.3", jtri(e->versions[TP_DTLS_V13]))) {
+        json_decref(v);
+        json_decref(o);
+        return NULL;
+    }
+    json_t *complete = json_object();
+    if (complete == NULL || !jput(complete, "DTLSv1.0", jtri(e->complete[0])) ||
+        !jput(complete, "DTLSv1.2", jtri(e->complete[1]))) {
+        json_decref(complete);
+        json_decref(v);
+        json_decref(o);
+        return NULL;
+    }
+    if (!jput(o, "versions", v)) {
+        json_decref(complete);
+        json_decref(o);
+        return NULL;
+    }
+    if (!jput(o, "cipher_suites", dtls_suites_json(e)) ||
+        !jput(o, "suites_complete", complete) ||
+        !jput(o, "connection_id", jtri(e->connection_id)) ||
+        !jput(o, "probes", json_integer(e->probes)) ||
+        !jput(o, "datagrams_sent", json_integer(e->datagrams_sent)) ||
+        !jput(o, "retries", json_integer(e->retries)) ||
+        !jput(o, "rtt_ms", juint_or_null(e->rtt_ms)) ||
+        !jput(o, "retry_timeout_ms", json_integer(e->retry_timeout_ms)) ||
+        !jput(o, "elapsed_ms", jms_from_us(e->elapsed_us)) ||
+        !jput(o, "unknown_because", jstr(e->why[0] != '\0' ? e->why : NULL))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --dtls: the datagram exchange (null over TCP). */
+static json_t *dtls_json(const struct tp_dtls *d)
+{
+    if (!d->used)
+        return json_null();
+    json_t *o = json_object();
+    if (o == NULL || !jput(o, "mtu", json_integer(d->mtu)) ||
+        !jput(o, "retransmission_timeout_ms", json_integer(d->retrans_timeout_ms)) ||
+        !jput(o, "cookie_exchange", jtri(d->cookie_exchange)) ||
+        !jput(o, "cookie_bytes", d->cookie_exchange == TP_TRI_YES
+                                     ? json_integer(d->cookie_bytes)
+                                     : json_null()) ||
+        !jput(o, "hello_verify_requests", json_integer(d->hello_verify_requests)) ||
+        !jput(o, "dtls10_accepted", jtri(d->dtls10_accepted)) ||
+        !jput(o, "raw_public_key", jtri(d->raw_public_key)) ||
+        !jput(o, "raw_public_key_type", jstr(d->rpk_type[0] != '\0' ? d->rpk_type : NULL)) ||
+        !jput(o, "raw_public_key_bits", juint_or_null(d->rpk_bits)) ||
+        !jput(o, "raw_public_key_sha256",
+              jstr(d->rpk_sha256[0] != '\0' ? d->rpk_sha256 : NULL)) ||
+        !jput(o, "datagrams_sent", json_integer(d->datagrams_sent)) ||
+        !jput(o, "datagrams_received", json_integer(d->datagrams_received)) ||
+        !jput(o, "retransmissions", json_integer(d->retransmissions)) ||
+        !jput(o, "server_retransmissions", json_integer(d->server_retransmissions)) ||
+        !jput(o, "ignored_datagrams", json_integer(d->ignored_datagrams)) ||
+        !jput(o, "client_hello_bytes", juint_or_null(d->client_hello_bytes)) ||
+        !jput(o, "first_flight_bytes", juint_or_null(d->first_flight_bytes)) ||
+        !jput(o, "amplification",
+              d->amplification > 0 ? json_real((double)(long long)(d->amplification * 100.0 +
+                                                                   0.5) /
+                                               100.0)
+                                   : json_null()) ||
+        !jput(o, "enumeration", dtls_enum_json(&d->scan)) ||
+        !jput(o, "timing", dtls_timing_json(&d->timing))) {
         json_decref(o);
         return NULL;
     }
@@ -441,6 +607,7 @@ static json_t *report_json(const struct tp_report *r, const struct tp_config *cf
         (cfg != NULL && !jput(doc, "request", request_json(cfg))) ||
         !jput(doc, "connection", connection_json(r)) ||
         !jput(doc, "handshake", handshake_json(&r->handshake, &r->failure)) ||
+        !jput(doc, "dtls", dtls_json(&r->dtls)) ||
         !jput(doc, "certificates", certificates_json(&negotiated)) ||
         !jput(doc, "verification", verification_json(&r->verification)) ||
         !jput(doc, "other_chains", other_chains_json(r)) ||

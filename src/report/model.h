@@ -76,6 +76,7 @@ struct tp_target {
     char *address;        /* numeric address that answered, NULL if none did */
     int family;           /* AF_INET / AF_INET6 of address, 0 if none */
     const char *starttls; /* --starttls dialect (static string), NULL if none */
+    bool dtls;            /* --dtls: over UDP */
 };
 
 /* One address tried while connecting, in the order tried. */
@@ -194,6 +195,84 @@ struct tp_finding {
     char *reference;               /* standard or guidance behind it */
 };
 
+/* --dtls --enum (scan/dtls_scan.c): versions and suites found with
+ * hand-built DTLS ClientHellos, one exchange each. Plain data. */
+#define TP_DTLS_MAX_SUITES 192
+enum { TP_DTLS_V10 = 0, TP_DTLS_V12, TP_DTLS_V13, TP_DTLS_NVERSIONS };
+struct tp_dtls_enum {
+    bool run;
+    enum tp_tri versions[TP_DTLS_NVERSIONS];
+    /* Suites accepted, in the order found, per version (1.0, 1.2);
+     * complete[v] says whether the search ended on a refusal (yes) or
+     * was cut short by silence or the deadline (unknown). */
+    uint16_t suites[2][TP_DTLS_MAX_SUITES];
+    size_t n_suites[2];
+    enum tp_tri complete[2];
+    enum tp_tri connection_id;     /* the server echoed connection_id (RFC 9146) */
+    uint32_t probes;               /* ClientHello exchanges */
+    uint32_t datagrams_sent;       /* retries and cookie answers included */
+    uint32_t retries;              /* ClientHellos re-sent after silence */
+    uint32_t rtt_ms;               /* first answer's round trip, 0 unknown */
+    uint32_t retry_timeout_ms;     /* the timer the retries used */
+    uint64_t elapsed_us;
+    char why[240];                 /* why something stayed unknown, "" if nothing */
+};
+
+/* --dtls --timing (run/dtls.c): the handshake's flights as datagrams,
+ * and with --link their projection (timing/projection.h, the DTLS model). */
+#define TP_DTLS_MAX_FLIGHTS 24
+struct tp_dtls_flight {
+    char label[40];                /* its first message, e.g. "ClientHello" */
+    bool from_server;
+    uint32_t bytes;                /* UDP payload */
+    uint32_t datagrams;
+    uint32_t end_us;               /* its last datagram, after the first ClientHello */
+};
+struct tp_dtls_timing {
+    bool run;
+    struct tp_dtls_flight flights[TP_DTLS_MAX_FLIGHTS];
+    size_t n_flights;
+    bool truncated;                /* more flights than TP_DTLS_MAX_FLIGHTS */
+    bool projected;                /* --link */
+    char link[32];
+    char link_description[128];
+    double total_ms;
+    double parts_ms[6];            /* setup, propagation, serialisation, slow-start (0),
+                                    * loss, duty-cycle: adds up to total_ms */
+    double round_trips;
+    uint32_t link_datagrams;       /* after fragmentation at the link MTU */
+    bool spurious_retransmissions; /* the link's RTT exceeds the 1 s timer */
+    const char *model;             /* static text */
+};
+
+/* --dtls: what the datagram exchange showed beyond the handshake's facts
+ * (tls/transport.c counts it; RFC 6347, RFC 9147). Plain numbers. */
+struct tp_dtls {
+    bool used;                     /* the report's handshake ran over DTLS */
+    uint32_t mtu;                  /* --mtu given to GnuTLS */
+    uint32_t retrans_timeout_ms;   /* initial retransmission timer */
+    enum tp_tri cookie_exchange;   /* the server sent a HelloVerifyRequest */
+    uint32_t cookie_bytes;         /* its cookie's length */
+    uint32_t hello_verify_requests; /* how many arrived */
+    uint32_t datagrams_sent, datagrams_received;
+    uint32_t retransmissions;      /* our datagrams that repeated a flight */
+    uint32_t server_retransmissions; /* the server's repeated flights */
+    uint32_t ignored_datagrams;    /* datagrams received that were not DTLS */
+    uint32_t first_answer_us;      /* first ClientHello to the first datagram back */
+    uint32_t client_hello_bytes;   /* the first ClientHello datagram (UDP payload) */
+    uint32_t first_flight_bytes;   /* what the server sent back to it before our next flight */
+    double amplification;          /* first_flight_bytes / client_hello_bytes, 0 unknown */
+    enum tp_tri dtls10_accepted;   /* a handshake offering only DTLS 1.0 completed */
+    /* RFC 7250: the server presented a raw public key instead of a
+     * certificate (no chain, nothing to verify but the key itself). */
+    enum tp_tri raw_public_key;
+    char rpk_type[16];             /* "EC", "RSA", "Ed25519", ... */
+    unsigned rpk_bits;
+    char rpk_sha256[65];           /* of the SubjectPublicKeyInfo DER, lowercase hex */
+    struct tp_dtls_enum scan;      /* --enum */
+    struct tp_dtls_timing timing;  /* --timing */
+};
+
 struct tp_report {
     const char *schema;            /* static, TP_JSON_SCHEMA_VERSION */
     struct tp_target target;
@@ -208,6 +287,7 @@ struct tp_report {
     struct tp_finding *findings;   /* sorted worst first by tp_report_sort_findings */
     size_t n_findings;
     struct tp_failure failure;
+    struct tp_dtls dtls;           /* --dtls only (.used) */
     uint64_t elapsed_us;           /* whole run */
     struct tp_scan *scan;          /* --enum results (report/scan_model.h), NULL if not run */
     struct tp_timing *timing;      /* --timing results (report/timing_model.h), NULL if not run */

@@ -152,6 +152,8 @@ static void header(struct text_writer *w, const struct tp_report *r)
         tw_emit(w, "(none)");
     if (t->starttls != NULL)
         tw_emit(w, "  STARTTLS %s", t->starttls);
+    if (t->dtls)
+        tw_emit(w, "  DTLS over UDP");
     tw_emit(w, "\n");
 }
 
@@ -277,6 +279,105 @@ static void handshake(struct text_writer *w, const struct tp_handshake *hs)
     else
         tw_emit(w, "-\n");
     offer_left_out(w, hs->intolerance);
+}
+
+/* --dtls: the cookie exchange, the datagrams and the amplification of
+ * the server's first flight (RFC 9147 Sec. 5.1). */
+static void dtls_section(struct text_writer *w, const struct tp_dtls *d)
+{
+    if (!d->used)
+        return;
+    tw_section(w, "DTLS");
+    label(w, "Cookie exchange");
+    tw_tri(w, d->cookie_exchange, TW_YES_IS_GOOD);
+    if (d->cookie_exchange == TP_TRI_YES)
+        tw_emit(w, " (HelloVerifyRequest, %u-byte cookie%s)", (unsigned)d->cookie_bytes,
+                d->hello_verify_requests > 1 ? ", sent more than once" : "");
+    tw_emit(w, "\n");
+    label(w, "First flight");
+    if (d->client_hello_bytes != 0 && d->first_flight_bytes != 0)
+        tw_emit(w, "%u B answered %u B of ClientHello: amplification %.2f\n",
+                (unsigned)d->first_flight_bytes, (unsigned)d->client_hello_bytes,
+                d->amplification);
+    else
+        tw_emit(w, "-\n");
+    tri_line(w, "DTLS 1.0 accepted", d->dtls10_accepted, TW_NEUTRAL);
+    if (d->raw_public_key == TP_TRI_YES) {
+        label(w, "Raw public key");
+        tw_emit(w, "%s %u bits, SHA-256 %s\n", d->rpk_type, d->rpk_bits, d->rpk_sha256);
+    }
+    label(w, "Datagrams");
+    tw_emit(w, "%u sent, %u received", (unsigned)d->datagrams_sent,
+            (unsigned)d->datagrams_received);
+    if (d->ignored_datagrams != 0)
+        tw_emit(w, " (%u not DTLS, ignored)", (unsigned)d->ignored_datagrams);
+    tw_emit(w, "\n");
+    label(w, "Retransmissions");
+    tw_emit(w, "%u ours, %u the server's (timer %u ms, MTU %u)\n",
+            (unsigned)d->retransmissions, (unsigned)d->server_retransmissions,
+            (unsigned)d->retrans_timeout_ms, (unsigned)d->mtu);
+}
+
+/* --dtls --enum: versions, suites by version, connection_id. */
+static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *e)
+{
+    static const char *const vnames[TP_DTLS_NVERSIONS] = {"DTLSv1.0", "DTLSv1.2",
+                                                          "DTLSv1.3"};
+    if (!e->run)
+        return;
+    tw_section(w, "DTLS enumeration");
+    for (size_t v = 0; v < TP_DTLS_NVERSIONS; v++)
+        tri_line(w, vnames[v], e->versions[v], TW_NEUTRAL);
+    for (size_t slot = 0; slot < 2; slot++) { /* suites[0] DTLS 1.0, [1] DTLS 1.2 */
+        if (e->n_suites[slot] == 0)
+            continue;
+        label(w, slot == 0 ? "DTLSv1.0 suites" : "DTLSv1.2 suites");
+        tw_emit(w, "%zu%s\n", e->n_suites[slot],
+                e->complete[slot] == TP_TRI_YES ? "" : " (search incomplete)");
+        for (size_t i = 0; i < e->n_suites[slot]; i++) {
+            const struct tp_suite_info *info = tp_suite_by_code(e->suites[slot][i]);
+            const char *name = info != NULL ? tp_suite_name(info) : NULL;
+            tw_emit(w, "    %s (0x%04X)\n", name != NULL ? name : "unnamed",
+                    (unsigned)e->suites[slot][i]);
+        }
+    }
+    tri_line(w, "Connection ID", e->connection_id, TW_YES_IS_GOOD);
+    label(w, "Probes");
+    tw_emit(w, "%u, %u datagrams, %u retries (timer %u ms), %.1f ms\n", (unsigned)e->probes,
+            (unsigned)e->datagrams_sent, (unsigned)e->retries, (unsigned)e->retry_timeout_ms,
+            (double)e->elapsed_us / 1000.0);
+    if (e->why[0] != '\0')
+        str_line(w, "Unknown because", e->why);
+}
+
+/* --dtls --timing: flights, and the projection onto --link. */
+static void dtls_timing_section(struct text_writer *w, const struct tp_dtls_timing *t)
+{
+    if (!t->run)
+        return;
+    tw_section(w, "DTLS timing");
+    for (size_t i = 0; i < t->n_flights; i++) {
+        const struct tp_dtls_flight *f = &t->flights[i];
+        tw_emit(w, "  %8.3f ms  %s  ", (double)f->end_us / 1000.0,
+                f->from_server ? "<-" : "->");
+        tw_esc(w, f->label);
+        tw_emit(w, "  %u B in %u datagram%s\n", (unsigned)f->bytes, (unsigned)f->datagrams,
+                f->datagrams == 1 ? "" : "s");
+    }
+    if (!t->projected)
+        return;
+    label(w, "Projected on");
+    tw_esc(w, t->link);
+    tw_emit(w, ": %.1f ms (%.1f round trips, %u datagrams)\n", t->total_ms, t->round_trips,
+            (unsigned)t->link_datagrams);
+    label(w, "  of which");
+    tw_emit(w, "set-up %.1f, propagation %.1f, serialisation %.1f, loss %.1f, duty cycle "
+               "%.1f ms\n",
+            t->parts_ms[0], t->parts_ms[1], t->parts_ms[2], t->parts_ms[4], t->parts_ms[5]);
+    if (t->spurious_retransmissions)
+        str_line(w, "  note", "the round trip exceeds the 1 s retransmission timer: flights "
+                              "will be sent again before their answers arrive");
+    str_line(w, "  model", t->model);
 }
 
 static void time_utc(struct text_writer *w, int64_t seconds)
@@ -511,6 +612,9 @@ tp_status render_text(FILE *out, const struct tp_report *report, const struct tp
         header(&w, report);
         connection(&w, report);
         handshake(&w, &report->handshake);
+        dtls_section(&w, &report->dtls);
+        dtls_enum_section(&w, &report->dtls.scan);
+        dtls_timing_section(&w, &report->dtls.timing);
         chain(&w, report, warn_days);
         verification(&w, report);
         other_chains(&w, report, warn_days);

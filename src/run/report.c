@@ -99,6 +99,8 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     tp_status status;
     struct enum_task *task = NULL;
 
+    if (cfg->dtls)
+        return run_dtls_report(cfg, report, err);
     if ((status = tp_set_str(&report->target.host, cfg->host)) != TP_OK ||
         (status = tp_set_str(&report->target.sni, sni)) != TP_OK)
         goto out;

@@ -61,4 +61,8 @@ TP_MUST_CHECK tp_status run_other_chains(const struct tp_config *cfg, const stru
                                          const char *sni, tp_deadline deadline,
                                          struct tp_report *report);
 
+/* --dtls: the report over UDP (run/dtls.c); run_report() hands over. */
+TP_MUST_CHECK tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report,
+                                        tp_error *err);
+
 #endif

@@ -13,6 +13,9 @@
  * privilege is said in one line, and the hook timings stand. */
 tp_status run_timed(const struct tp_config *cfg, struct tp_report *report, tp_error *err)
 {
+    /* --dtls: the report's own handshake, timed datagram by datagram. */
+    if (cfg->dtls)
+        return run_dtls_report(cfg, report, err);
     enum tp_stage stage = TP_STAGE_RESOLVE;
     tp_status status = timing_run(cfg, run_choose_sni(cfg), report, &stage, err);
     if (status == TP_OK)

@@ -12,6 +12,9 @@
 #include "util/banned.h"
 
 #define TCP_HEADER 20u
+#define UDP_HEADER 8u
+/* RFC 6347 Sec. 4.2.4.1: initial retransmission timer. */
+#define DTLS_TIMER_MS 1000.0
 #define SYN_OPTIONS 20u /* MSS 4, SACK-permitted 2, timestamps 10, window scale 3, NOP */
 #define IW_DEFAULT 10u  /* RFC 6928 */
 
@@ -35,6 +38,7 @@ static struct instant later(struct instant a, struct instant b)
 
 void tp_proj_params_default(struct tp_proj_params *params)
 {
+    params->datagram = false;
     params->tcp_handshake = true;
     params->ipv6 = false;
     params->tcp_options = 12; /* timestamps, RFC 7323 Sec. 3 (10 + 2 NOP) */
@@ -70,6 +74,18 @@ const char *tp_projection_model(void)
            "ticket rides in the server's last flight).";
 }
 
+const char *tp_projection_model_dtls(void)
+{
+    return "DTLS over UDP: no TCP handshake (a cookie exchange is one more measured round "
+           "trip); handshake messages fragmented at the link MTU into datagrams of IP (20 or "
+           "40) + UDP 8 header bytes; no congestion window; expected loss cost P(flight lost) "
+           "* 1 s per flight (any lost datagram repeats the whole flight after the initial "
+           "retransmission timer, RFC 6347 Sec. 4.2.4.1), P = 1-(1-p)^frames; a round trip "
+           "above 1 s makes the timer fire before the answer can arrive (spurious "
+           "retransmissions: noted, not costed); serialisation at the direction's bandwidth, duty-cycle silence "
+           "a*(1/d-1) after each frame, RTT/2 propagation, radio set-up once.";
+}
+
 /* What one flight (or SYN) costs on the link, before placing it in time. */
 struct cost {
     uint32_t packets, frames, wire;
@@ -82,6 +98,7 @@ struct shape_of_link {
     uint32_t header;  /* IP + TCP + options per data packet, 0 without IP */
     uint32_t mss;     /* TLS bytes per packet */
     double rto_ms;
+    bool datagram;    /* DTLS: a loss repeats the flight, no slow start */
 };
 
 static double ser_ms(uint64_t bytes, double bps)
@@ -170,6 +187,12 @@ static struct cost flight_cost(const struct tp_link *link, const struct shape_of
     c.wire = bytes + c.packets * sh->header;
     c.frames = frames_for(link, sh, bytes, c.packets);
     c.ser_ms = ser_ms(c.wire, bps);
+    if (sh->datagram) {
+        if (link->loss > 0.0)
+            c.loss_ms = lost_probability(link, c.frames) * sh->rto_ms;
+        add_duty(link, &c);
+        return c;
+    }
     add_slow_start(link, sh, &c, cwnd, bps);
     add_loss(link, sh, &c, bytes, sh->rto_ms);
     add_duty(link, &c);
@@ -268,7 +291,8 @@ static tp_status check_inputs(const struct tp_link *link, const struct tp_proj_p
     if (link->mtu == 0 && link->frame_payload == 0)
         return tp_fail(err, TP_E_USAGE, "projection: link '%s' has neither MTU nor frame size",
                        link->name);
-    uint32_t header = (p->ipv6 ? 40u : 20u) + TCP_HEADER + p->tcp_options;
+    uint32_t header = (p->ipv6 ? 40u : 20u) +
+                      (p->datagram ? UDP_HEADER : TCP_HEADER + p->tcp_options);
     if (link->mtu != 0 && link->mtu <= header)
         return tp_fail(err, TP_E_USAGE, "projection: MTU %u leaves no room after %u header bytes",
                        link->mtu, header);
@@ -323,17 +347,21 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         s.sh.header = 0;
         s.sh.mss = link->frame_payload;
     } else {
-        s.sh.header = (p->ipv6 ? 40u : 20u) + TCP_HEADER + p->tcp_options;
+        s.sh.header = (p->ipv6 ? 40u : 20u) +
+                      (p->datagram ? UDP_HEADER : TCP_HEADER + p->tcp_options);
         s.sh.mss = link->mtu - s.sh.header;
     }
     s.sh.rto_ms = 3.0 * link->rtt_ms > 1000.0 ? 3.0 * link->rtt_ms : 1000.0;
+    s.sh.datagram = p->datagram;
+    if (p->datagram)
+        s.sh.rto_ms = DTLS_TIMER_MS;
     s.cwnd[0] = s.cwnd[1] = p->init_window ? p->init_window : IW_DEFAULT;
     s.prev_dir = -1;
     s.prev_start.part[TP_PART_SETUP] = link->setup_ms;
     s.prev_arrival = s.chan_free[0] = s.chan_free[1] = s.prev_start;
     s.client_start = s.server_arrival = s.server_arrival_before = s.prev_start;
 
-    if (p->tcp_handshake) {
+    if (p->tcp_handshake && !p->datagram) {
         struct cost syn = syn_cost(link, p, link->ul_bps);
         struct cost synack = syn_cost(link, p, link->dl_bps);
         place(&s, "SYN", TP_DIR_C2S, 0, 0, true, &syn);
@@ -344,9 +372,12 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         double bps = f->dir == TP_DIR_C2S ? link->ul_bps : link->dl_bps;
         struct cost c = flight_cost(link, &s.sh, f->bytes, bps, &s.cwnd[f->dir]);
         /* No data before the SYN-ACK (RFC 9293 Sec. 3.5). */
-        bool waits = f->waits || (i == 0 && p->tcp_handshake);
-        /* Answering the other side: behind the ACK its kernel sent at once. */
-        if (waits && f->bytes > 0 && s.prev_dir >= 0 && s.prev_dir != (int)f->dir)
+        bool tcp = p->tcp_handshake && !p->datagram;
+        bool waits = f->waits || (i == 0 && tcp);
+        /* Answering the other side: behind the ACK its kernel sent at once
+         * (TCP only: UDP acknowledges nothing). */
+        if (!p->datagram && waits && f->bytes > 0 && s.prev_dir >= 0 &&
+            s.prev_dir != (int)f->dir)
             c.ack_ms = ser_ms(s.sh.header, bps);
         place(&s, f->label, f->dir, f->bytes, f->records, waits, &c);
     }

@@ -83,6 +83,10 @@ struct tp_flight {
 };
 
 struct tp_proj_params {
+    /* DTLS over UDP (tp_projection_model_dtls()): no TCP handshake, no slow
+     * start, 8-byte UDP headers, and a lost datagram costs its whole
+     * flight the retransmission timer. */
+    bool datagram;
     bool tcp_handshake;   /* put SYN / SYN-ACK before the first flight */
     bool ipv6;            /* 40-byte IP header instead of 20 */
     uint32_t tcp_options; /* TCP option bytes per data segment */
@@ -144,6 +148,25 @@ TP_MUST_CHECK tp_status tp_project(const struct tp_link *link, const struct tp_p
 
 /* The model above as one paragraph, for text and JSON output. */
 const char *tp_projection_model(void);
+
+/* THE DTLS MODEL (params->datagram), which changes the one above so:
+ *   no TCP handshake: the first flight is the ClientHello; a cookie
+ *              exchange (HelloVerifyRequest) is one more round trip, as
+ *              measured;
+ *   datagrams = ceil(bytes / (MTU - IP header - UDP 8)): handshake messages
+ *              are fragmented at the link MTU (RFC 6347 Sec. 4.2.3), each
+ *              datagram carrying IP + UDP headers;
+ *   no congestion window: a flight is sent at once;
+ *   loss      = P(flight lost) * T, P = 1-(1-p)^frames over the flight's
+ *              frames (any lost datagram makes the sender repeat the whole
+ *              flight, Sec. 4.2.4), T = 1 s, the initial retransmission
+ *              timer (Sec. 4.2.4.1; RFC 9147 Sec. 5.8.2), doubled per
+ *              further loss; first-order, a repeat is not lost again. When
+ *              the RTT exceeds T the timer fires before the answer can
+ *              arrive: flights are sent again needlessly (spurious
+ *              retransmissions: noted, not costed).
+ * Framing and duty cycle as above. */
+const char *tp_projection_model_dtls(void);
 
 /* ---- What would shrink it ---- */
 

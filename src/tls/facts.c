@@ -28,6 +28,10 @@ uint16_t tls_facts_version(gnutls_session_t session)
         return TP_VER_TLS12;
     case GNUTLS_TLS1_3:
         return TP_VER_TLS13;
+    case GNUTLS_DTLS1_0:
+        return TP_VER_DTLS10;
+    case GNUTLS_DTLS1_2:
+        return TP_VER_DTLS12;
     default:
         return 0;
     }

@@ -203,7 +203,11 @@ void tls_failure_classify(int rc, gnutls_session_t session, struct tls_transport
                  out->alert_name != NULL ? out->alert_name : "unassigned", out->alert);
         return;
     }
-    if (describe_non_tls(t, out))
+    /* Over UDP the peer's first bytes describe one datagram, which GnuTLS
+     * discards when it is not DTLS: what the datagrams showed says more. */
+    if (tls_dtls_describe_failure(t, rc, out))
+        return;
+    if (t->dtls == NULL && describe_non_tls(t, out))
         return;
     switch (rc) {
     case GNUTLS_E_PULL_ERROR:

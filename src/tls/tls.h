@@ -145,6 +145,15 @@ TP_MUST_CHECK tp_status tls_handshake_report_offer(int fd, const struct tp_confi
                                                    struct tls_offer *offer,
                                                    struct tp_report *report, tp_error *err);
 
+/* --dtls: one more handshake on the connected UDP socket fd offering
+ * version only (TP_VER_DTLS10 or TP_VER_DTLS12), within deadline.
+ * *accepted: yes when it completed, no when the server refused it with an
+ * alert, unknown when no answer came. TP_E_NOMEM or TP_E_USAGE only. */
+TP_MUST_CHECK tp_status tls_dtls_version_accepted(int fd, const struct tp_config *cfg,
+                                                  const char *sni, tp_deadline deadline,
+                                                  uint16_t version, enum tp_tri *accepted,
+                                                  tp_error *err);
+
 /* Describe one DER certificate taken from elsewhere (a capture file) as
  * tls_handshake_report() describes the peer's: subject, issuer, key,
  * validity against now, fingerprint. A certificate GnuTLS cannot parse

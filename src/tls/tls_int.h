@@ -50,6 +50,19 @@ struct tls_transport {
      * itself), handed to GnuTLS before anything new; borrowed. */
     const uint8_t *replay;
     size_t replay_len, replay_off;
+
+    /* --dtls (dtls_observe.c): each send and receive is one datagram;
+     * NULL over TCP. */
+    struct tp_dtls *dtls;
+    struct tls_dtls_track {
+        bool client_seen;         /* a handshake datagram was sent */
+        uint16_t next_client_seq; /* one past the highest message_seq sent */
+        uint16_t first_hello_seq; /* message_seq of our first ClientHello */
+        bool first_flight_open;   /* still counting the server's first flight */
+        bool server_seen;         /* since our last new flight */
+        uint64_t server_high;     /* highest message_seq << 24 | offset since then */
+        bool refused;             /* the peer broke a cap (HelloVerifyRequest flood) */
+    } track;
 };
 
 void tls_transport_init(struct tls_transport *t, int fd, tp_deadline deadline,
@@ -58,6 +71,9 @@ void tls_transport_init(struct tls_transport *t, int fd, tp_deadline deadline,
 void tls_transport_replay(struct tls_transport *t, const uint8_t *data, size_t len);
 /* Install t as session's transport (push, vec_push, pull, pull_timeout). */
 void tls_transport_attach(struct tls_transport *t, gnutls_session_t session);
+/* --dtls (GnuTLS non-blocking): wait until a datagram arrives or ms pass
+ * (never past the deadline: then timed_out). 1 ready, 0 not, -1 error. */
+int tls_transport_wait_readable(struct tls_transport *t, unsigned ms);
 /* After a failed handshake: read what the peer sent beyond what GnuTLS
  * consumed, waiting at most wait_ms (and never past the deadline), so that
  * peek holds enough to describe a non-TLS peer. Bytes go to peek only. */
@@ -67,6 +83,30 @@ void tls_transport_fill_peek(struct tls_transport *t, uint32_t wait_ms);
 
 struct tls_serve_creds;
 gnutls_certificate_credentials_t tls_serve_creds_get(const struct tls_serve_creds *c);
+
+/* ---- dtls_observe.c ------------------------------------------------ */
+
+/* More HelloVerifyRequests than this in one handshake is a flood: a
+ * server that means it accepts the cookie it sent (RFC 6347 Sec. 4.2.1). */
+#define TLS_DTLS_MAX_HVR 4u
+
+struct tls_failure;
+
+/* One datagram sent (dir TLS_IO_SEND) or received, for t->dtls. Returns
+ * false when the peer broke a cap, and the transfer must fail. */
+bool tls_dtls_observe(struct tls_transport *t, enum tls_io_dir dir, const uint8_t *data,
+                      size_t len);
+/* The DTLS side of a failed handshake in words (no answer, ICMP port
+ * unreachable, a HelloVerifyRequest flood); false when none applies. */
+bool tls_dtls_describe_failure(const struct tls_transport *t, int rc, struct tls_failure *out);
+
+/* ---- dtls_rawpk.c ---------------------------------------------------- */
+
+/* RFC 7250: when the server's certificate type is a raw public key, fill
+ * report->dtls.raw_public_key and the key's type, size and fingerprint
+ * (else raw_public_key stays no, or unknown before the type was agreed).
+ * TP_E_NOMEM only. */
+TP_MUST_CHECK tp_status tls_dtls_raw_key(gnutls_session_t session, struct tp_report *report);
 
 /* ---- chain.c -------------------------------------------------------- */
 

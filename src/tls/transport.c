@@ -109,11 +109,38 @@ static bool again(struct tls_transport *t, short events)
         set_errno(t, errno);
         return false;
     }
+    if (t->dtls != NULL && events == POLLIN) {
+        /* DTLS runs GnuTLS non-blocking: it returns GNUTLS_E_AGAIN and
+         * session.c waits, at most until the retransmission is due. */
+        set_errno(t, EAGAIN);
+        return false;
+    }
     int rc = wait_ready(t, events, -1);
     if (rc > 0)
         return true;
     set_errno(t, rc == 0 ? ETIMEDOUT : errno);
     return false;
+}
+
+/* --dtls: a send is one datagram; its bytes, gathered, for
+ * dtls_observe.c (which only reads them). */
+static void observe_datagram(struct tls_transport *t, const giovec_t *iov, int iovcnt,
+                             size_t n)
+{
+    if (t->dtls == NULL)
+        return;
+    uint8_t datagram[TP_MAX_DTLS_MTU + 2048u];
+    size_t used = 0;
+    for (int i = 0; i < iovcnt && used < n && used < sizeof datagram; i++) {
+        size_t take = iov[i].iov_len;
+        if (take > n - used)
+            take = n - used;
+        if (take > sizeof datagram - used)
+            take = sizeof datagram - used;
+        memcpy(datagram + used, iov[i].iov_base, take);
+        used += take;
+    }
+    (void)tls_dtls_observe(t, TLS_IO_SEND, datagram, used);
 }
 
 /* One sendmsg() of the whole vector once the socket is writable. A partial
@@ -132,6 +159,7 @@ static ssize_t vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iov
             if (t->first_send_ns == 0)
                 t->first_send_ns = tp_now_ns();
             t->bytes_out += (uint64_t)n;
+            observe_datagram(t, iov, iovcnt, (size_t)n);
             emit(t, TLS_IO_SEND, iovcnt > 0 ? iov[0].iov_base : NULL,
                  iovcnt > 0 ? iov[0].iov_len : 0, (size_t)n, iov, iovcnt);
             return n;
@@ -165,7 +193,18 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
             t->bytes_in += (uint64_t)n;
             keep_peek(t, data, (size_t)n);
             emit(t, TLS_IO_RECV, data, (size_t)n, (size_t)n, NULL, 0);
+            if (!tls_dtls_observe(t, TLS_IO_RECV, data, (size_t)n)) {
+                set_errno(t, EPROTO);
+                return -1;
+            }
             return n;
+        }
+        if (n == 0 && t->dtls != NULL) {
+            /* An empty datagram is not an end of stream: UDP has none.
+             * GnuTLS tries again (GNUTLS_E_AGAIN is not fatal). */
+            (void)tls_dtls_observe(t, TLS_IO_RECV, data, 0);
+            set_errno(t, EAGAIN);
+            return -1;
         }
         if (n == 0) {
             t->eof = true;
@@ -195,6 +234,14 @@ void tls_transport_replay(struct tls_transport *t, const uint8_t *data, size_t l
     t->replay = data;
     t->replay_len = len;
     t->replay_off = 0;
+}
+
+int tls_transport_wait_readable(struct tls_transport *t, unsigned ms)
+{
+    int rc = wait_ready(t, POLLIN, ms > (unsigned)INT32_MAX ? -1 : (int)ms);
+    if (rc < 0)
+        set_errno(t, errno);
+    return rc;
 }
 
 void tls_transport_attach(struct tls_transport *t, gnutls_session_t session)

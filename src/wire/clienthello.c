@@ -19,6 +19,11 @@ static tp_status check_spec(const tp_ch_spec *s, tp_error *err)
     if (s->session_id_len > 32 || (s->session_id_len > 0 && s->session_id == NULL))
         return tp_fail(err, TP_E_USAGE, "ClientHello spec: session id of %zu bytes",
                        s->session_id_len);
+    /* RFC 6347 Sec. 4.2.1: opaque cookie<0..2^8-1>. */
+    if (s->dtls_cookie_len > 255 || (s->dtls_cookie_len > 0 && s->dtls_cookie == NULL) ||
+        (s->dtls_cookie_len > 0 && !s->dtls))
+        return tp_fail(err, TP_E_USAGE, "ClientHello spec: DTLS cookie of %zu bytes",
+                       s->dtls_cookie_len);
     /* RFC 5246 Sec. 7.4.1.2: CipherSuite cipher_suites<2..2^16-2>. */
     if (s->n_suites == 0 || s->n_suites > 0x7fff)
         return tp_fail(err, TP_E_USAGE, "ClientHello spec: %zu cipher suites", s->n_suites);
@@ -299,6 +304,11 @@ static tp_status build_message(const tp_ch_spec *s, tp_writer *wr, tp_ch_psk_lay
     tp_wr_mark sid = tp_wr_begin_u8(wr);
     tp_wr_bytes(wr, s->session_id, s->session_id_len);
     tp_wr_end(wr, sid);
+    if (s->dtls) {
+        tp_wr_mark cookie = tp_wr_begin_u8(wr);
+        tp_wr_bytes(wr, s->dtls_cookie, s->dtls_cookie_len);
+        tp_wr_end(wr, cookie);
+    }
     tp_wr_mark suites = tp_wr_begin_u16(wr);
     put_u16s(wr, s->suites, s->n_suites);
     tp_wr_end(wr, suites);

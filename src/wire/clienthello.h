@@ -109,6 +109,11 @@ typedef struct tp_ch_spec {
     uint32_t psk_ticket_age;          /* obfuscated_ticket_age: 0 for an external PSK */
     size_t psk_binder_len;            /* the PSK's Hash.length, 32..255 */
     size_t max_record_fragment;       /* split into records of this size; 0: 2^14 */
+    /* DTLS (RFC 6347 Sec. 4.2.1): the cookie<0..2^8-1> field that follows
+     * legacy_session_id; wire/dtls.c wraps the message for datagrams. */
+    bool dtls;
+    const uint8_t *dtls_cookie;
+    size_t dtls_cookie_len;           /* 0..255 */
 } tp_ch_spec;
 
 /* Append the ClientHello handshake message (header and body) to wr. */

@@ -19,7 +19,27 @@ static const struct {
 } version_names[] = {
     {TP_VER_SSL2, "SSLv2"},   {TP_VER_SSL3, "SSLv3"},   {TP_VER_TLS10, "TLSv1.0"},
     {TP_VER_TLS11, "TLSv1.1"}, {TP_VER_TLS12, "TLSv1.2"}, {TP_VER_TLS13, "TLSv1.3"},
+    {TP_VER_DTLS10, "DTLSv1.0"}, {TP_VER_DTLS12, "DTLSv1.2"}, {TP_VER_DTLS13, "DTLSv1.3"},
 };
+
+bool tp_version_is_dtls(uint16_t version)
+{
+    return version == TP_VER_DTLS10 || version == TP_VER_DTLS12 || version == TP_VER_DTLS13;
+}
+
+uint16_t tp_version_tls_equivalent(uint16_t version)
+{
+    switch (version) {
+    case TP_VER_DTLS10:
+        return TP_VER_TLS11;
+    case TP_VER_DTLS12:
+        return TP_VER_TLS12;
+    case TP_VER_DTLS13:
+        return TP_VER_TLS13;
+    default:
+        return version;
+    }
+}
 
 const char *tp_version_name(uint16_t version)
 {

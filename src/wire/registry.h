@@ -18,10 +18,24 @@ enum {
     TP_VER_TLS11 = 0x0302,
     TP_VER_TLS12 = 0x0303,
     TP_VER_TLS13 = 0x0304,
+    /* DTLS by its wire value too (RFC 6347 Sec. 4.1, RFC 9147 Sec. 5.3):
+     * these sort above and in reverse of TLS, so compare DTLS versions
+     * through tp_version_tls_equivalent(), never with < or >. */
+    TP_VER_DTLS10 = 0xFEFF,
+    TP_VER_DTLS12 = 0xFEFD,
+    TP_VER_DTLS13 = 0xFEFC,
 };
 
-/* "SSLv2" ... "TLSv1.3"; NULL for an unknown value. */
+/* "SSLv2" ... "TLSv1.3", "DTLSv1.0" ... "DTLSv1.3"; NULL for an unknown
+ * value. */
 const char *tp_version_name(uint16_t version);
+/* Whether version is one of the TP_VER_DTLS* values. */
+bool tp_version_is_dtls(uint16_t version);
+/* The TLS version a DTLS version is built on (DTLS 1.0 on TLS 1.1, RFC
+ * 4347 Sec. 1; DTLS 1.2 on TLS 1.2, RFC 6347 Sec. 1; DTLS 1.3 on TLS 1.3,
+ * RFC 9147 Sec. 1), so that ordered comparisons and the rules about
+ * renegotiation or EMS apply alike; any other version unchanged. */
+uint16_t tp_version_tls_equivalent(uint16_t version);
 /* Parse "1.0".."1.3", "tls1.2", "TLSv1.2", "ssl3", "SSLv3"; 0 if unknown. */
 uint16_t tp_version_parse(const char *text);
 

@@ -1,0 +1,548 @@
+/* dtls_scan.c: --dtls --enum (see dtls_scan.h). */
+#include "scan/dtls_scan.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wire/clienthello.h"
+#include "wire/dtls.h"
+#include "wire/handshake.h"
+#include "wire/registry.h"
+#include "wire/serverhello.h"
+#include "util/banned.h"
+
+/* RFC 9146 Sec. 3: connection_id, opaque cid<0..2^8-1>. */
+#define EXT_CONNECTION_ID 54u
+/* Sends of one ClientHello before the probe counts as unanswered: the
+ * first and three retries, the timer doubling (RFC 6347 Sec. 4.2.4.1). */
+#define PROBE_SENDS 4u
+/* HelloVerifyRequests answered per probe (wire-level flood cap). */
+#define PROBE_MAX_HVR 4u
+/* Before a round trip is measured: RFC 6347's initial timer. */
+#define INITIAL_TIMER_MS 1000u
+/* Once measured: a few round trips, within these bounds. */
+#define MIN_TIMER_MS 100u
+#define MAX_TIMER_MS 3000u
+#define DATAGRAM_MAX 16640u
+
+/* DP_BROKEN: the answer was no verdict (a malformed ServerHello, a
+ * HelloVerifyRequest flood): unknown, with why. */
+enum dp_outcome { DP_ACCEPTED, DP_REFUSED, DP_SILENT, DP_BROKEN, DP_UNREACHABLE, DP_DEADLINE };
+
+struct dp_result {
+    enum dp_outcome outcome;
+    uint16_t version;     /* the ServerHello's */
+    uint16_t suite;
+    bool cid;             /* connection_id in the ServerHello */
+    int alert;            /* description of a refusal's alert, -1 none */
+    char why[160];
+};
+
+struct dscan {
+    const struct tp_config *cfg;
+    const struct tp_addr *addr;
+    const char *sni;
+    tp_deadline deadline;
+    struct tp_dtls_enum *out;
+    uint32_t timer_ms;
+};
+
+static void note_why(struct tp_dtls_enum *out, const char *fmt, ...) TP_PRINTF(2, 3);
+static void note_why(struct tp_dtls_enum *out, const char *fmt, ...)
+{
+    if (out->why[0] != '\0')
+        return; /* the first reason is the one that matters */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->why, sizeof out->why, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- the offer ------------------------------------------------------ */
+
+static bool in_class(const struct tp_suite_info *s, int cls);
+
+static bool dtls_candidate(const struct tp_suite_info *s, uint16_t version)
+{
+    if (s->wire_len != 2 || (s->flags & (TP_SF_TLS13 | TP_SF_SCSV | TP_SF_GREASE |
+                                         TP_SF_SSL2)) != 0)
+        return false;
+    /* DTLS 1.0 is TLS 1.1 (RFC 4347 Sec. 1): no suite that needs TLS 1.2. */
+    if (version == TP_VER_DTLS10 && s->min_version > TP_VER_TLS11)
+        return false;
+    return true;
+}
+
+/* Every suite worth asking about in version, minus those found. */
+static size_t candidates(uint16_t version, int cls, const uint16_t *found, size_t n_found,
+                         uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tp_suites_count && n < cap; i++) {
+        const struct tp_suite_info *s = &tp_suites[i];
+        if (!dtls_candidate(s, version) || !in_class(s, cls))
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < n_found && !seen; j++)
+            seen = found[j] == (uint16_t)s->code;
+        if (!seen)
+            out[n++] = (uint16_t)s->code;
+    }
+    return n;
+}
+
+static size_t all_groups(uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tp_groups_count && n < cap; i++)
+        if ((tp_groups[i].status & (TP_GS_GREASE | TP_GS_POST_QUANTUM)) == 0 &&
+            tp_groups[i].code < 0xfe00)
+            out[n++] = tp_groups[i].code;
+    return n;
+}
+
+static size_t all_sigalgs(uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tp_sigschemes_count && n < cap; i++)
+        if ((tp_sigschemes[i].status & TP_SS_POST_QUANTUM) == 0)
+            out[n++] = tp_sigschemes[i].code;
+    return n;
+}
+
+struct dp_offer {
+    uint16_t version;              /* TP_VER_DTLS10/12; DTLS13 via supported_versions */
+    const uint16_t *suites;
+    size_t n_suites;
+};
+
+static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
+                             const uint8_t rnd[64], const uint8_t *cookie, size_t cookie_len,
+                             uint16_t message_seq, uint64_t record_seq, tp_writer *wr,
+                             tp_error *err)
+{
+    static const uint8_t point_formats[] = {0};
+    static const uint16_t dtls13_only[] = {TP_VER_DTLS13};
+    static const tp_ch_key_share shares[] = {{.group = TP_GROUP_X25519}};
+    uint16_t groups[64], sigalgs[96];
+    /* Four bytes of CID: a server that supports RFC 9146 answers with the
+     * extension (its own CID, possibly empty). */
+    tp_ch_raw_ext cid = {.type = EXT_CONNECTION_ID, .data = rnd + 32, .len = 5};
+    uint8_t cid_data[5] = {4, rnd[40], rnd[41], rnd[42], rnd[43]};
+    cid.data = cid_data;
+    bool v13 = o->version == TP_VER_DTLS13;
+    tp_ch_spec cs = {
+        /* RFC 6347 Sec. 4.1: a first ClientHello's record may say DTLS
+         * 1.0, which every DTLS server reads. */
+        .record_version = TP_VER_DTLS10,
+        .legacy_version = v13 ? TP_VER_DTLS12 : o->version,
+        .random = rnd,
+        .suites = o->suites,
+        .n_suites = o->n_suites,
+        .sni = sc->sni,
+        .groups = groups,
+        .n_groups = all_groups(groups, 64),
+        .ec_point_formats = point_formats,
+        .n_ec_point_formats = 1,
+        .sigalgs = sigalgs,
+        .n_sigalgs = o->version == TP_VER_DTLS10 ? 0 : all_sigalgs(sigalgs, 96),
+        .renegotiation_info = !v13,
+        .extended_master_secret = !v13,
+        .encrypt_then_mac = !v13,
+        .extra = &cid,
+        .n_extra = 1,
+        .dtls = true,
+        .dtls_cookie = cookie,
+        .dtls_cookie_len = cookie_len,
+    };
+    if (v13) {
+        cs.versions = dtls13_only;
+        cs.n_versions = 1;
+        cs.key_share_ext = true;
+        cs.key_shares = shares;
+        cs.n_key_shares = 1;
+        cs.x25519_public = rnd + 32;
+    }
+    uint32_t mtu = sc->cfg->mtu != 0 ? sc->cfg->mtu : TP_DEFAULT_DTLS_MTU;
+    return tp_dtls_ch_build(&cs, message_seq, record_seq, mtu, wr, err);
+}
+
+/* ---- one probe ------------------------------------------------------ */
+
+struct dp_state {
+    int fd;
+    uint8_t rnd[64];
+    uint8_t cookie[255];
+    size_t cookie_len;
+    uint16_t message_seq;
+    uint64_t record_seq;
+    unsigned hvrs;
+    uint64_t sent_ns;    /* the latest ClientHello */
+    tp_dtls_reasm sh;    /* a ServerHello that comes in fragments */
+};
+
+static tp_status send_hello(struct dscan *sc, const struct dp_offer *o, struct dp_state *st,
+                            tp_error *err)
+{
+    tp_writer wr;
+    tp_wr_init(&wr, 0, err);
+    tp_status status = build_hello(sc, o, st->rnd, st->cookie, st->cookie_len,
+                                   st->message_seq, st->record_seq++, &wr, err);
+    if (status == TP_OK) {
+        ssize_t n = send(st->fd, tp_wr_data(&wr), tp_wr_len(&wr), MSG_NOSIGNAL);
+        sc->out->datagrams_sent++;
+        st->sent_ns = tp_now_ns();
+        if (n < 0 && errno != ECONNREFUSED)
+            status = tp_fail(err, TP_E_IO, "send: %s", strerror(errno));
+    }
+    tp_wr_finish(&wr);
+    return status;
+}
+
+/* After a ServerHello: a fatal handshake_failure (RFC 5246 Sec. 7.2) in
+ * epoch 0, so the server drops the half-open handshake at once instead of
+ * retransmitting its flight until it gives up. Single-session servers
+ * (gnutls-serv, openssl s_server) answer nobody else until then. */
+static void send_abort(struct dscan *sc, struct dp_state *st)
+{
+    uint8_t rec[TP_DTLS_RECORD_HEADER_LEN + 2];
+    tp_writer wr;
+    tp_error ignored = {0};
+    tp_wr_init(&wr, sizeof rec, &ignored);
+    tp_wr_u8(&wr, 21);
+    tp_wr_u16(&wr, TP_VER_DTLS12);
+    tp_wr_u16(&wr, 0);
+    tp_wr_u16(&wr, (uint16_t)(st->record_seq >> 32));
+    tp_wr_u32(&wr, (uint32_t)st->record_seq);
+    tp_wr_u16(&wr, 2);
+    tp_wr_u8(&wr, 2);  /* fatal */
+    tp_wr_u8(&wr, 40); /* handshake_failure */
+    if (tp_wr_status(&wr) == TP_OK && tp_wr_len(&wr) == sizeof rec &&
+        send(st->fd, tp_wr_data(&wr), tp_wr_len(&wr), MSG_NOSIGNAL) > 0)
+        sc->out->datagrams_sent++;
+    st->record_seq++;
+    tp_wr_finish(&wr);
+}
+
+static void learn_rtt(struct dscan *sc, const struct dp_state *st)
+{
+    if (sc->out->rtt_ms != 0)
+        return;
+    uint64_t rtt_ms = (tp_now_ns() - st->sent_ns) / 1000000u;
+    sc->out->rtt_ms = rtt_ms > 0 ? (uint32_t)rtt_ms : 1;
+    uint64_t t = 3u * rtt_ms + 50u;
+    sc->timer_ms = t < MIN_TIMER_MS ? MIN_TIMER_MS : t > MAX_TIMER_MS ? MAX_TIMER_MS
+                                                                      : (uint32_t)t;
+    sc->out->retry_timeout_ms = sc->timer_ms;
+}
+
+/* One datagram from the server: 1 the probe is decided (res filled), 0
+ * keep waiting (resend set when a HelloVerifyRequest asks for it). */
+static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struct dp_state *st,
+                         struct dp_result *res, bool *resend)
+{
+    tp_dtls_datagram d;
+    tp_error ignored = {0};
+    if (tp_dtls_datagram_parse(buf, len, &d, &ignored) != TP_OK)
+        return 0; /* not DTLS: discarded, as RFC 6347 Sec. 4.1.2.7 allows */
+    const uint8_t *sh_body = d.server_hello;
+    size_t sh_len = d.server_hello_len;
+    if (sh_body == NULL && d.hs_fragments > 0) {
+        /* RFC 6347 Sec. 4.2.3: a server with a small MTU may fragment
+         * even its ServerHello. */
+        bool whole = false;
+        tp_status fed = tp_dtls_reasm_feed_datagram(&st->sh, buf, len, &whole, &ignored);
+        if (fed != TP_OK) {
+            res->outcome = DP_BROKEN;
+            snprintf(res->why, sizeof res->why, "ServerHello fragments: %.120s", ignored.msg);
+            return 1;
+        }
+        if (whole) {
+            sh_body = st->sh.body;
+            sh_len = st->sh.length;
+        }
+    }
+    if (sh_body != NULL) {
+        tp_server_hello sh;
+        learn_rtt(sc, st);
+        if (tp_sh_parse(sh_body, sh_len, &sh, &ignored) != TP_OK) {
+            res->outcome = DP_BROKEN;
+            snprintf(res->why, sizeof res->why, "malformed ServerHello: %.120s", ignored.msg);
+            return 1;
+        }
+        send_abort(sc, st);
+        res->outcome = DP_ACCEPTED;
+        res->version = sh.version;
+        res->suite = sh.cipher_suite;
+        res->cid = tp_ext_find(&sh.exts, EXT_CONNECTION_ID) != NULL;
+        return 1;
+    }
+    if (d.has_alert) {
+        learn_rtt(sc, st);
+        res->outcome = DP_REFUSED;
+        res->alert = d.alert_description;
+        return 1;
+    }
+    if (d.has_hvr) {
+        learn_rtt(sc, st);
+        if (++st->hvrs > PROBE_MAX_HVR) {
+            res->outcome = DP_BROKEN;
+            snprintf(res->why, sizeof res->why,
+                     "more than %u HelloVerifyRequests for one ClientHello", PROBE_MAX_HVR);
+            return 1;
+        }
+        memcpy(st->cookie, d.hvr.cookie, d.hvr.cookie_len);
+        st->cookie_len = d.hvr.cookie_len;
+        /* RFC 6347 Sec. 4.2.2: the ClientHello with the cookie is the
+         * next message. */
+        st->message_seq = 1;
+        *resend = true;
+    }
+    return 0;
+}
+
+/* Wait up to ms for an answer. 1 decided, 0 timer expired, resend set
+ * when the ClientHello must go again at once (a cookie). */
+static int await_answer(struct dscan *sc, struct dp_state *st, uint32_t ms,
+                        struct dp_result *res, bool *resend)
+{
+    tp_deadline timer = tp_deadline_min_ms(sc->deadline, ms);
+    uint8_t buf[DATAGRAM_MAX];
+    for (;;) {
+        uint32_t left = tp_deadline_left_ms(timer);
+        if (left == 0)
+            return 0;
+        struct pollfd p = {.fd = st->fd, .events = POLLIN};
+        int rc = poll(&p, 1, left > (uint32_t)INT32_MAX ? INT32_MAX : (int)left);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            continue; /* poll may wake early: the loop rechecks the clock */
+        ssize_t n = recv(st->fd, buf, sizeof buf, 0);
+        if (n < 0 && errno == ECONNREFUSED) {
+            res->outcome = DP_UNREACHABLE;
+            return 1;
+        }
+        if (n <= 0)
+            continue;
+        if (take_datagram(sc, buf, (size_t)n, st, res, resend) != 0 || *resend)
+            return *resend ? 0 : 1;
+    }
+}
+
+static tp_status run_probe(struct dscan *sc, const struct dp_offer *o, struct dp_result *res,
+                           tp_error *err)
+{
+    memset(res, 0, sizeof *res);
+    res->alert = -1;
+    struct dp_state st = {.fd = -1};
+    tp_dtls_reasm_init(&st.sh, TP_HS_SERVER_HELLO);
+    tp_error conn_err = {0};
+    if (getrandom(st.rnd, sizeof st.rnd, 0) != (ssize_t)sizeof st.rnd)
+        return tp_fail(err, TP_E_INTERNAL, "getrandom: %s", strerror(errno));
+    /* A fresh socket, so a fresh source port: no server state mixes. */
+    if (net_connect_udp(sc->addr, &st.fd, &conn_err) != TP_OK) {
+        res->outcome = DP_UNREACHABLE;
+        snprintf(res->why, sizeof res->why, "%.150s", conn_err.msg);
+        return TP_OK;
+    }
+    sc->out->probes++;
+    tp_status status = TP_OK;
+    unsigned sends = 0;
+    uint32_t timer = sc->timer_ms;
+    bool retry = false;
+    res->outcome = DP_SILENT;
+    while (sends < PROBE_SENDS && !tp_deadline_passed(sc->deadline)) {
+        if ((status = send_hello(sc, o, &st, err)) != TP_OK)
+            break;
+        if (retry)
+            sc->out->retries++;
+        bool resend = false;
+        if (await_answer(sc, &st, timer, res, &resend) != 0)
+            break;
+        retry = !resend; /* the cookie's ClientHello is no retry */
+        if (resend)
+            continue;
+        sends++;
+        timer = timer * 2u > MAX_TIMER_MS * 4u ? MAX_TIMER_MS * 4u : timer * 2u;
+    }
+    if (res->outcome == DP_SILENT && tp_deadline_passed(sc->deadline))
+        res->outcome = DP_DEADLINE;
+    close(st.fd);
+    return status;
+}
+
+/* ---- the scan ------------------------------------------------------- */
+
+/* A probe that got no verdict: say why once, in out->why. */
+static void note_silence(struct dscan *sc, const char *what, const struct dp_result *r)
+{
+    if (r->outcome == DP_DEADLINE)
+        note_why(sc->out, "%s: the --timeout deadline passed", what);
+    else if (r->outcome == DP_SILENT)
+        note_why(sc->out, "%s: no answer to %u ClientHellos (loss, a filter, or a server that "
+                          "drops what it does not accept)",
+                 what, PROBE_SENDS);
+    else if (r->why[0] != '\0')
+        note_why(sc->out, "%s: %s", what, r->why);
+}
+
+/* --delay between probes, never past the deadline. */
+static void pause_ms(uint32_t ms, tp_deadline deadline)
+{
+    tp_deadline until = tp_deadline_min_ms(deadline, ms);
+    uint32_t left;
+    while ((left = tp_deadline_left_ms(until)) > 0)
+        (void)poll(NULL, 0, left > (uint32_t)INT32_MAX ? INT32_MAX : (int)left);
+}
+
+static size_t version_slot(uint16_t version)
+{
+    return version == TP_VER_DTLS10 ? 0 : 1;
+}
+
+/* Which suites an elimination offers. libcoap's GnuTLS server with only
+ * a PSK aborts, silently, on the first certificate suite it cannot serve
+ * instead of moving on to a PSK one; offering the two kinds apart finds
+ * what such a server accepts. */
+enum suite_class { SC_ALL, SC_PSK, SC_OTHER };
+
+static bool in_class(const struct tp_suite_info *s, int c)
+{
+    if (c == SC_ALL)
+        return true;
+    bool psk = (s->flags & TP_SF_PSK) != 0;
+    return c == SC_PSK ? psk : !psk;
+}
+
+/* How an elimination ended. */
+enum elim_end { END_REFUSED, END_SILENT, END_STOPPED };
+
+/* Offer version with every candidate suite of class not found yet, and
+ * repeat without the one chosen until the server refuses or goes silent. */
+static tp_status eliminate(struct dscan *sc, uint16_t version, enum suite_class cls,
+                           enum elim_end *end, tp_error *err)
+{
+    struct tp_dtls_enum *out = sc->out;
+    size_t slot = version_slot(version);
+    uint16_t offer[TP_DTLS_MAX_SUITES * 3];
+    const char *vname = tp_version_name(version);
+    for (;;) {
+        size_t n = candidates(version, cls, out->suites[slot], out->n_suites[slot], offer,
+                              sizeof offer / sizeof offer[0]);
+        *end = END_REFUSED;
+        if (n == 0)
+            return TP_OK;
+        struct dp_offer o = {.version = version, .suites = offer, .n_suites = n};
+        struct dp_result r;
+        TP_TRY(run_probe(sc, &o, &r, err));
+        if (r.outcome == DP_UNREACHABLE)
+            return tp_fail(err, TP_E_CONNECT, "nothing listens on that UDP port (ICMP port "
+                                              "unreachable)");
+        /* A refusal, or an answer in another version: nothing more in
+         * this one (RFC 6347 Sec. 4.2.1: servers answer with what they
+         * speak). */
+        if (r.outcome == DP_REFUSED || (r.outcome == DP_ACCEPTED && r.version != version))
+            return TP_OK;
+        if (r.outcome != DP_ACCEPTED) {
+            char what[64];
+            snprintf(what, sizeof what, "%s suites", vname != NULL ? vname : "DTLS");
+            note_silence(sc, what, &r);
+            *end = END_SILENT;
+            return TP_OK;
+        }
+        out->versions[version == TP_VER_DTLS10 ? TP_DTLS_V10 : TP_DTLS_V12] = TP_TRI_YES;
+        /* Every probe offers a connection_id: one echo is enough. */
+        if (r.cid)
+            out->connection_id = TP_TRI_YES;
+        else if (out->connection_id == TP_TRI_UNKNOWN)
+            out->connection_id = TP_TRI_NO;
+        bool offered = false;
+        for (size_t i = 0; i < n && !offered; i++)
+            offered = offer[i] == r.suite;
+        if (!offered || out->n_suites[slot] >= TP_DTLS_MAX_SUITES) {
+            /* A suite we did not offer: stop rather than loop on it. */
+            note_why(out, "%s: the server chose suite 0x%04X, which was not offered",
+                     vname != NULL ? vname : "DTLS", r.suite);
+            *end = END_STOPPED;
+            return TP_OK;
+        }
+        out->suites[slot][out->n_suites[slot]++] = r.suite;
+        if (sc->cfg->delay_ms != 0)
+            pause_ms(sc->cfg->delay_ms, sc->deadline);
+    }
+}
+
+static tp_status enum_version(struct dscan *sc, uint16_t version, tp_error *err)
+{
+    struct tp_dtls_enum *out = sc->out;
+    size_t slot = version_slot(version);
+    enum tp_tri *vflag = &out->versions[version == TP_VER_DTLS10 ? TP_DTLS_V10 : TP_DTLS_V12];
+    enum elim_end end, end_psk, end_other;
+    bool had_why = out->why[0] != '\0';
+    TP_TRY(eliminate(sc, version, SC_ALL, &end, err));
+    if (end == END_SILENT && out->n_suites[slot] == 0 && !tp_deadline_passed(sc->deadline)) {
+        TP_TRY(eliminate(sc, version, SC_PSK, &end_psk, err));
+        TP_TRY(eliminate(sc, version, SC_OTHER, &end_other, err));
+        end = end_psk == END_REFUSED && end_other == END_REFUSED ? END_REFUSED : END_SILENT;
+        /* Both kinds ended in refusals: the first silence said nothing. */
+        if (end == END_REFUSED && !had_why)
+            out->why[0] = '\0';
+    }
+    out->complete[slot] = end == END_REFUSED ? TP_TRI_YES : TP_TRI_UNKNOWN;
+    if (out->n_suites[slot] == 0 && *vflag != TP_TRI_YES)
+        *vflag = end == END_REFUSED ? TP_TRI_NO : TP_TRI_UNKNOWN;
+    return TP_OK;
+}
+
+/* DTLS 1.3 (RFC 9147 Sec. 5.3): supported_versions holding 0xFEFC; the
+ * ServerHello's supported_versions says whether it was taken. Detect
+ * only: Debian's DTLS stacks speak no DTLS 1.3 to complete it with. */
+static tp_status detect_dtls13(struct dscan *sc, tp_error *err)
+{
+    uint16_t suites[8];
+    size_t n = 0;
+    for (size_t i = 0; i < tp_suites_count && n < 8; i++)
+        if (tp_suites[i].flags & TP_SF_TLS13)
+            suites[n++] = (uint16_t)tp_suites[i].code;
+    struct dp_offer o = {.version = TP_VER_DTLS13, .suites = suites, .n_suites = n};
+    struct dp_result r;
+    TP_TRY(run_probe(sc, &o, &r, err));
+    enum tp_tri *v = &sc->out->versions[TP_DTLS_V13];
+    if (r.outcome == DP_ACCEPTED)
+        *v = r.version == TP_VER_DTLS13 ? TP_TRI_YES : TP_TRI_NO;
+    else if (r.outcome == DP_REFUSED)
+        *v = TP_TRI_NO;
+    else
+        note_silence(sc, "DTLSv1.3", &r);
+    return TP_OK;
+}
+
+tp_status dtls_scan_run(const struct tp_config *cfg, const struct tp_addr *addr,
+                        const char *sni, tp_deadline deadline, uint32_t rtt_hint_ms,
+                        struct tp_dtls_enum *out, tp_error *err)
+{
+    struct dscan sc = {.cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline,
+                       .out = out, .timer_ms = INITIAL_TIMER_MS};
+    uint64_t start = tp_now_ns();
+    out->run = true;
+    if (rtt_hint_ms != 0) {
+        uint64_t t = 3u * (uint64_t)rtt_hint_ms + 50u;
+        sc.timer_ms = t < MIN_TIMER_MS ? MIN_TIMER_MS : t > MAX_TIMER_MS ? MAX_TIMER_MS
+                                                                        : (uint32_t)t;
+    }
+    out->retry_timeout_ms = sc.timer_ms;
+    tp_status status = enum_version(&sc, TP_VER_DTLS12, err);
+    if (status == TP_OK)
+        status = enum_version(&sc, TP_VER_DTLS10, err);
+    if (status == TP_OK)
+        status = detect_dtls13(&sc, err);
+    out->elapsed_us = (tp_now_ns() - start) / 1000u;
+    return status;
+}

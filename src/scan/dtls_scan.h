@@ -1,0 +1,35 @@
+/* dtls_scan.h: --dtls --enum, a smaller scanner beside scan.c for DTLS
+ * over UDP. The TCP scan's elimination runs many probes at once over
+ * connections whose refusal is a close or an alert; over UDP silence is
+ * no refusal, so each probe here is a hand-built ClientHello datagram
+ * (wire/dtls.c) retried on a timer scaled to the measured round trip,
+ * the HelloVerifyRequest answered with its cookie (RFC 6347 Sec. 4.2.1),
+ * one probe at a time (constrained servers keep little state).
+ *
+ * It finds: DTLS 1.0 and 1.2 (each offered alone), DTLS 1.3 by
+ * supported_versions (detect only: the ServerHello says so; no DTLS 1.3
+ * handshake is completed); every suite of each version by elimination
+ * (offer all, remove the one chosen, until refused), the PSK and CCM_8
+ * suites RFC 7925 asks for among them; and whether the server echoes the
+ * connection_id extension (RFC 9146, extension 54). */
+#ifndef TP_DTLS_SCAN_H
+#define TP_DTLS_SCAN_H
+
+#include "cli/config.h"
+#include "net/net.h"
+#include "report/model.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+/* Fill out (zeroed by the caller) within deadline. rtt_hint_ms: a round
+ * trip already measured (the report's first answer), 0 if none: it sets
+ * the first retry timer, else RFC 6347's 1 s.  Silence and refusals
+ * are results, not failures: TP_OK, with out->why saying what stayed
+ * unknown; TP_E_CONNECT when nothing listens (ICMP port unreachable);
+ * TP_E_NOMEM or TP_E_INTERNAL otherwise. */
+TP_MUST_CHECK tp_status dtls_scan_run(const struct tp_config *cfg, const struct tp_addr *addr,
+                                      const char *sni, tp_deadline deadline,
+                                      uint32_t rtt_hint_ms, struct tp_dtls_enum *out,
+                                      tp_error *err);
+
+#endif
