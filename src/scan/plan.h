@@ -70,6 +70,18 @@ void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
  * flight opens against a LAN server answering in 2 ms (~4000 a second). */
 #define PLAN_SLOW_PARALLEL_SPACING_MS 16u
 
+/* Least time between connection starts on a slow link. A burst of SYNs
+ * sent at once arrives at once one round trip later, as many completed
+ * connections at once: a server that accepts one at a time with a short
+ * listen queue (gnutls-serv: 10) overflows it, and the kernel drops the
+ * rest (a SYN-cookie connection whose ACK was dropped is then reset by our
+ * FIN; measured behind a 300 ms packet-level link: 8 of 18 reset, and the
+ * SYNs that follow retransmitted after a second). Spaced by this, a burst of
+ * PLAN_SLOW_PARALLEL_MAX spans 128 ms, under half the round trip of a link
+ * slow enough to run that many, and a server spending up to a few ms per
+ * hello keeps its queue short. */
+#define PLAN_SLOW_PACE_MS 4u
+
 /* Probes in flight for the rest of a scan: configured when the user chose it
  * (configured_given), else the default, raised on a slow link so that about
  * rtt_ms / PLAN_SLOW_PARALLEL_SPACING_MS probes are in flight (at most

@@ -363,9 +363,10 @@ bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t l
     /* Each call reads everything received so far afresh; only the
      * transport facts carry over. */
     bool connected = out->connected, got_bytes = out->got_bytes, half_closed = out->half_closed;
-    uint32_t first_byte_ms = out->first_byte_ms;
+    uint32_t first_byte_ms = out->first_byte_ms, connect_ms = out->connect_ms;
     memset(out, 0, sizeof *out);
     out->connected = connected;
+    out->connect_ms = connect_ms;
     out->got_bytes = got_bytes;
     out->half_closed = half_closed;
     out->first_byte_ms = first_byte_ms;
@@ -561,12 +562,14 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
         set_why(out, "out of memory");
         goto out;
     }
+    uint64_t connect_at = tp_now_ns();
     if (net_connect_addr(addr, connect_ms, deadline, &fd, &err) != TP_OK) {
         out->transport_failure = true;
         set_why(out, "%s", err.msg);
         goto out;
     }
     out->connected = true;
+    out->connect_ms = ms_since(connect_at);
     if (!probe_starttls(fd, starttls, connect_ms, deadline, out))
         goto out;
     uint64_t sent_at = tp_now_ns();
@@ -577,7 +580,9 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
         goto out;
     }
     /* RFC 793 Sec. 3.5: a half-closed connection still carries the reply. */
-    if (spec->half_close && shutdown(fd, SHUT_WR) == 0)
+    bool slow_connect = spec->half_close_connect_ms != 0 &&
+                        out->connect_ms >= spec->half_close_connect_ms;
+    if ((spec->half_close || slow_connect) && shutdown(fd, SHUT_WR) == 0)
         out->half_closed = true;
     read_reply(fd, spec, buf, sent_at, until, timeout_ms, out);
 out:

@@ -68,6 +68,12 @@ struct probe_spec {
      * ambiguous (a proxy may give up on a half-closed client): the runner
      * asks again without it. */
     bool half_close;
+    /* Half-close too (as half_close) when the connect itself took at least
+     * this long (0: never): before the scan has measured the round trip,
+     * a probe's own connect shows a slow link. Through a relay or proxy
+     * that answers the connect nearby it reads short, and the probe keeps
+     * its FIN: no worse than without. */
+    uint32_t half_close_connect_ms;
     /* Optional parts to leave out (TP_OFFER_* of report/model.h): the
      * scan's tolerated offer for a server that aborts hellos carrying them
      * (scan/intolerance.h). Of the parts a raw hello carries:
@@ -105,6 +111,7 @@ struct probe_result {
     bool connected;
     bool got_bytes;
     bool half_closed;            /* the probe sent its FIN after the hello (spec.half_close) */
+    uint32_t connect_ms;         /* connect() -> established (0 if not connected) */
     uint32_t first_byte_ms;      /* ClientHello sent -> first byte (0 if none) */
     uint32_t decisive_ms;        /* ClientHello sent -> decisive reply */
     uint32_t starttls_ms;        /* the STARTTLS dialogue (0 without --starttls) */

@@ -189,7 +189,9 @@ static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_re
             return;
         }
         uint32_t timeout = plan_probe_timeout_ms(r->measured, r->rtt_ms, r->service_ms);
-        spec->half_close = r->limits.half_close;
+        /* The retry of an ambiguous answer never half-closes. */
+        spec->half_close = r->limits.half_close && !ambiguous;
+        spec->half_close_connect_ms = ambiguous ? 0 : r->limits.half_close_connect_ms;
         if (spec->version >= TP_VER_TLS13 && spec->kind == PROBE_TLS &&
             spec->psk_key == NULL && r->limits.psk_key != NULL) {
             spec->psk_identity = r->limits.psk_identity;
@@ -205,10 +207,14 @@ static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_re
         pthread_mutex_lock(&r->mu);
         if (res->half_closed && !res->got_bytes) {
             /* Not counted as a probe: the one without the FIN is. */
-            r->limits.half_close = false;
+            if (!r->half_close_answered) {
+                r->limits.half_close = false;
+                r->limits.half_close_connect_ms = 0;
+            }
             ambiguous = true;
             continue;
         }
+        r->half_close_answered |= res->half_closed && res->got_bytes;
         ambiguous = false;
         r->probes++;
         note_timing(r, res);

@@ -55,10 +55,16 @@ struct runner_limits {
     uint32_t connect_ms;
     tp_deadline deadline;
     struct probe_starttls starttls; /* --starttls on every probe's connection */
-    /* Half-close every probe after its hello (probe.h, spec.half_close);
-     * the scan sets it between phases, the runner clears it for good the
-     * first time a half-closed probe ends without a reply byte. */
+    /* Half-close every probe after its hello (probe.h, spec.half_close),
+     * or those whose connect took at least half_close_connect_ms (0: none;
+     * spec.half_close_connect_ms); the scan sets them between phases. The
+     * runner clears both for good the first time a half-closed probe ends
+     * without a reply byte, unless a half-closed probe has been answered
+     * already: that server reads through our FIN, and a close or reset with
+     * nothing said is about that probe alone (a full listen queue resets a
+     * connection the kernel never queued). */
     bool half_close;
+    uint32_t half_close_connect_ms;
     /* --psk-identity/--psk-key: every TLS 1.3 probe that does not choose
      * its own PSK offers this one with both modes (psk_key NULL: none). A
      * server with PSKs only cannot answer a TLS 1.3 hello without one. */
@@ -94,6 +100,7 @@ struct runner {
     uint32_t rtt_ms;            /* smallest ClientHello -> first byte */
     uint32_t service_ms;        /* largest ClientHello -> decisive reply */
     bool server_spoke;          /* some probe got a decisive TLS/SSL reply */
+    bool half_close_answered;   /* some half-closed probe got a reply byte */
 };
 
 TP_MUST_CHECK tp_status runner_init(struct runner *r, const struct runner_limits *limits,

@@ -2090,6 +2090,10 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
 {
     struct job_list l = {0};
     tp_status status;
+    /* Phase 1 runs before any round trip is measured: a version probe
+     * whose own connect was slow half-closes (probe.h), or a server serving
+     * one connection at a time would hold each accepted one a round trip. */
+    r->limits.half_close_connect_ms = PLAN_SLOW_LINK_MS;
     if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK ||
         (status = check_intolerance(st, r, &l, err)) != TP_OK)
         goto out;
@@ -2104,6 +2108,9 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
     /* Behind a long round trip, a server serving one connection at a time
      * would otherwise be held a round trip per accepted probe (probe.h). */
     r->limits.half_close = st->slow_link && !silent;
+    r->limits.half_close_connect_ms = 0;
+    if (st->slow_link && r->limits.delay_ms < PLAN_SLOW_PACE_MS)
+        r->limits.delay_ms = PLAN_SLOW_PACE_MS;
     r->more = scan_more;
     status = run_rounds(st, r, &l, err);
     r->more = NULL;
