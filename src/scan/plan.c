@@ -216,6 +216,13 @@ static void take_pick(struct plan_elim *e, uint16_t code)
     e->picked[e->n_picked++] = code;
 }
 
+bool plan_elim_may_continue(const struct plan_elim *e)
+{
+    if (e->state != PLAN_ELIM_RUNNING || e->first_pick_only)
+        return false;
+    return e->n_remaining >= (e->stop_at_one ? 3u : 2u);
+}
+
 void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t code,
                       const char *why)
 {

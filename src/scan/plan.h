@@ -63,12 +63,16 @@ void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
  * and more chunks pay: below it (a LAN, loopback) a scan is bound by the
  * server's work per handshake, and extra chunks only add connections. */
 #define PLAN_SLOW_LINK_MS 20u
-/* Most probes in flight by default on a slow link. */
-#define PLAN_SLOW_PARALLEL_MAX 32u
-/* One probe in flight per this many ms of round trip: the connection rate
- * stays near 1000 / 16 = 60 a second, far below what the default of 8 in
- * flight opens against a LAN server answering in 2 ms (~4000 a second). */
-#define PLAN_SLOW_PARALLEL_SPACING_MS 16u
+/* Most probes in flight by default on a slow link: under the 64 connections
+ * of a small nginx (worker_connections 64), with room for the report's own. */
+#define PLAN_SLOW_PARALLEL_MAX 48u
+/* One probe in flight per this many ms of round trip. With connections
+ * started ahead (runner.h) a probe holds its slot about one round trip, so
+ * the connection rate stays near 1000 / 6 = 170 a second, far below what
+ * the default of 8 in flight opens against a LAN server answering in 2 ms
+ * (~4000 a second); and a scan bound by round trips gets 50 chains side by
+ * side behind 300 ms. */
+#define PLAN_SLOW_PARALLEL_SPACING_MS 6u
 
 /* Least time between connection starts on a slow link. A burst of SYNs
  * sent at once arrives at once one round trip later, as many completed
@@ -77,10 +81,13 @@ void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
  * rest (a SYN-cookie connection whose ACK was dropped is then reset by our
  * FIN; measured behind a 300 ms packet-level link: 8 of 18 reset, and the
  * SYNs that follow retransmitted after a second). Spaced by this, a burst of
- * PLAN_SLOW_PARALLEL_MAX spans 128 ms, under half the round trip of a link
- * slow enough to run that many, and a server spending up to a few ms per
- * hello keeps its queue short. */
+ * PLAN_SLOW_PARALLEL_MAX spans 192 ms, under the round trip of a link slow
+ * enough to run that many, and a server spending up to a few ms per hello
+ * keeps its queue short. */
 #define PLAN_SLOW_PACE_MS 4u
+/* The runner doubles the spacing after each reset that looks like an
+ * overflowed listen queue (runner.h, pace_adaptive), up to this. */
+#define PLAN_MAX_PACE_MS 32u
 
 /* Probes in flight for the rest of a scan: configured when the user chose it
  * (configured_given), else the default, raised on a slow link so that about
@@ -144,6 +151,10 @@ void plan_elim_init(struct plan_elim *e, const uint16_t *codes, size_t n);
 void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t code,
                       const char *why);
 bool plan_elim_contains(const uint16_t *codes, size_t n, uint16_t code);
+/* Whether offering e->remaining may lead to another offer: a pick leaves
+ * something to offer (with stop_at_one, more than the one that needs no
+ * probe). A version probe (first_pick_only) ends at its first clean pick. */
+bool plan_elim_may_continue(const struct plan_elim *e);
 
 /* ---- poisoned picks ----
  *

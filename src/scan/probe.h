@@ -111,7 +111,8 @@ struct probe_result {
     bool connected;
     bool got_bytes;
     bool half_closed;            /* the probe sent its FIN after the hello (spec.half_close) */
-    uint32_t connect_ms;         /* connect() -> established (0 if not connected) */
+    uint32_t connect_ms;         /* connect() -> established (0 if not connected,
+                                  * or connected ahead: probe_run_conn) */
     uint32_t first_byte_ms;      /* ClientHello sent -> first byte (0 if none) */
     uint32_t decisive_ms;        /* ClientHello sent -> decisive reply */
     uint32_t starttls_ms;        /* the STARTTLS dialogue (0 without --starttls) */
@@ -155,6 +156,24 @@ TP_MUST_CHECK tp_status probe_build(const struct probe_spec *spec, const uint8_t
 void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32_t connect_ms,
                uint32_t timeout_ms, tp_deadline deadline, const struct probe_starttls *starttls,
                struct probe_result *out);
+
+/* A TCP connection started ahead of the probe that will use it (the runner
+ * connects ahead on slow links, scan/runner.h). */
+struct probe_conn {
+    int fd;                      /* -1: none; its connect may be in progress */
+};
+
+/* probe_run on use->fd when it holds a connection (the probe takes it:
+ * use->fd becomes -1), else on a new one; then, when ahead is not NULL, as
+ * soon as the hello (and the FIN) is sent, starts the next probe's
+ * connection into ahead->fd (-1 if it could not start). Its SYN travels
+ * while this probe waits for its reply, so a chain of probes costs one
+ * round trip per step instead of two. connect_ms is 0 in out for a
+ * connection started ahead. */
+void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
+                    struct probe_conn *use, struct probe_conn *ahead, uint32_t connect_ms,
+                    uint32_t timeout_ms, tp_deadline deadline,
+                    const struct probe_starttls *starttls, struct probe_result *out);
 
 /* Interpret what the server sent (buf[0..len), closed says whether the
  * peer closed or reset, reset whether it was a reset). Sets outcome and

@@ -38,6 +38,12 @@ struct scan_job_ops {
      * caller, valid until runner_run returns), or NULL. Called when workers
      * would otherwise sit idle. */
     struct scan_job *(*split)(struct scan_job *job, void *ctx);
+    /* Optional: called right after next() filled a probe; true when the
+     * job will likely want another one after it (an elimination that has
+     * more than its last offer left). With limits.connect_ahead the
+     * runner then starts that probe's connection as soon as this one's
+     * hello is out. */
+    bool (*may_continue)(const struct scan_job *job, void *ctx);
 };
 
 struct scan_job {
@@ -65,6 +71,16 @@ struct runner_limits {
      * connection the kernel never queued). */
     bool half_close;
     uint32_t half_close_connect_ms;
+    /* Connect ahead (probe_run_conn): a job that may continue gets its
+     * next probe's connection started while this probe waits for its
+     * reply. A connection the worker then has no probe for is closed at
+     * once, never kept idle: a server serving one connection at a time
+     * would wait on it. The scan sets it on slow links. */
+    bool connect_ahead;
+    /* A reset before any reply from a server that answered others doubles
+     * delay_ms (up to PLAN_MAX_PACE_MS of scan/plan.h): its listen queue
+     * overflowed. The scan sets it on slow links, where delay_ms paces. */
+    bool pace_adaptive;
     /* --psk-identity/--psk-key: every TLS 1.3 probe that does not choose
      * its own PSK offers this one with both modes (psk_key NULL: none). A
      * server with PSKs only cannot answer a TLS 1.3 hello without one. */
@@ -92,9 +108,11 @@ struct runner {
     unsigned workers;           /* threads running */
     unsigned in_flight;
     uint64_t next_start_ns;
+    uint64_t slowed_ns;         /* when slow_down last doubled the spacing */
 
     /* Statistics, read after runner_run. */
-    uint32_t connections;
+    uint32_t connections;       /* those started ahead included, used or not */
+    uint32_t ahead_unused;      /* started ahead and closed unused */
     uint32_t probes;
     bool measured;              /* at least one reply timed */
     uint32_t rtt_ms;            /* smallest ClientHello -> first byte */

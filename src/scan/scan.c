@@ -860,7 +860,24 @@ static struct scan_job *job_split(struct scan_job *base, void *ctx)
     return &nj->base;
 }
 
-static const struct scan_job_ops job_ops = {job_next, job_done, job_split};
+/* Eliminations continue after a pick; single probes end at their answer. */
+static bool job_may_continue(const struct scan_job *base, void *ctx)
+{
+    const struct job *j = (const struct job *)base;
+    (void)ctx;
+    switch (j->kind) {
+    case J_SUITES:
+    case J_MERGE:
+    case J_GROUPS13:
+    case J_GROUPS12:
+    case J_SIGALGS:
+        return plan_elim_may_continue(&j->elim);
+    default:
+        return false;
+    }
+}
+
+static const struct scan_job_ops job_ops = {job_next, job_done, job_split, job_may_continue};
 
 /* ---- building the job lists ---- */
 
@@ -2111,6 +2128,8 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
     r->limits.half_close_connect_ms = 0;
     if (st->slow_link && r->limits.delay_ms < PLAN_SLOW_PACE_MS)
         r->limits.delay_ms = PLAN_SLOW_PACE_MS;
+    r->limits.connect_ahead = st->slow_link;
+    r->limits.pace_adaptive = st->slow_link;
     r->more = scan_more;
     status = run_rounds(st, r, &l, err);
     r->more = NULL;
