@@ -124,6 +124,11 @@ unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_
     return want > p ? (unsigned)want : p;
 }
 
+bool plan_predict_versions(unsigned parallel)
+{
+    return parallel < PLAN_PREDICT_BELOW;
+}
+
 size_t plan_predict(const uint16_t *accepted, size_t n, uint16_t version, uint16_t *out)
 {
     size_t m = 0;
@@ -165,6 +170,13 @@ size_t plan_chunk_count(size_t n, size_t max_chunk, size_t min_chunk, size_t par
         spread = parallel;
     size_t chunks = spread > needed ? spread : needed;
     return chunks == 0 ? 1 : chunks;
+}
+
+size_t plan_chunk_count_slow(size_t n, size_t max_chunk, size_t min_chunk, size_t parallel)
+{
+    if (parallel > 1 && n <= PLAN_ALONE_MAX && n <= parallel)
+        return n;
+    return plan_chunk_count(n, max_chunk, min_chunk, parallel);
 }
 
 size_t plan_chunk(const uint16_t *in, size_t n, size_t chunks, size_t index, uint16_t *out)

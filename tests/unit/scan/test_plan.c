@@ -115,6 +115,13 @@ static void test_chunk_count(void **state)
     /* the size cap wins over the parallelism */
     assert_int_equal(plan_chunk_count(1000, 100, 16, 4), 10);
     assert_int_equal(plan_chunk_count(3, 0, 0, 64), 3);
+    /* on a slow link a small set goes one code per hello */
+    assert_int_equal(plan_chunk_count_slow(4, 128, 16, 8), 4);
+    assert_int_equal(plan_chunk_count_slow(PLAN_ALONE_MAX, 128, 16, 24), PLAN_ALONE_MAX);
+    assert_int_equal(plan_chunk_count_slow(5, 128, 16, 3), 1);   /* more than the slots */
+    assert_int_equal(plan_chunk_count_slow(5, 128, 16, 1), 1);   /* a fast link */
+    assert_int_equal(plan_chunk_count_slow(PLAN_ALONE_MAX + 1, 128, 16, 24), 1);
+    assert_int_equal(plan_chunk_count_slow(329, 128, 16, 8), 8); /* as plan_chunk_count */
 }
 
 static void test_chunks_are_disjoint_and_cover(void **state)
@@ -228,6 +235,11 @@ static void test_slow_link_parallel(void **state)
     assert_int_equal(plan_parallel(60, false, 603), 60); /* never lowered */
     assert_int_equal(plan_parallel(4, true, 603), 4);    /* --parallel is a hard cap */
     assert_int_equal(plan_parallel(0, true, 0), 1);
+    /* TLS 1.0/1.1 predicted from TLS 1.2 only while probes in flight are few */
+    assert_true(plan_predict_versions(plan_parallel(8, false, 120)));
+    assert_true(plan_predict_versions(plan_parallel(16, true, 300)));
+    assert_false(plan_predict_versions(plan_parallel(8, false, 300)));
+    assert_false(plan_predict_versions(plan_parallel(8, false, 1600)));
 }
 
 /* Connecting ahead (runner.h) pays only for an offer a pick may follow. */
