@@ -1105,6 +1105,14 @@ static tp_status run_rounds(struct scan_state *st, struct runner *r, struct job_
     size_t from = 0;
     for (unsigned round = 0;; round++) {
         TP_TRY(run_jobs(st, r, l, from, err));
+        /* Follow-up rounds (phase 1's above all, before phase 2 sets the
+         * parallelism) run with the slots a measured slow link allows:
+         * their halvings are many single probes side by side. */
+        if (r->measured) {
+            unsigned p = plan_parallel(st->parallel, st->parallel_given, r->rtt_ms);
+            if (p > r->limits.parallel)
+                r->limits.parallel = p;
+        }
         /* Before splitting offers that died: was it record_size_limit? */
         if (st->rsl_suspect && !st->rsl_checked) {
             TP_TRY(check_rsl_intolerance(st, r, l, err));
