@@ -113,6 +113,13 @@ unsigned plan_group_bits(uint16_t group)
     return (unsigned)g->security_bits * 2u;
 }
 
+uint32_t plan_link_rtt(uint32_t rtt_ms, bool connect_measured, uint32_t connect_ms)
+{
+    if (!connect_measured || connect_ms >= PLAN_SLOW_LINK_MS || rtt_ms >= PLAN_SLOW_RELAY_MS)
+        return rtt_ms;
+    return connect_ms < rtt_ms ? connect_ms : rtt_ms;
+}
+
 unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_ms)
 {
     unsigned p = configured != 0 ? configured : 1;

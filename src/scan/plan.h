@@ -71,6 +71,17 @@ void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
  * and more chunks pay: below it (a LAN, loopback) a scan is bound by the
  * server's work per handshake, and extra chunks only add connections. */
 #define PLAN_SLOW_LINK_MS 20u
+/* A relay or proxy answers connect() itself: with a quick connect, only a
+ * hello round trip of at least this much shows a slow link behind it. Less
+ * is a busy server: one serving a connection at a time makes phase 1 wait
+ * behind the report's own handshake, tens of ms on a loaded machine. */
+#define PLAN_SLOW_RELAY_MS 100u
+/* The round trip the slow-link decisions go by, from the smallest
+ * "ClientHello sent -> first byte" (rtt_ms) and the smallest TCP connect
+ * (connect_ms; connect_measured false: none timed): rtt_ms when the
+ * connect itself was slow (>= PLAN_SLOW_LINK_MS: the path is) or rtt_ms
+ * reaches PLAN_SLOW_RELAY_MS; otherwise the connect's, a fast link. */
+uint32_t plan_link_rtt(uint32_t rtt_ms, bool connect_measured, uint32_t connect_ms);
 /* Most probes in flight by default on a slow link: under the 64 connections
  * of a small nginx (worker_connections 64), with room for the report's own. */
 #define PLAN_SLOW_PARALLEL_MAX 48u

@@ -259,9 +259,15 @@ static void run_probe(struct runner *r, struct scan_job *job, struct probe_spec 
         struct probe_conn next = {.fd = -1};
         pthread_mutex_unlock(&r->mu);
         sleep_until_ns(start_at);
+        bool fresh = spare->fd < 0;
         probe_run_conn(spec, r->addr, spare, ahead ? &next : NULL, r->limits.connect_ms, timeout,
                        r->limits.deadline, &r->limits.starttls, res);
         pthread_mutex_lock(&r->mu);
+        if (fresh && res->connected &&
+            (!r->connect_measured || res->connect_ms < r->connect_ms)) {
+            r->connect_ms = res->connect_ms;
+            r->connect_measured = true;
+        }
         if (ahead && next.fd < 0)
             r->connections--; /* never started: the probe failed before its hello */
         *spare = next;

@@ -116,6 +116,8 @@ struct runner {
     uint32_t probes;
     bool measured;              /* at least one reply timed */
     uint32_t rtt_ms;            /* smallest ClientHello -> first byte */
+    bool connect_measured;      /* at least one connect timed (not one started ahead) */
+    uint32_t connect_ms;        /* smallest connect */
     uint32_t service_ms;        /* largest ClientHello -> decisive reply */
     bool server_spoke;          /* some probe got a decisive TLS/SSL reply */
     bool half_close_answered;   /* some half-closed probe got a reply byte */

@@ -1109,7 +1109,9 @@ static tp_status run_rounds(struct scan_state *st, struct runner *r, struct job_
          * parallelism) run with the slots a measured slow link allows:
          * their halvings are many single probes side by side. */
         if (r->measured) {
-            unsigned p = plan_parallel(st->parallel, st->parallel_given, r->rtt_ms);
+            unsigned p = plan_parallel(st->parallel, st->parallel_given,
+                                       plan_link_rtt(r->rtt_ms, r->connect_measured,
+                                                     r->connect_ms));
             if (p > r->limits.parallel)
                 r->limits.parallel = p;
         }
@@ -2131,7 +2133,7 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
         goto out;
     settle_versions(st, &l);
     bool silent = silent_refusals(&l);
-    st->rtt_ms = r->measured ? r->rtt_ms : 0;
+    st->rtt_ms = r->measured ? plan_link_rtt(r->rtt_ms, r->connect_measured, r->connect_ms) : 0;
     job_list_clear(&l);
     st->parallel = plan_parallel(st->parallel, st->parallel_given, st->rtt_ms);
     r->limits.parallel = st->parallel < r->limits.parallel ? r->limits.parallel : st->parallel;

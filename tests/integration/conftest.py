@@ -3,6 +3,8 @@ test peers on loopback, a throw-away PKI, and helpers that run the binary.
 
 Every server listens on 127.0.0.1 or ::1 only, on a free ephemeral port, and
 is stopped (its whole process group killed) when the test ends, pass or fail.
+(The benchmarks also start them inside a network namespace of
+tests/tools/packet_delay.py: ServerFactory's host= and wrap=.)
 
 Environment:
   TLSPROBE          path of the tlsprobe executable (set by meson)

@@ -235,6 +235,14 @@ static void test_slow_link_parallel(void **state)
     assert_int_equal(plan_parallel(60, false, 603), 60); /* never lowered */
     assert_int_equal(plan_parallel(4, true, 603), 4);    /* --parallel is a hard cap */
     assert_int_equal(plan_parallel(0, true, 0), 1);
+    /* the round trip slow-link decisions go by */
+    assert_int_equal(plan_link_rtt(300, true, 300), 300);  /* end to end */
+    assert_int_equal(plan_link_rtt(300, true, 0), 300);    /* behind a relay */
+    assert_int_equal(plan_link_rtt(45, true, 25), 45);     /* a slow connect */
+    assert_int_equal(plan_link_rtt(45, true, 0), 0);       /* a busy server on loopback */
+    assert_int_equal(plan_link_rtt(99, true, 3), 3);
+    assert_int_equal(plan_link_rtt(45, false, 0), 45);     /* no connect timed */
+    assert_false(plan_parallel(8, false, plan_link_rtt(45, true, 0)) > 8);
     /* TLS 1.0/1.1 predicted from TLS 1.2 only while probes in flight are few */
     assert_true(plan_predict_versions(plan_parallel(8, false, 120)));
     assert_true(plan_predict_versions(plan_parallel(16, true, 300)));
