@@ -33,25 +33,40 @@ static tp_status wait_connected(int fd, const struct tp_addr *addr, tp_deadline 
     }
 }
 
-tp_status net_connect_addr(const struct tp_addr *addr, uint32_t timeout_ms, tp_deadline deadline,
-                           int *fd_out, tp_error *err)
+tp_status net_connect_start(const struct tp_addr *addr, int *fd_out, tp_error *err)
 {
-    if (tp_deadline_passed(deadline))
-        return tp_fail(err, TP_E_TIMEOUT, "timed out before connecting to %s", addr->text);
     int fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0)
         return tp_fail(err, TP_E_CONNECT, "socket: %s", strerror(errno));
     /* Handshake flights are small and latency-bound: do not wait for Nagle. */
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    tp_status status = TP_OK;
-    if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) != 0) {
-        if (errno == EINPROGRESS)
-            status = wait_connected(fd, addr, tp_deadline_min_ms(deadline, timeout_ms), err);
-        else
-            status = tp_fail(err, TP_E_CONNECT, "cannot connect to %s: %s", addr->text,
-                             strerror(errno));
+    if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) != 0 && errno != EINPROGRESS) {
+        tp_status status =
+            tp_fail(err, TP_E_CONNECT, "cannot connect to %s: %s", addr->text, strerror(errno));
+        close(fd);
+        return status;
     }
+    *fd_out = fd;
+    return TP_OK;
+}
+
+tp_status net_connect_wait(int fd, const struct tp_addr *addr, uint32_t timeout_ms,
+                           tp_deadline deadline, tp_error *err)
+{
+    return wait_connected(fd, addr, tp_deadline_min_ms(deadline, timeout_ms), err);
+}
+
+tp_status net_connect_addr(const struct tp_addr *addr, uint32_t timeout_ms, tp_deadline deadline,
+                           int *fd_out, tp_error *err)
+{
+    if (tp_deadline_passed(deadline))
+        return tp_fail(err, TP_E_TIMEOUT, "timed out before connecting to %s", addr->text);
+    int fd = -1;
+    tp_status status = net_connect_start(addr, &fd, err);
+    if (status != TP_OK)
+        return status;
+    status = net_connect_wait(fd, addr, timeout_ms, deadline, err);
     if (status != TP_OK) {
         close(fd);
         return status;

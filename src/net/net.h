@@ -41,6 +41,19 @@ void net_addrlist_finish(struct tp_addrlist *list);
 TP_MUST_CHECK tp_status net_connect_addr(const struct tp_addr *addr, uint32_t timeout_ms,
                                          tp_deadline deadline, int *fd_out, tp_error *err);
 
+/* net_connect_addr in two steps, so that a connection can be on its way
+ * while the caller does something else (--enum connects ahead on slow
+ * links, scan/runner.h): net_connect_start sends the SYN and returns at once
+ * with *fd_out a non-blocking, close-on-exec TCP socket whose connect may be
+ * in progress; net_connect_wait waits for it within min(timeout_ms,
+ * deadline); a socket already connected passes at once. The caller owns
+ * the socket from a successful start on, and closes it whatever the wait
+ * says. */
+TP_MUST_CHECK tp_status net_connect_start(const struct tp_addr *addr, int *fd_out,
+                                          tp_error *err);
+TP_MUST_CHECK tp_status net_connect_wait(int fd, const struct tp_addr *addr, uint32_t timeout_ms,
+                                         tp_deadline deadline, tp_error *err);
+
 /* Try every address in order until one connects; each try is recorded in
  * report->attempts. *index_out is the address that answered. */
 TP_MUST_CHECK tp_status net_connect_first(const struct tp_addrlist *list, uint32_t timeout_ms,

@@ -117,6 +117,13 @@ unsigned plan_group_bits(uint16_t group)
     return (unsigned)g->security_bits * 2u;
 }
 
+uint32_t plan_link_rtt(uint32_t rtt_ms, bool connect_measured, uint32_t connect_ms)
+{
+    if (!connect_measured || connect_ms >= PLAN_SLOW_LINK_MS || rtt_ms >= PLAN_SLOW_RELAY_MS)
+        return rtt_ms;
+    return connect_ms < rtt_ms ? connect_ms : rtt_ms;
+}
+
 unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_ms)
 {
     unsigned p = configured != 0 ? configured : 1;
@@ -126,6 +133,11 @@ unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_
     if (want > PLAN_SLOW_PARALLEL_MAX)
         want = PLAN_SLOW_PARALLEL_MAX;
     return want > p ? (unsigned)want : p;
+}
+
+bool plan_predict_versions(unsigned parallel)
+{
+    return parallel < PLAN_PREDICT_BELOW;
 }
 
 size_t plan_predict(const uint16_t *accepted, size_t n, uint16_t version, uint16_t *out)
@@ -169,6 +181,13 @@ size_t plan_chunk_count(size_t n, size_t max_chunk, size_t min_chunk, size_t par
         spread = parallel;
     size_t chunks = spread > needed ? spread : needed;
     return chunks == 0 ? 1 : chunks;
+}
+
+size_t plan_chunk_count_slow(size_t n, size_t max_chunk, size_t min_chunk, size_t parallel)
+{
+    if (parallel > 1 && n <= PLAN_ALONE_MAX && n <= parallel)
+        return n;
+    return plan_chunk_count(n, max_chunk, min_chunk, parallel);
 }
 
 size_t plan_chunk(const uint16_t *in, size_t n, size_t chunks, size_t index, uint16_t *out)
@@ -218,6 +237,13 @@ static void take_pick(struct plan_elim *e, uint16_t code)
 {
     remove_code(e, code);
     e->picked[e->n_picked++] = code;
+}
+
+bool plan_elim_may_continue(const struct plan_elim *e)
+{
+    if (e->state != PLAN_ELIM_RUNNING || e->first_pick_only)
+        return false;
+    return e->n_remaining >= (e->stop_at_one ? 3u : 2u);
 }
 
 void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t code,

@@ -47,6 +47,14 @@ unsigned plan_group_bits(uint16_t group);
  * max_chunk codes, and, when spreading helps (parallel > 1), up to `parallel`
  * chunks of at least min_chunk codes each. Always >= 1 for n >= 1. */
 size_t plan_chunk_count(size_t n, size_t max_chunk, size_t min_chunk, size_t parallel);
+/* plan_chunk_count on a slow link (parallel > 1): a set of at most
+ * PLAN_ALONE_MAX codes (TLS 1.3's five suites) is offered one code per
+ * hello, all side by side. An elimination of k accepted costs k + 1 steps
+ * one after the other; alone, every code is one step at once, for at most
+ * PLAN_ALONE_MAX - k - 1 more connections (measured behind 1600 ms: the
+ * five TLS 1.3 suites of nginx, three accepted, took four steps). */
+#define PLAN_ALONE_MAX 8u
+size_t plan_chunk_count_slow(size_t n, size_t max_chunk, size_t min_chunk, size_t parallel);
 /* Chunk `index` of `chunks`: codes in[index], in[index + chunks], ...
  * (striding spreads the commonly accepted suites, which cluster in registry
  * order, over all chunks, which evens out elimination depth). */
@@ -63,12 +71,42 @@ void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
  * and more chunks pay: below it (a LAN, loopback) a scan is bound by the
  * server's work per handshake, and extra chunks only add connections. */
 #define PLAN_SLOW_LINK_MS 20u
-/* Most probes in flight by default on a slow link. */
-#define PLAN_SLOW_PARALLEL_MAX 32u
-/* One probe in flight per this many ms of round trip: the connection rate
- * stays near 1000 / 16 = 60 a second, far below what the default of 8 in
- * flight opens against a LAN server answering in 2 ms (~4000 a second). */
-#define PLAN_SLOW_PARALLEL_SPACING_MS 16u
+/* A relay or proxy answers connect() itself: with a quick connect, only a
+ * hello round trip of at least this much shows a slow link behind it. Less
+ * is a busy server: one serving a connection at a time makes phase 1 wait
+ * behind the report's own handshake, tens of ms on a loaded machine. */
+#define PLAN_SLOW_RELAY_MS 100u
+/* The round trip the slow-link decisions go by, from the smallest
+ * "ClientHello sent -> first byte" (rtt_ms) and the smallest TCP connect
+ * (connect_ms; connect_measured false: none timed): rtt_ms when the
+ * connect itself was slow (>= PLAN_SLOW_LINK_MS: the path is) or rtt_ms
+ * reaches PLAN_SLOW_RELAY_MS; otherwise the connect's, a fast link. */
+uint32_t plan_link_rtt(uint32_t rtt_ms, bool connect_measured, uint32_t connect_ms);
+/* Most probes in flight by default on a slow link: under the 64 connections
+ * of a small nginx (worker_connections 64), with room for the report's own. */
+#define PLAN_SLOW_PARALLEL_MAX 48u
+/* One probe in flight per this many ms of round trip. With connections
+ * started ahead (runner.h) a probe holds its slot about one round trip, so
+ * the connection rate stays near 1000 / 6 = 170 a second, far below what
+ * the default of 8 in flight opens against a LAN server answering in 2 ms
+ * (~4000 a second); and a scan bound by round trips gets 50 chains side by
+ * side behind 300 ms. */
+#define PLAN_SLOW_PARALLEL_SPACING_MS 6u
+
+/* Least time between connection starts on a slow link. A burst of SYNs
+ * sent at once arrives at once one round trip later, as many completed
+ * connections at once: a server that accepts one at a time with a short
+ * listen queue (gnutls-serv: 10) overflows it, and the kernel drops the
+ * rest (a SYN-cookie connection whose ACK was dropped is then reset by our
+ * FIN; measured behind a 300 ms packet-level link: 8 of 18 reset, and the
+ * SYNs that follow retransmitted after a second). Spaced by this, a burst of
+ * PLAN_SLOW_PARALLEL_MAX spans 192 ms, under the round trip of a link slow
+ * enough to run that many, and a server spending up to a few ms per hello
+ * keeps its queue short. */
+#define PLAN_SLOW_PACE_MS 4u
+/* The runner doubles the spacing after each reset that looks like an
+ * overflowed listen queue (runner.h, pace_adaptive), up to this. */
+#define PLAN_MAX_PACE_MS 32u
 
 /* Probes in flight for the rest of a scan: configured when the user chose it
  * (configured_given), else the default, raised on a slow link so that about
@@ -77,6 +115,19 @@ void plan_reverse(const uint16_t *in, size_t n, uint16_t *out);
  * default opens on a LAN, while the scan's many independent chains no
  * longer queue behind each other. configured 0 means 1. */
 unsigned plan_parallel(unsigned configured, bool configured_given, uint32_t rtt_ms);
+
+/* Whether TLS 1.0 and 1.1 (and SSL 3.0) are eliminated after TLS 1.2, as
+ * predicted by its accepted set (plan_partition), rather than beside it.
+ * The prediction saves probes (one per suite accepted, no refusal per
+ * chunk) but waits for TLS 1.2's longest chain, then connects afresh: at
+ * least two round trips. It pays only while few probes are in flight
+ * (parallel below PLAN_PREDICT_BELOW: --parallel, or a round trip under
+ * PLAN_PREDICT_BELOW * PLAN_SLOW_PARALLEL_SPACING_MS), where the count of
+ * probes bounds the scan; with more, the longest chain does (measured
+ * behind 300 ms, 48 in flight: 3.5 s beside, 4.2 s predicted, gnutls-serv
+ * legacy). */
+#define PLAN_PREDICT_BELOW 32u
+bool plan_predict_versions(unsigned parallel);
 
 /* The suites of accepted[0..n) (another version's accepted set) that the
  * registry allows at version: the prediction plan_partition takes. Codes
@@ -132,6 +183,10 @@ void plan_elim_init(struct plan_elim *e, const uint16_t *codes, size_t n);
 void plan_elim_answer(struct plan_elim *e, enum plan_answer answer, uint16_t code,
                       const char *why);
 bool plan_elim_contains(const uint16_t *codes, size_t n, uint16_t code);
+/* Whether offering e->remaining may lead to another offer: a pick leaves
+ * something to offer (with stop_at_one, more than the one that needs no
+ * probe). A version probe (first_pick_only) ends at its first clean pick. */
+bool plan_elim_may_continue(const struct plan_elim *e);
 
 /* ---- poisoned picks ----
  *

@@ -213,7 +213,7 @@ static void pq_done(struct scan_job *base, void *ctx, const struct probe_result 
     j->res = *res;
 }
 
-static const struct scan_job_ops pq_ops = {pq_next, pq_done, NULL};
+static const struct scan_job_ops pq_ops = {.next = pq_next, .done = pq_done};
 
 static void job_spec(struct pq_job *j, const char *sni, const uint16_t *suites, size_t n_suites,
                      uint32_t omit, const uint16_t *groups, size_t n_groups,

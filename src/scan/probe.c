@@ -440,9 +440,10 @@ bool probe_interpret(const struct probe_spec *spec, const uint8_t *buf, size_t l
     /* Each call reads everything received so far afresh; only the
      * transport facts carry over. */
     bool connected = out->connected, got_bytes = out->got_bytes, half_closed = out->half_closed;
-    uint32_t first_byte_ms = out->first_byte_ms;
+    uint32_t first_byte_ms = out->first_byte_ms, connect_ms = out->connect_ms;
     memset(out, 0, sizeof *out);
     out->connected = connected;
+    out->connect_ms = connect_ms;
     out->got_bytes = got_bytes;
     out->half_closed = half_closed;
     out->first_byte_ms = first_byte_ms;
@@ -615,6 +616,36 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
                uint32_t timeout_ms, tp_deadline deadline, const struct probe_starttls *starttls,
                struct probe_result *out)
 {
+    probe_run_conn(spec, addr, NULL, NULL, connect_ms, timeout_ms, deadline, starttls, out);
+}
+
+/* The probe's connection: the one started ahead, else a new one. */
+static bool probe_connect(const struct tp_addr *addr, struct probe_conn *use, uint32_t connect_ms,
+                          tp_deadline deadline, int *fd, struct probe_result *out)
+{
+    tp_error err = {0};
+    if (use != NULL && use->fd >= 0) {
+        *fd = use->fd;
+        use->fd = -1;
+        if (net_connect_wait(*fd, addr, connect_ms, deadline, &err) == TP_OK)
+            return true;
+    } else {
+        uint64_t connect_at = tp_now_ns();
+        if (net_connect_addr(addr, connect_ms, deadline, fd, &err) == TP_OK) {
+            out->connect_ms = ms_since(connect_at);
+            return true;
+        }
+    }
+    out->transport_failure = true;
+    set_why(out, "%s", err.msg);
+    return false;
+}
+
+void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
+                    struct probe_conn *use, struct probe_conn *ahead, uint32_t connect_ms,
+                    uint32_t timeout_ms, tp_deadline deadline,
+                    const struct probe_starttls *starttls, struct probe_result *out)
+{
     uint8_t rnd[64];
     tp_writer wr;
     tp_error err = {0};
@@ -624,6 +655,8 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
 
     memset(out, 0, sizeof *out);
     out->alert = -1;
+    if (ahead != NULL)
+        ahead->fd = -1;
     tp_wr_init(&wr, 0, &err);
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
         set_why(out, "getrandom: %s", strerror(errno));
@@ -638,11 +671,8 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
         set_why(out, "out of memory");
         goto out;
     }
-    if (net_connect_addr(addr, connect_ms, deadline, &fd, &err) != TP_OK) {
-        out->transport_failure = true;
-        set_why(out, "%s", err.msg);
+    if (!probe_connect(addr, use, connect_ms, deadline, &fd, out))
         goto out;
-    }
     out->connected = true;
     if (!probe_starttls(fd, starttls, connect_ms, deadline, out))
         goto out;
@@ -654,10 +684,19 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
         goto out;
     }
     /* RFC 793 Sec. 3.5: a half-closed connection still carries the reply. */
-    if (spec->half_close && shutdown(fd, SHUT_WR) == 0)
+    bool slow_connect = spec->half_close_connect_ms != 0 &&
+                        out->connect_ms >= spec->half_close_connect_ms;
+    if ((spec->half_close || slow_connect) && shutdown(fd, SHUT_WR) == 0)
         out->half_closed = true;
+    if (ahead != NULL && net_connect_start(addr, &ahead->fd, &err) != TP_OK)
+        ahead->fd = -1;
     read_reply(fd, spec, buf, sent_at, until, timeout_ms, out);
 out:
+    /* A connection started ahead is the probe's even when unused. */
+    if (use != NULL && use->fd >= 0) {
+        close(use->fd);
+        use->fd = -1;
+    }
     if (fd >= 0)
         close(fd);
     free(buf);

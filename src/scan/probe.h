@@ -79,6 +79,12 @@ struct probe_spec {
      * ambiguous (a proxy may give up on a half-closed client): the runner
      * asks again without it. */
     bool half_close;
+    /* Half-close too (as half_close) when the connect itself took at least
+     * this long (0: never): before the scan has measured the round trip,
+     * a probe's own connect shows a slow link. Through a relay or proxy
+     * that answers the connect nearby it reads short, and the probe keeps
+     * its FIN: no worse than without. */
+    uint32_t half_close_connect_ms;
     /* Optional parts to leave out (TP_OFFER_* of report/model.h): the
      * scan's tolerated offer for a server that aborts hellos carrying them
      * (scan/intolerance.h). Of the parts a raw hello carries:
@@ -116,6 +122,8 @@ struct probe_result {
     bool connected;
     bool got_bytes;
     bool half_closed;            /* the probe sent its FIN after the hello (spec.half_close) */
+    uint32_t connect_ms;         /* connect() -> established (0 if not connected,
+                                  * or connected ahead: probe_run_conn) */
     uint32_t first_byte_ms;      /* ClientHello sent -> first byte (0 if none) */
     uint32_t decisive_ms;        /* ClientHello sent -> decisive reply */
     uint32_t starttls_ms;        /* the STARTTLS dialogue (0 without --starttls) */
@@ -160,6 +168,24 @@ TP_MUST_CHECK tp_status probe_build(const struct probe_spec *spec, const uint8_t
 void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32_t connect_ms,
                uint32_t timeout_ms, tp_deadline deadline, const struct probe_starttls *starttls,
                struct probe_result *out);
+
+/* A TCP connection started ahead of the probe that will use it (the runner
+ * connects ahead on slow links, scan/runner.h). */
+struct probe_conn {
+    int fd;                      /* -1: none; its connect may be in progress */
+};
+
+/* probe_run on use->fd when it holds a connection (the probe takes it:
+ * use->fd becomes -1), else on a new one; then, when ahead is not NULL, as
+ * soon as the hello (and the FIN) is sent, starts the next probe's
+ * connection into ahead->fd (-1 if it could not start). Its SYN travels
+ * while this probe waits for its reply, so a chain of probes costs one
+ * round trip per step instead of two. connect_ms is 0 in out for a
+ * connection started ahead. */
+void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
+                    struct probe_conn *use, struct probe_conn *ahead, uint32_t connect_ms,
+                    uint32_t timeout_ms, tp_deadline deadline,
+                    const struct probe_starttls *starttls, struct probe_result *out);
 
 /* Interpret what the server sent (buf[0..len), closed says whether the
  * peer closed or reset, reset whether it was a reset). Sets outcome and

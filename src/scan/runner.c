@@ -1,6 +1,7 @@
 /* runner.c: the worker pool of runner.h. */
 #include "scan/runner.h"
 
+#include "scan/plan.h"
 #include "wire/registry.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/banned.h"
 
@@ -132,12 +134,18 @@ static void fail_without_probe(struct probe_result *res, const char *why)
 }
 
 /* With the lock held: may another connection start? Reserves it and the
- * start time (--delay) when it may. */
-static bool reserve_connection(struct runner *r, uint64_t *start_at, struct probe_result *res)
+ * start time (--delay) when it may. One started ahead (have_conn) was
+ * counted and paced when it started: only the deadline still applies. */
+static bool reserve_connection(struct runner *r, bool have_conn, uint64_t *start_at,
+                               struct probe_result *res)
 {
     if (tp_deadline_passed(r->limits.deadline)) {
         fail_without_probe(res, "not probed: the scan's deadline (--timeout) passed");
         return false;
+    }
+    if (have_conn) {
+        *start_at = 0;
+        return true;
     }
     if (r->limits.max_connections != 0 && r->connections >= r->limits.max_connections) {
         char why[96];
@@ -173,13 +181,60 @@ static void note_timing(struct runner *r, const struct probe_result *res)
  * half-close when a half-closed probe got no byte back (a refusal by close
  * cannot be told from a peer or proxy that gave up on our FIN; see
  * probe.h). Called and returns with the lock held. */
-static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_result *res)
+/* With the lock held: may the probe about to run start the next one's
+ * connection ahead? Counted now (it is a connection to the server whether
+ * used or not), within --max-connections and the same --delay spacing. */
+static bool may_connect_ahead(struct runner *r, struct scan_job *job)
+{
+    if (!r->limits.connect_ahead || job->ops->may_continue == NULL ||
+        !job->ops->may_continue(job, r->ctx))
+        return false;
+    if (r->limits.max_connections != 0 && r->connections + 1 >= r->limits.max_connections)
+        return false;
+    r->connections++;
+    uint64_t now = tp_now_ns();
+    uint64_t at = r->next_start_ns > now ? r->next_start_ns : now;
+    r->next_start_ns = at + (uint64_t)r->limits.delay_ms * 1000000u;
+    return true;
+}
+
+/* With the lock held, after a reset before any reply from a server that
+ * has answered other probes: most likely its listen queue overflowed (a
+ * server accepting one connection at a time, slower than our spacing of
+ * connection starts): space them twice as far apart, up to
+ * PLAN_MAX_PACE_MS, once per round trip (the resets of one burst are one
+ * overflow). Never below what --delay asked. */
+static void slow_down(struct runner *r)
+{
+    uint64_t now = tp_now_ns();
+    if (!r->limits.pace_adaptive || now < r->slowed_ns + (uint64_t)r->rtt_ms * 1000000u)
+        return;
+    r->slowed_ns = now;
+    uint32_t pace = r->limits.delay_ms * 2u;
+    if (pace > PLAN_MAX_PACE_MS)
+        pace = PLAN_MAX_PACE_MS;
+    if (pace > r->limits.delay_ms)
+        r->limits.delay_ms = pace;
+}
+
+/* With the lock held: a connection started ahead that no probe will use. */
+static void drop_ahead(struct runner *r, struct probe_conn *conn)
+{
+    if (conn->fd < 0)
+        return;
+    close(conn->fd);
+    conn->fd = -1;
+    r->ahead_unused++;
+}
+
+static void run_probe(struct runner *r, struct scan_job *job, struct probe_spec *spec,
+                      struct probe_result *res, struct probe_conn *spare)
 {
     bool retried_transport = false, ambiguous = false;
     for (int attempt = 0; attempt < 3; attempt++) {
         uint64_t start_at = 0;
         struct probe_result refused;
-        if (!reserve_connection(r, &start_at, &refused)) {
+        if (!reserve_connection(r, spare->fd >= 0, &start_at, &refused)) {
             /* A retry that may not run leaves the first answer standing,
              * unless that answer was the ambiguous half-closed one. */
             if (attempt == 0 || ambiguous) {
@@ -189,7 +244,9 @@ static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_re
             return;
         }
         uint32_t timeout = plan_probe_timeout_ms(r->measured, r->rtt_ms, r->service_ms);
-        spec->half_close = r->limits.half_close;
+        /* The retry of an ambiguous answer never half-closes. */
+        spec->half_close = r->limits.half_close && !ambiguous;
+        spec->half_close_connect_ms = ambiguous ? 0 : r->limits.half_close_connect_ms;
         if (spec->version >= TP_VER_TLS13 && spec->kind == PROBE_TLS &&
             spec->psk_key == NULL && r->limits.psk_key != NULL) {
             spec->psk_identity = r->limits.psk_identity;
@@ -198,17 +255,32 @@ static void run_probe(struct runner *r, struct probe_spec *spec, struct probe_re
             spec->psk_key_len = r->limits.psk_key_len;
             spec->psk_ke = spec->psk_dhe_ke = true;
         }
+        bool ahead = attempt == 0 && may_connect_ahead(r, job);
+        struct probe_conn next = {.fd = -1};
         pthread_mutex_unlock(&r->mu);
         sleep_until_ns(start_at);
-        probe_run(spec, r->addr, r->limits.connect_ms, timeout, r->limits.deadline,
-                  &r->limits.starttls, res);
+        bool fresh = spare->fd < 0;
+        probe_run_conn(spec, r->addr, spare, ahead ? &next : NULL, r->limits.connect_ms, timeout,
+                       r->limits.deadline, &r->limits.starttls, res);
         pthread_mutex_lock(&r->mu);
-        if (res->half_closed && !res->got_bytes) {
+        if (fresh && res->connected &&
+            (!r->connect_measured || res->connect_ms < r->connect_ms)) {
+            r->connect_ms = res->connect_ms;
+            r->connect_measured = true;
+        }
+        if (ahead && next.fd < 0)
+            r->connections--; /* never started: the probe failed before its hello */
+        *spare = next;
+        if (res->half_closed && !res->got_bytes && !r->half_close_answered) {
             /* Not counted as a probe: the one without the FIN is. */
             r->limits.half_close = false;
+            r->limits.half_close_connect_ms = 0;
             ambiguous = true;
             continue;
         }
+        r->half_close_answered |= res->half_closed && res->got_bytes;
+        if (res->reset && !res->got_bytes && r->server_spoke)
+            slow_down(r);
         ambiguous = false;
         r->probes++;
         note_timing(r, res);
@@ -224,10 +296,14 @@ static void *worker(void *arg)
     struct runner *r = arg;
     struct probe_spec spec;
     struct probe_result res;
+    struct probe_conn spare = {.fd = -1}; /* started ahead by this worker's last probe */
     pthread_mutex_lock(&r->mu);
     for (;;) {
         struct scan_job *job = idle_job(r);
         if (job == NULL) {
+            /* Never wait holding a connection: a server serving one at a
+             * time would wait on it too. */
+            drop_ahead(r, &spare);
             if (r->in_flight == 0)
                 break;
             pthread_cond_wait(&r->cv, &r->mu);
@@ -240,7 +316,7 @@ static void *worker(void *arg)
         }
         job->busy = true;
         r->in_flight++;
-        run_probe(r, &spec, &res);
+        run_probe(r, job, &spec, &res, &spare);
         job->ops->done(job, r->ctx, &res);
         job->busy = false;
         r->in_flight--;
@@ -249,6 +325,7 @@ static void *worker(void *arg)
         report_progress(r);
         pthread_cond_broadcast(&r->cv);
     }
+    drop_ahead(r, &spare);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
     return NULL;

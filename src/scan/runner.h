@@ -38,6 +38,12 @@ struct scan_job_ops {
      * caller, valid until runner_run returns), or NULL. Called when workers
      * would otherwise sit idle. */
     struct scan_job *(*split)(struct scan_job *job, void *ctx);
+    /* Optional: called right after next() filled a probe; true when the
+     * job will likely want another one after it (an elimination that has
+     * more than its last offer left). With limits.connect_ahead the
+     * runner then starts that probe's connection as soon as this one's
+     * hello is out. */
+    bool (*may_continue)(const struct scan_job *job, void *ctx);
 };
 
 struct scan_job {
@@ -55,10 +61,26 @@ struct runner_limits {
     uint32_t connect_ms;
     tp_deadline deadline;
     struct probe_starttls starttls; /* --starttls on every probe's connection */
-    /* Half-close every probe after its hello (probe.h, spec.half_close);
-     * the scan sets it between phases, the runner clears it for good the
-     * first time a half-closed probe ends without a reply byte. */
+    /* Half-close every probe after its hello (probe.h, spec.half_close),
+     * or those whose connect took at least half_close_connect_ms (0: none;
+     * spec.half_close_connect_ms); the scan sets them between phases. The
+     * runner clears both for good the first time a half-closed probe ends
+     * without a reply byte, unless a half-closed probe has been answered
+     * already: that server reads through our FIN, and a close or reset with
+     * nothing said is about that probe alone (a full listen queue resets a
+     * connection the kernel never queued). */
     bool half_close;
+    uint32_t half_close_connect_ms;
+    /* Connect ahead (probe_run_conn): a job that may continue gets its
+     * next probe's connection started while this probe waits for its
+     * reply. A connection the worker then has no probe for is closed at
+     * once, never kept idle: a server serving one connection at a time
+     * would wait on it. The scan sets it on slow links. */
+    bool connect_ahead;
+    /* A reset before any reply from a server that answered others doubles
+     * delay_ms (up to PLAN_MAX_PACE_MS of scan/plan.h): its listen queue
+     * overflowed. The scan sets it on slow links, where delay_ms paces. */
+    bool pace_adaptive;
     /* --psk-identity/--psk-key: every TLS 1.3 probe that does not choose
      * its own PSK offers this one with both modes (psk_key NULL: none). A
      * server with PSKs only cannot answer a TLS 1.3 hello without one. */
@@ -86,14 +108,19 @@ struct runner {
     unsigned workers;           /* threads running */
     unsigned in_flight;
     uint64_t next_start_ns;
+    uint64_t slowed_ns;         /* when slow_down last doubled the spacing */
 
     /* Statistics, read after runner_run. */
-    uint32_t connections;
+    uint32_t connections;       /* those started ahead included, used or not */
+    uint32_t ahead_unused;      /* started ahead and closed unused */
     uint32_t probes;
     bool measured;              /* at least one reply timed */
     uint32_t rtt_ms;            /* smallest ClientHello -> first byte */
+    bool connect_measured;      /* at least one connect timed (not one started ahead) */
+    uint32_t connect_ms;        /* smallest connect */
     uint32_t service_ms;        /* largest ClientHello -> decisive reply */
     bool server_spoke;          /* some probe got a decisive TLS/SSL reply */
+    bool half_close_answered;   /* some half-closed probe got a reply byte */
 };
 
 TP_MUST_CHECK tp_status runner_init(struct runner *r, const struct runner_limits *limits,

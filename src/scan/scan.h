@@ -30,7 +30,14 @@
  * On a fast link (measured round trip under 20 ms) each elimination is one
  * chunk, the fewest connections; on a slow one chunks share out the
  * --parallel slots and idle workers split long eliminations, the shortest
- * chains (see PLAN_SLOW_LINK_MS in plan.h).
+ * chains (see PLAN_SLOW_LINK_MS in plan.h). A slow link also changes how
+ * connections are used (runner.h, probe.h): every probe half-closes after
+ * its hello (phase 1's as soon as their own connect was slow), so that a
+ * server serving one connection at a time is not held a round trip per
+ * accepted probe; an elimination's next connection is started while its
+ * current probe waits (one round trip per step instead of two); and
+ * connection starts are spaced (PLAN_SLOW_PACE_MS), further after resets
+ * that show a short listen queue overflowing.
  * A failed probe never fails the scan: the fact it was for says unknown,
  * with why. Facts only: rating and rendering are grade/'s and report/'s. */
 #ifndef TP_SCAN_H

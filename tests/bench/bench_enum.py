@@ -35,20 +35,31 @@ JSON and sslscan's XML carry the code; testssl's JSON ids carry it
 (cipher-tls1_2_xc030); nmap's IANA-style names map through nmap's own table
 (nselib/tls.lua).
 
-Then the same behind tests/tools/delay_relay.py adding 150 ms each way
-(300 ms round trip) for tlsprobe, sslscan and nmap; testssl only with --slow
-(it takes many minutes there).
+Then the same behind a packet-level emulated link (tests/tools/packet_delay.py:
+client, router and server network namespaces; every frame, SYN and SYN-ACK
+included, crosses a forwarder that delays it by half the round trip, so TCP
+runs end to end and every connect() costs a real round trip) for tlsprobe,
+sslscan and nmap; testssl only with --slow (it takes many minutes there).
+The servers are started again inside the server namespace (listening on its
+198.18.0.2), the tools and tcpdump run in the client namespace; the ground
+truth is the loopback one (same configuration). --rtt MS (repeatable;
+default 300) sets the round trip: 300 ms is a slow mobile link, 1600 ms
+NB-IoT. The mosquitto servers (pytest fixtures bound to 127.0.0.1) run on
+loopback only.
 
-Aims (issue 3): >= 10x faster than sslscan and nmap, >= 100x faster than
-testssl on loopback; under 5 s behind the relay; fewer connections than nmap;
-no false positive or negative.
+Aims: >= 10x faster than sslscan and nmap, >= 100x faster than testssl on
+loopback (issue 3); behind the link (issue 10) under 3 s at 300 ms and
+under 20 s at 1600 ms, and >= 10x faster than nmap; fewer connections than
+nmap; no false positive or negative.
 
-Needs root (tcpdump on lo), gnutls-bin, openssl, nginx, certtool, sslscan,
-testssl, nmap (`bash .ci/deps --bench`); a missing scanner is skipped and said.
+Needs root (tcpdump, network namespaces), gnutls-bin, openssl, nginx,
+certtool, iproute2, ethtool, sslscan, testssl, nmap (`bash .ci/deps --bench`);
+a missing scanner is skipped and said.
 Usage: tests/bench/bench_enum.py BUILD/src/tlsprobe [--slow] [--runs N]
-       [--servers a,b] [--device] [--tools a,b] [--no-relay]
+       [--servers a,b] [--device] [--tools a,b] [--rtt MS]... [--no-link]
 Exit status: 0, or 1 when tlsprobe itself reported a false positive or
-negative or failed; 77 when not root. Only 127.0.0.1 is contacted.
+negative or failed; 77 when not root. Only 127.0.0.1 and the namespaces'
+198.18.0.0/24 are contacted.
 """
 import argparse
 import json
@@ -70,8 +81,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 INTEGRATION = ROOT / "tests" / "integration"
-RELAY = ROOT / "tests" / "tools" / "delay_relay.py"
-RELAY_DELAY_MS = 150
+# Wall-time aims behind the link (issue 10), by round trip in ms.
+LINK_AIMS = {300: 3.0, 1600: 20.0}
 
 # The integration tests' server factory and ground truth, imported as they
 # are (pytest is only needed for the names they import; nothing here runs
@@ -82,6 +93,8 @@ import conftest  # noqa: E402
 import test_enum  # noqa: E402
 import test_intolerance  # noqa: E402
 import test_psk  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+import packet_delay  # noqa: E402
 
 # pytest.fail()/skip() raise these (BaseException subclasses) from the
 # factory when a server does not start.
@@ -106,13 +119,16 @@ def code_key(version, code):
 
 
 class SynCapture:
-    """tcpdump -i lo -w FILE for SYNs (without ACK) to port, for the
+    """tcpdump -i IFACE -w FILE for SYNs (without ACK) to port, for the
     duration of a `with` block; .connections is the number of distinct
-    (source port, ISN) pairs, .syns every SYN (retransmissions included)."""
+    (source port, ISN) pairs, .syns every SYN (retransmissions included).
+    wrap runs tcpdump elsewhere (the client's network namespace)."""
 
-    def __init__(self, port, path):
+    def __init__(self, port, path, iface="lo", wrap=()):
         self.port = port
         self.path = path
+        self.iface = iface
+        self.wrap = list(wrap)
         self.proc = None
         self.connections = None
         self.syns = None
@@ -122,7 +138,7 @@ class SynCapture:
         # --immediate-mode: each packet is handed over at once; without it
         # TPACKET_V3 holds a block up to a second and a capture stopped
         # sooner loses the SYNs of a short run.
-        argv = ["tcpdump", "-i", "lo", "-n", "--immediate-mode", "-U", "-s", "96",
+        argv = self.wrap + ["tcpdump", "-i", self.iface, "-n", "--immediate-mode", "-U", "-s", "96",
                 "-w", str(self.path), SYN_FILTER.format(port=self.port)]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True)
@@ -228,7 +244,7 @@ class Tool:
     def available(self):
         return shutil.which(self.exe) is not None
 
-    def argv(self, port, outdir, extra=()):
+    def argv(self, host, port, outdir, extra=()):
         raise NotImplementedError
 
     def parse(self, stdout, outdir):
@@ -245,8 +261,8 @@ class Tlsprobe(Tool):
     def available(self):
         return os.access(self.exe, os.X_OK)
 
-    def argv(self, port, outdir, extra=()):
-        return [self.exe, "--enum", "--json", f"127.0.0.1:{port}", *extra]
+    def argv(self, host, port, outdir, extra=()):
+        return [self.exe, "--enum", "--json", f"{host}:{port}", *extra]
 
     def parse(self, stdout, outdir):
         doc = json.loads(stdout)
@@ -265,9 +281,9 @@ class Sslscan(Tool):
     name = "sslscan"
     exe = "sslscan"
 
-    def argv(self, port, outdir, extra=()):
+    def argv(self, host, port, outdir, extra=()):
         return ["sslscan", "--no-colour", f"--xml={outdir / 'sslscan.xml'}", *extra,
-                f"127.0.0.1:{port}"]
+                f"{host}:{port}"]
 
     def parse(self, stdout, outdir):
         tree = ET.parse(outdir / "sslscan.xml")
@@ -284,11 +300,10 @@ class Testssl(Tool):
     PROTO = {"ssl2": "SSLv2", "ssl3": "SSLv3", "tls1": "TLSv1.0", "tls1_1": "TLSv1.1",
              "tls1_2": "TLSv1.2", "tls1_3": "TLSv1.3"}
 
-    def argv(self, port, outdir, extra=()):
+    def argv(self, host, port, outdir, extra=()):
         # -p protocols, -E every cipher per protocol (the full enumeration);
         # --nodns none: no DNS lookup at all; CRL/OCSP fetches stay off
         # (no --phone-out). extra may name the host (SNI) with --ip.
-        host = "127.0.0.1"
         if extra and extra[0] == "HOST":
             host, extra = extra[1], extra[2:]
         return ["testssl", "--warnings", "off", "--quiet", "--color", "0", "--nodns", "none",
@@ -313,10 +328,10 @@ class Nmap(Tool):
     def __init__(self):
         self.table = None
 
-    def argv(self, port, outdir, extra=()):
+    def argv(self, host, port, outdir, extra=()):
         # -n: no DNS; -Pn: no host discovery, the target is up.
         return ["nmap", "-n", "-Pn", "--script", "ssl-enum-ciphers", *extra, "-p", str(port),
-                "127.0.0.1", "-oX", str(outdir / "nmap.xml")]
+                host, "-oX", str(outdir / "nmap.xml")]
 
     def parse(self, stdout, outdir):
         if self.table is None:
@@ -367,13 +382,26 @@ def kill_group(proc):
     proc.wait()
 
 
-def run_once(tool, port, truth, workdir, outcome, extra=()):
+class Where:
+    """Where the tools run and the server answers: its address, the argv
+    prefix that runs a tool (and tcpdump) on the client's side, and the
+    interface the client's SYNs leave by."""
+
+    def __init__(self, host, wrap=(), iface="lo"):
+        self.host, self.wrap, self.iface = host, list(wrap), iface
+
+
+LOOPBACK = Where("127.0.0.1")
+
+
+def run_once(tool, where, port, truth, workdir, outcome, extra=()):
     outdir = Path(tempfile.mkdtemp(prefix=f"{tool.name}-", dir=workdir))
     env = dict(os.environ, NO_COLOR="1")
     env.pop("LD_PRELOAD", None)
-    with SynCapture(port, outdir / "syn.pcap") as cap:
+    with SynCapture(port, outdir / "syn.pcap", where.iface, where.wrap) as cap:
         started = time.monotonic()
-        proc = subprocess.Popen(tool.argv(port, outdir, extra), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(where.wrap + tool.argv(where.host, port, outdir, extra),
+                                stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=outdir,
                                 env=env, start_new_session=True)
         try:
@@ -403,12 +431,12 @@ def run_once(tool, port, truth, workdir, outcome, extra=()):
     outcome.fn |= truth - got
 
 
-def run_tool(tool, server_name, port, truth, runs, workdir, mode, extra=()):
+def run_tool(tool, where, server_name, port, truth, runs, workdir, mode, extra=()):
     outcome = Outcome(tool.name, server_name, mode)
     for i in range(runs):
         print(f"  {mode:8} {server_name:19} {tool.name:8} run {i + 1}/{runs} ...",
               end="", flush=True, file=sys.stderr)
-        run_once(tool, port, truth, workdir, outcome, extra)
+        run_once(tool, where, port, truth, workdir, outcome, extra)
         print(f" {outcome.times[-1]:.2f} s, {outcome.conns[-1]} connections", file=sys.stderr)
         if outcome.failed:
             print(f"    FAILED: {outcome.failed}", file=sys.stderr)
@@ -548,33 +576,18 @@ DEVICE_SERVERS = {
 
 # gnutls-serv and openssl s_server serve one connection at a time (measured:
 # tlsprobe --parallel 1 and 64 take the same time on loopback against the
-# legacy gnutls-serv). Behind the relay every connection then holds the
-# server for about one one-way delay, whatever the client's parallelism.
+# legacy gnutls-serv). Behind the link a connection holds such a server from
+# its accept until the client's close reaches it: a round trip after its
+# reply, unless the client half-closed right after its hello (tlsprobe does
+# on slow links; the server then reads end-of-stream at once).
 SERIAL_SERVERS = ("gnutls-legacy", "openssl-all", "gnutls-psk", "openssl-dual")
+# Started by the integration tests' pytest fixtures, which bind 127.0.0.1.
+LOOPBACK_ONLY = ("mosquitto-mtls", "mosquitto-psk")
 
 
 def truth_set(per_version):
     """{(version, code)}; SSLv2 and SSLv3 contribute nothing (see above)."""
     return {(v, code_key(v, c)) for v, codes in per_version.items() for c in codes}
-
-
-def start_relay(port):
-    proc = subprocess.Popen([sys.executable, str(RELAY), "0", "127.0.0.1", str(port),
-                             str(RELAY_DELAY_MS)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-    line = proc.stdout.readline()
-    if not line.startswith("ready "):
-        kill_group(proc)
-        raise RuntimeError(f"delay_relay.py said {line!r}")
-    return proc, int(line.split()[1])
-
-
-def stop_relay(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
 
 
 # --------------------------------------------------------------------------
@@ -642,8 +655,9 @@ def print_details(outcomes):
         print("\n".join(lines))
 
 
-def check_aims(loop, relay, servers, relay_done):
-    """[(aim, met?, figures)] for the issue's aims, per server."""
+def check_aims(loop, links, servers):
+    """[(aim, met?, figures)] for the issues' aims, per server; links maps
+    a round trip (ms) to its outcomes."""
     aims = []
 
     def ratio(outcomes, server, tool):
@@ -659,12 +673,21 @@ def check_aims(loop, relay, servers, relay_done):
             worst = min(rs.values())
             aims.append((f"loopback >= {want}x faster than {tool}", worst >= want,
                          ", ".join(f"{s} {r:.1f}x" for s, r in rs.items())))
-    if relay_done:
-        ts = {s: relay[(s, "tlsprobe")].wall for s in servers if (s, "tlsprobe") in relay}
-        if ts:
-            aims.append(("relay (300 ms RTT) tlsprobe under 5 s", max(ts.values()) < 5,
+    for rtt, outcomes in links.items():
+        ts = {s: outcomes[(s, "tlsprobe")].wall for s in servers
+              if (s, "tlsprobe") in outcomes and outcomes[(s, "tlsprobe")].wall is not None}
+        limit = LINK_AIMS.get(int(rtt))
+        if ts and limit is not None:
+            aims.append((f"link {rtt:g} ms RTT: tlsprobe under {limit:g} s",
+                         max(ts.values()) < limit,
                          ", ".join(f"{s} {t:.2f}s" for s, t in ts.items())))
-    for label, outcomes in (("loopback", loop), ("relay", relay)):
+        rs = {s: ratio(outcomes, s, "nmap") for s in servers}
+        rs = {s: r for s, r in rs.items() if r is not None}
+        if rs:
+            aims.append((f"link {rtt:g} ms RTT: >= 10x faster than nmap",
+                         min(rs.values()) >= 10,
+                         ", ".join(f"{s} {r:.1f}x" for s, r in rs.items())))
+    for label, outcomes in [("loopback", loop)] + [(f"link {r:g} ms", o) for r, o in links.items()]:
         pairs = [(s, outcomes[(s, "tlsprobe")].connections, outcomes[(s, "nmap")].connections)
                  for s in servers if (s, "tlsprobe") in outcomes and (s, "nmap") in outcomes]
         pairs = [p for p in pairs if p[1] is not None and p[2] is not None]
@@ -672,11 +695,61 @@ def check_aims(loop, relay, servers, relay_done):
             aims.append((f"{label}: fewer connections than nmap",
                          all(a < b for _, a, b in pairs),
                          ", ".join(f"{s} {a:.0f} vs {b:.0f}" for s, a, b in pairs)))
-    bad = [(m, s, len(o.fp), len(o.fn)) for m, outcomes in (("loopback", loop), ("relay", relay))
+    bad = [(m, s, len(o.fp), len(o.fn))
+           for m, outcomes in [("loopback", loop)] + [(f"link {r:g} ms", o)
+                                                       for r, o in links.items()]
            for (s, t), o in outcomes.items() if t == "tlsprobe" and (o.fp or o.fn or o.failed)]
     aims.append(("tlsprobe: no false positive, no false negative", not bad,
                  "; ".join(f"{m} {s} FP {fp} FN {fn}" for m, s, fp, fn in bad) or "all servers"))
     return aims
+
+
+def server_entry(name):
+    """(start(factory), truth(port, pki), {tool: extra args(pki)})."""
+    if name in SERVERS:
+        return SERVERS[name][0], lambda port, _pki: SERVERS[name][1](port), {}
+    return DEVICE_SERVERS[name]
+
+
+def nmap_link_args(rtt):
+    """nmap pings a target on its own Ethernet segment with ARP even under
+    -Pn, and its ARP and port-scan time-outs start at 1 s: behind 1600 ms it
+    reports the host down after 1.7 s and runs no script. Behind the link
+    (a routed path in all but name; the hosts know each other's MAC
+    address) it is told not to ARP, and past a 1 s round trip the link's
+    round trip."""
+    args = ["--disable-arp-ping"]
+    if rtt >= 900:
+        args += ["--initial-rtt-timeout", f"{int(2 * rtt)}ms", "--max-rtt-timeout",
+                 f"{int(4 * rtt)}ms"]
+    return args
+
+
+def run_link(tools, servers, rtts, pki, workdir, truths, extras, runs, links):
+    """Every tool against every server behind the packet-level link, once
+    per round trip in rtts; the servers are started once inside the server
+    namespace and the link is reconfigured between round trips."""
+    with packet_delay.Link(rtt_ms=rtts[0], down_kbit=0, up_kbit=0) as link:
+        (workdir / "ns-servers").mkdir()
+        factory = conftest.ServerFactory(workdir / "ns-servers", pki, host=link.server_addr,
+                                         wrap=link.server_exec([]))
+        try:
+            started = {name: server_entry(name)[0](factory) for name in servers}
+            where = Where(link.server_addr, link.client_exec([]), link.client_if)
+            for rtt in rtts:
+                if rtt != link.params["rtt_ms"]:
+                    link.reconfigure(rtt_ms=rtt)
+                outcomes = links.setdefault(rtt, {})
+                for name in servers:
+                    for tool in tools:
+                        extra = list(extras[name].get(tool.name, ()))
+                        if tool.name == "nmap":
+                            extra += nmap_link_args(rtt)
+                        outcomes[(name, tool.name)] = run_tool(
+                            tool, where, name, started[name].port, truths[name], runs, workdir,
+                            f"{rtt:g} ms", extra)
+        finally:
+            factory.stop_all()
 
 
 # --------------------------------------------------------------------------
@@ -686,14 +759,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("tlsprobe")
     ap.add_argument("--runs", type=int, default=1, help="runs per tool and server (median)")
-    ap.add_argument("--slow", action="store_true", help="run testssl behind the relay too")
+    ap.add_argument("--slow", action="store_true", help="run testssl behind the link too")
     ap.add_argument("--servers", default=None, help="comma list of " +
                     ", ".join(list(SERVERS) + list(DEVICE_SERVERS)) +
                     " (default: the first four; with --device the device servers)")
     ap.add_argument("--device", action="store_true",
                     help="the servers devices talk to (issue 7) instead of the first four")
     ap.add_argument("--tools", default="tlsprobe,sslscan,testssl,nmap")
-    ap.add_argument("--no-relay", action="store_true", help="loopback only")
+    ap.add_argument("--rtt", type=float, action="append", metavar="MS",
+                    help="round trip of the emulated link, ms (repeatable; default 300)")
+    ap.add_argument("--no-link", action="store_true", help="loopback only")
+    ap.add_argument("--no-loopback", action="store_true",
+                    help="the link only (the ground truth still runs on loopback)")
     args = ap.parse_args()
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -726,8 +803,8 @@ def main():
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-enum-"))
     factory = None
-    loop, relay, truths = {}, {}, {}
-    relay_done = False
+    loop, links, truths = {}, {}, {}
+    rtts = args.rtt or [300.0]
     try:
         pki = workdir / "pki"
         subprocess.run(["sh", str(conftest.MKPKI), str(pki)], check=True, capture_output=True,
@@ -738,11 +815,7 @@ def main():
         started = {}
         extras = {}
         for name in servers:
-            if name in SERVERS:
-                start, truth, tool_args = (SERVERS[name][0], lambda port, _pki, n=name:
-                                           SERVERS[n][1](port), {})
-            else:
-                start, truth, tool_args = DEVICE_SERVERS[name]
+            start, truth, tool_args = server_entry(name)
             server = start(factory)
             started[name] = server
             extras[name] = {tool: fn(pki) for tool, fn in tool_args.items()}
@@ -751,23 +824,17 @@ def main():
             print(f"ground truth {name} (port {server.port}): {len(truths[name])} accepted "
                   f"(version, suite) pairs in {time.monotonic() - t0:.1f} s", file=sys.stderr)
 
-        for name in servers:
+        for name in servers if not args.no_loopback else []:
             for tool in tools:
-                loop[(name, tool.name)] = run_tool(tool, name, started[name].port, truths[name],
-                                                   args.runs, workdir, "loopback",
+                loop[(name, tool.name)] = run_tool(tool, LOOPBACK, name, started[name].port,
+                                                   truths[name], args.runs, workdir, "loopback",
                                                    extras[name].get(tool.name, ()))
-        if not args.no_relay:
-            relay_tools = [t for t in tools if t.name != "testssl" or args.slow]
-            for name in servers:
-                proc, port = start_relay(started[name].port)
-                try:
-                    for tool in relay_tools:
-                        relay[(name, tool.name)] = run_tool(tool, name, port, truths[name],
-                                                            args.runs, workdir, "relay",
-                                                            extras[name].get(tool.name, ()))
-                finally:
-                    stop_relay(proc)
-            relay_done = True
+        factory.stop_all()
+        if not args.no_link:
+            link_tools = [t for t in tools if t.name != "testssl" or args.slow]
+            link_servers = [s for s in servers if s not in LOOPBACK_ONLY]
+            run_link(link_tools, link_servers, rtts, pki, workdir, truths, extras, args.runs,
+                     links)
     except HARNESS_ERRORS as exc:
         print(f"benchmark aborted: {exc}", file=sys.stderr)
         return 2
@@ -779,24 +846,27 @@ def main():
     names = [t.name for t in tools]
     print(f"\ntlsprobe --enum benchmark; ground truth (accepted (version, suite) pairs): " +
           ", ".join(f"{s} {len(truths[s])}" for s in servers))
-    print_table("loopback 127.0.0.1", loop, servers, names, args.runs)
-    if relay_done:
-        print_table(f"behind delay_relay.py, {RELAY_DELAY_MS} ms each way (300 ms RTT)", relay,
-                    servers, [n for n in names if n in {t for _, t in relay}], args.runs)
+    if loop:
+        print_table("loopback 127.0.0.1", loop, servers, names, args.runs)
+    for rtt, outcomes in links.items():
+        print_table(f"packet-level link, {rtt:g} ms RTT (packet_delay.py)", outcomes,
+                    [s for s in servers if s not in LOOPBACK_ONLY],
+                    [n for n in names if n in {t for _, t in outcomes}], args.runs)
         serial = [s for s in servers if s in SERIAL_SERVERS]
         if serial:
-            print(f"note: {', '.join(serial)}: one connection at a time; behind the relay "
-                  f"each connection holds the server ~{RELAY_DELAY_MS} ms, so the wall time grows with "
-                  f"the connection count whatever the client's parallelism")
+            print(f"note: {', '.join(serial)}: one connection at a time; a connection "
+                  f"that is not half-closed after its hello holds the server a round trip "
+                  f"({rtt:g} ms) after the reply, whatever the client's parallelism")
     print("\nDetails:")
     print_details(loop)
-    print_details({(s, t + " (relay)"): o for (s, t), o in relay.items()})
-    print("\nAims (issue 3):")
-    aims = check_aims(loop, relay, servers, relay_done)
+    for rtt, outcomes in links.items():
+        print_details({(s, f"{t} ({rtt:g} ms)"): o for (s, t), o in outcomes.items()})
+    print("\nAims (issues 3 and 10):")
+    aims = check_aims(loop, links, servers)
     for aim, met, figures in aims:
         print(f"  [{'met' if met else 'MISSED'}] {aim}: {figures}")
-    tp_bad = any(o.fp or o.fn or o.failed for (s, t), o in list(loop.items()) + list(relay.items())
-                 if t == "tlsprobe")
+    everything = list(loop.items()) + [i for o in links.values() for i in o.items()]
+    tp_bad = any(o.fp or o.fn or o.failed for (s, t), o in everything if t == "tlsprobe")
     return 1 if tp_bad else 0
 
 

@@ -3,6 +3,8 @@ test peers on loopback, a throw-away PKI, and helpers that run the binary.
 
 Every server listens on 127.0.0.1 or ::1 only, on a free ephemeral port, and
 is stopped (its whole process group killed) when the test ends, pass or fail.
+(The benchmarks also start them inside a network namespace of
+tests/tools/packet_delay.py: ServerFactory's host= and wrap=.)
 
 Environment:
   TLSPROBE          path of the tlsprobe executable (set by meson)
@@ -22,6 +24,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -228,16 +231,51 @@ def require_tool(name):
     return path
 
 
-class ServerFactory:
-    """Starts servers for one test and stops all of them at teardown."""
+def wait_for_port_in(wrap, host, port, proc, log_path, timeout=SERVER_START_TIMEOUT):
+    """wait_for_port for a server that wrap (an argv prefix such as `ip netns
+    exec NS`) runs where this process cannot connect: the check runs under
+    the same prefix, polling until host:port accepts or the time is up."""
+    script = ("import socket,sys,time\n"
+              "h,p,t=sys.argv[1],int(sys.argv[2]),time.monotonic()+float(sys.argv[3])\n"
+              "while time.monotonic()<t:\n"
+              "    try:\n"
+              "        socket.create_connection((h,p),1).close(); sys.exit(0)\n"
+              "    except OSError: time.sleep(0.05)\n"
+              "sys.exit(1)\n")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        check = subprocess.run(list(wrap) + [sys.executable, "-c", script, host, str(port), "1"],
+                               stdin=subprocess.DEVNULL, capture_output=True)
+        if check.returncode == 0:
+            return True
+    log = Path(log_path).read_text(errors="replace") if Path(log_path).exists() else ""
+    _killpg(proc)
+    pytest.fail(f"server on {host}:{port} not accepting after {timeout}s; log:\n{log}",
+                pytrace=False)
+    return False
 
-    def __init__(self, tmp_path, pki):
+
+class ServerFactory:
+    """Starts servers for one test and stops all of them at teardown.
+
+    By default every server listens on loopback. host and wrap run them
+    elsewhere: wrap is an argv prefix put before every server's command (for
+    example `ip netns exec NS`, a network namespace of
+    tests/tools/packet_delay.py) and host the address they listen on there
+    (the default of each method's host=)."""
+
+    def __init__(self, tmp_path, pki, host="127.0.0.1", wrap=()):
         self.tmp_path = tmp_path
         self.pki = pki
         self.servers = []
         self.count = 0
+        self.host = host
+        self.wrap = list(wrap)
 
-    def _start(self, kind, build_argv, host="127.0.0.1", env=None, attempts=3):
+    def _start(self, kind, build_argv, host=None, env=None, attempts=3):
+        host = host or self.host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         last_log = ""
         for _ in range(attempts):
@@ -246,7 +284,7 @@ class ServerFactory:
             workdir = self.tmp_path / f"{kind}-{self.count}"
             workdir.mkdir()
             log_path = workdir / "server.log"
-            argv = build_argv(port, workdir)
+            argv = self.wrap + build_argv(port, workdir)
             full_env = dict(os.environ)
             full_env.update(env or {})
             with open(log_path, "wb") as log:
@@ -255,7 +293,11 @@ class ServerFactory:
                                         cwd=workdir, start_new_session=True)
             server = Server(kind, proc, host, port, log_path, workdir)
             self.servers.append(server)
-            if wait_for_port(host, port, proc, log_path):
+            if self.wrap:
+                up = wait_for_port_in(self.wrap, host, port, proc, log_path)
+            else:
+                up = wait_for_port(host, port, proc, log_path)
+            if up:
                 return server
             last_log = server.log()
             server.stop()
@@ -265,15 +307,19 @@ class ServerFactory:
         return None
 
     def gnutls(self, cert="leaf-fullchain.pem", key="leaf.key", priority=None, extra=(),
-               host="127.0.0.1"):
+               host=None):
         """gnutls-serv in echo mode. It can only bind the wildcard address,
         so it runs under the bind_loopback shim (127.0.0.1 and ::1 only).
         It requests no client certificate unless extra says otherwise.
         cert=None: no certificate at all (a PSK-only server, --pskpasswd in
-        extra)."""
+        extra). Under the factory's wrap (a network namespace of its own,
+        holding only host) the wildcard is that namespace's, and the shim,
+        which would bind loopback, stays out."""
         exe = require_tool("gnutls-serv")
         shim = os.environ.get("TP_BIND_LOOPBACK")
-        if not shim or not os.path.exists(shim):
+        if self.wrap:
+            shim = None
+        elif not shim or not os.path.exists(shim):
             pytest.skip("TP_BIND_LOOPBACK (bind_loopback.so, built by meson) is not set: "
                         "gnutls-serv would listen on every interface")
 
@@ -287,14 +333,16 @@ class ServerFactory:
                 a += ["--priority", priority]
             return a + list(extra)
 
-        return self._start("gnutls-serv", argv, host=host, env={"LD_PRELOAD": shim})
+        return self._start("gnutls-serv", argv, host=host,
+                           env={"LD_PRELOAD": shim} if shim else None)
 
     def openssl(self, cert="leaf.pem", key="leaf.key", chain="inter.pem", extra=(),
-                host="127.0.0.1"):
+                host=None):
         """openssl s_server in -www mode (it never reads stdin, which would end
         the server at EOF). chain=None sends the leaf alone; cert=None sends
         no certificate (-nocert: a PSK-only server, -psk in extra)."""
         exe = require_tool("openssl")
+        host = host or self.host
 
         def argv(port, workdir):
             accept = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -312,7 +360,7 @@ class ServerFactory:
         return self._start("openssl", argv, host=host)
 
     def nginx(self, cert="leaf-fullchain.pem", key="leaf.key", http2=True,
-              protocols="TLSv1.2 TLSv1.3", host="127.0.0.1", more_certs=(), sni_only=False):
+              protocols="TLSv1.2 TLSv1.3", host=None, more_certs=(), sni_only=False):
         """nginx with a generated minimal configuration, everything in the
         test's own directory. more_certs: further (cert, key) pairs, each
         its own ssl_certificate line (e.g. an ECDSA one beside the RSA).
@@ -320,6 +368,7 @@ class ServerFactory:
         hellos without SNI or for a name other than localhost (nginx >=
         1.19.4)."""
         exe = require_tool("nginx")
+        host = host or self.host
 
         def argv(port, workdir):
             listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -362,12 +411,13 @@ http {{
         return self._start("nginx", argv, host=host)
 
     def lighttpd(self, tls_module="wolfssl", cert="leaf-fullchain.pem", key="leaf.key",
-                 extra_conf="", host="127.0.0.1"):
+                 extra_conf="", host=None):
         """lighttpd (foreground, -D) with TLS from mod_wolfssl or mod_mbedtls
         at the library defaults, serving a document root in the test's own
         directory. The configuration is checked with `lighttpd -tt` first so
         that a bad one fails with lighttpd's own words."""
         exe = require_tool("lighttpd")
+        host = host or self.host
         if tls_module not in ("wolfssl", "mbedtls"):
             raise ValueError(f"tls_module must be wolfssl or mbedtls, not {tls_module}")
         module_dir = Path("/usr/lib/lighttpd")

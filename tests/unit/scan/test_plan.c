@@ -115,6 +115,13 @@ static void test_chunk_count(void **state)
     /* the size cap wins over the parallelism */
     assert_int_equal(plan_chunk_count(1000, 100, 16, 4), 10);
     assert_int_equal(plan_chunk_count(3, 0, 0, 64), 3);
+    /* on a slow link a small set goes one code per hello */
+    assert_int_equal(plan_chunk_count_slow(4, 128, 16, 8), 4);
+    assert_int_equal(plan_chunk_count_slow(PLAN_ALONE_MAX, 128, 16, 24), PLAN_ALONE_MAX);
+    assert_int_equal(plan_chunk_count_slow(5, 128, 16, 3), 1);   /* more than the slots */
+    assert_int_equal(plan_chunk_count_slow(5, 128, 16, 1), 1);   /* a fast link */
+    assert_int_equal(plan_chunk_count_slow(PLAN_ALONE_MAX + 1, 128, 16, 24), 1);
+    assert_int_equal(plan_chunk_count_slow(329, 128, 16, 8), 8); /* as plan_chunk_count */
 }
 
 static void test_chunks_are_disjoint_and_cover(void **state)
@@ -221,12 +228,54 @@ static void test_slow_link_parallel(void **state)
     (void)state;
     assert_int_equal(plan_parallel(8, false, 0), 8);     /* loopback: as is */
     assert_int_equal(plan_parallel(8, false, 19), 8);    /* a LAN */
-    assert_int_equal(plan_parallel(8, false, 200), 12);  /* 200 / 16 */
-    assert_int_equal(plan_parallel(8, false, 603), 32);  /* the 300 ms relay: capped */
+    assert_int_equal(plan_parallel(8, false, 30), 8);    /* 30 / 6 = 5: the default stays */
+    assert_int_equal(plan_parallel(8, false, 120), 20);  /* 120 / 6 */
+    assert_int_equal(plan_parallel(8, false, 300), 48);  /* 300 ms: 50, capped */
     assert_int_equal(plan_parallel(8, false, 5000), PLAN_SLOW_PARALLEL_MAX);
-    assert_int_equal(plan_parallel(48, false, 603), 48); /* never lowered */
+    assert_int_equal(plan_parallel(60, false, 603), 60); /* never lowered */
     assert_int_equal(plan_parallel(4, true, 603), 4);    /* --parallel is a hard cap */
     assert_int_equal(plan_parallel(0, true, 0), 1);
+    /* the round trip slow-link decisions go by */
+    assert_int_equal(plan_link_rtt(300, true, 300), 300);  /* end to end */
+    assert_int_equal(plan_link_rtt(300, true, 0), 300);    /* behind a relay */
+    assert_int_equal(plan_link_rtt(45, true, 25), 45);     /* a slow connect */
+    assert_int_equal(plan_link_rtt(45, true, 0), 0);       /* a busy server on loopback */
+    assert_int_equal(plan_link_rtt(99, true, 3), 3);
+    assert_int_equal(plan_link_rtt(45, false, 0), 45);     /* no connect timed */
+    assert_false(plan_parallel(8, false, plan_link_rtt(45, true, 0)) > 8);
+    /* TLS 1.0/1.1 predicted from TLS 1.2 only while probes in flight are few */
+    assert_true(plan_predict_versions(plan_parallel(8, false, 120)));
+    assert_true(plan_predict_versions(plan_parallel(16, true, 300)));
+    assert_false(plan_predict_versions(plan_parallel(8, false, 300)));
+    assert_false(plan_predict_versions(plan_parallel(8, false, 1600)));
+}
+
+/* Connecting ahead (runner.h) pays only for an offer a pick may follow. */
+static void test_elim_may_continue(void **state)
+{
+    (void)state;
+    const uint16_t codes[4] = {0xC02F, 0xC030, 0x009C, 0x002F};
+    static struct plan_elim e;
+    plan_elim_init(&e, codes, 4);
+    assert_true(plan_elim_may_continue(&e));
+    plan_elim_answer(&e, PLAN_ANSWER_PICK, 0xC02F, NULL);
+    plan_elim_answer(&e, PLAN_ANSWER_PICK, 0xC030, NULL);
+    assert_true(plan_elim_may_continue(&e));   /* two left */
+    plan_elim_answer(&e, PLAN_ANSWER_PICK, 0x009C, NULL);
+    assert_int_equal(e.state, PLAN_ELIM_RUNNING);
+    assert_false(plan_elim_may_continue(&e));  /* the last one: a pick ends it too */
+    plan_elim_answer(&e, PLAN_ANSWER_REFUSED, 0, NULL);
+    assert_false(plan_elim_may_continue(&e));  /* done */
+    /* stop_at_one: with two left, a pick leaves the one that needs no probe */
+    plan_elim_init(&e, codes, 3);
+    e.stop_at_one = true;
+    assert_true(plan_elim_may_continue(&e));
+    plan_elim_answer(&e, PLAN_ANSWER_PICK, 0xC02F, NULL);
+    assert_false(plan_elim_may_continue(&e));
+    /* a version probe ends at its first clean pick */
+    plan_elim_init(&e, codes, 4);
+    e.first_pick_only = true;
+    assert_false(plan_elim_may_continue(&e));
 }
 
 static void test_prediction(void **state)
@@ -281,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_group_and_sigscheme_candidates),
         cmocka_unit_test(test_chunk_count),
         cmocka_unit_test(test_slow_link_parallel),
+        cmocka_unit_test(test_elim_may_continue),
         cmocka_unit_test(test_prediction),
         cmocka_unit_test(test_chunks_are_disjoint_and_cover),
         cmocka_unit_test(test_elimination),
