@@ -18,8 +18,7 @@
 #include "vuln/conv.h"
 
 struct vuln_input {
-    const struct tp_scan *scan;          /* --enum's results, NULL without --enum */
-    const struct tp_handshake *handshake; /* the report's own handshake */
+    const struct tp_scan *scan; /* --enum's results, NULL without --enum */
 };
 
 struct vuln_answer {

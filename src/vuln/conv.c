@@ -13,6 +13,7 @@
 
 #include "net/starttls.h"
 #include "scan/plan.h"
+#include "vuln/pace.h"
 #include "wire/alert.h"
 #include "wire/record.h"
 #include "wire/registry.h"
@@ -176,6 +177,7 @@ static void conv_init(struct conv *c)
     tp_flight_init(&c->flight);
 }
 
+
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at);
 
 enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c)
@@ -206,6 +208,29 @@ enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t
     return read_flight(ctx, c, sent_at);
 }
 
+/* The run's smallest round trip, for every check's silences. */
+static void note_rtt(struct vuln_ctx *ctx, uint32_t rtt_ms)
+{
+    struct vuln_shared *sh = ctx->shared;
+    if (sh == NULL)
+        return;
+    pthread_mutex_lock(&sh->lock);
+    sh->rtt_ms = vuln_min_rtt(sh->measured, sh->rtt_ms, rtt_ms);
+    sh->measured = true;
+    pthread_mutex_unlock(&sh->lock);
+}
+
+static uint32_t run_rtt(struct vuln_ctx *ctx, uint32_t own_ms)
+{
+    struct vuln_shared *sh = ctx->shared;
+    if (sh == NULL)
+        return own_ms;
+    pthread_mutex_lock(&sh->lock);
+    uint32_t rtt = vuln_min_rtt(sh->measured, sh->rtt_ms, own_ms);
+    pthread_mutex_unlock(&sh->lock);
+    return rtt;
+}
+
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at)
 {
     tp_deadline until = tp_deadline_min_ms(ctx->deadline, PLAN_INITIAL_TIMEOUT_MS);
@@ -232,6 +257,8 @@ static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_
             break;
     }
     c->flight_ms = ms_since(sent_at);
+    if (c->len > 0)
+        note_rtt(ctx, c->rtt_ms);
     return flight_state(c, closed);
 }
 
@@ -248,8 +275,10 @@ void conv_close(struct conv *c)
 enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wait_ms,
                                reply_enough_fn enough, void *arg, tp_reply *reply)
 {
-    if (wait_ms == 0)
-        wait_ms = plan_probe_timeout_ms(true, c->rtt_ms, c->flight_ms);
+    if (wait_ms == CONV_WAIT_SILENCE)
+        wait_ms = vuln_silence_ms(run_rtt(ctx, c->rtt_ms));
+    else if (wait_ms == CONV_WAIT_PATIENT)
+        wait_ms = vuln_patience_ms(c->rtt_ms, c->flight_ms);
     tp_deadline until = tp_deadline_min_ms(ctx->deadline, wait_ms);
     tp_reply_scan(c->buf + c->flight_len, c->len - c->flight_len, reply);
     if (enough(reply, arg))

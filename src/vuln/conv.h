@@ -10,6 +10,7 @@
 #ifndef TP_VULN_CONV_H
 #define TP_VULN_CONV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,11 +22,22 @@
 #include "wire/flight.h"
 #include "wire/heartbeat.h"
 
+/* What the checks running side by side share: the run's smallest round
+ * trip (vuln/pace.h), under its lock. */
+struct vuln_shared {
+    pthread_mutex_t lock;
+    bool measured;
+    uint32_t rtt_ms;
+};
+
+/* One per running check (and per ROBOT vector): connections counts this
+ * one's, summed by whoever started it. */
 struct vuln_ctx {
     const struct tp_config *cfg;
     const struct tp_addr *addr;
     const char *sni;
     tp_deadline deadline;
+    struct vuln_shared *shared;
     uint32_t connections; /* opened so far */
 };
 
@@ -67,9 +79,13 @@ enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t
 bool conv_send(struct conv *c, const uint8_t *p, size_t n);
 
 /* Read after the flight until enough(reply, arg) is true, the server
- * closes or resets, or the wait ends (wait_ms 0: scaled on the flight's
- * times as the scan's probes are). *reply scans every record received after
+ * closes or resets, or the wait ends: wait_ms, or CONV_WAIT_SILENCE (a
+ * quick wait on the run's round trip, vuln_silence_ms(): only where a
+ * silence decides nothing alone) or CONV_WAIT_PATIENT (vuln_patience_ms()
+ * on this connection's times). *reply scans every record received after
  * the flight. */
+#define CONV_WAIT_SILENCE 0u
+#define CONV_WAIT_PATIENT UINT32_MAX
 typedef bool (*reply_enough_fn)(const tp_reply *reply, void *arg);
 enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wait_ms,
                                reply_enough_fn enough, void *arg, tp_reply *reply);

@@ -86,7 +86,7 @@ void vuln_heartbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct v
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why[0] ? c.why : "cannot send the request");
         goto out;
     }
-    enum reply_end end = conv_read_reply(&c, ctx, 0, hb_enough, NULL, &reply);
+    enum reply_end end = conv_read_reply(&c, ctx, CONV_WAIT_PATIENT, hb_enough, NULL, &reply);
     vuln_decide_heartbleed(&reply, end, negotiated, out);
 out:
     conv_close(&c);

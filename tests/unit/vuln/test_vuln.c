@@ -13,6 +13,7 @@
 
 #include "report/scan_model.h"
 #include "vuln/checks.h"
+#include "vuln/pace.h"
 #include "wire/heartbeat.h"
 #include "wire/record.h"
 #include "wire/registry.h"
@@ -201,6 +202,78 @@ static void test_robot_decision(void **state)
     assert_int_equal(a.result, TP_VULN_UNKNOWN);
 }
 
+/* The silence wait: the floor on a fast link, several round trips on a
+ * slow one, never past the scan's longest probe time-out; the patient
+ * wait never shorter than the silence (a confirmation must wait longer
+ * than the wait it confirms). */
+static void test_silence_wait(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_silence_ms(0), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(1), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(VULN_SILENCE_FLOOR_MS / VULN_SILENCE_RTTS),
+                     VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(300), 300u * VULN_SILENCE_RTTS);
+    assert_int_equal(vuln_silence_ms(UINT32_MAX), 10000u);
+    for (uint32_t rtt = 0; rtt < 5000; rtt += 7)
+        assert_true(vuln_patience_ms(rtt, rtt) >= vuln_silence_ms(rtt) ||
+                    vuln_silence_ms(rtt) == 10000u);
+    assert_true(vuln_patience_ms(0, 0) >= 1000u);
+    /* A server slow to compute its first flight is given twice that. */
+    assert_int_equal(vuln_patience_ms(1, 2500), 5000u);
+}
+
+/* The run's round trip is the smallest seen: a connection queued behind
+ * another (a server serving one at a time) measured the queue too. */
+static void test_min_rtt(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_min_rtt(false, 0, 40), 40u);
+    assert_int_equal(vuln_min_rtt(true, 0, 40), 0u); /* loopback: 0 ms is a measurement */
+    assert_int_equal(vuln_min_rtt(true, 30, 900), 30u);
+    assert_int_equal(vuln_min_rtt(true, 900, 30), 30u);
+}
+
+static void test_pool_size(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_pool_size(0, 18), VULN_POOL_MAX);
+    assert_int_equal(vuln_pool_size(64, 18), VULN_POOL_MAX);
+    assert_int_equal(vuln_pool_size(1, 18), 1u); /* --parallel 1: one at a time */
+    assert_int_equal(vuln_pool_size(2, 18), 2u);
+    assert_int_equal(vuln_pool_size(0, 2), 2u);
+    assert_int_equal(vuln_pool_size(0, 0), 1u);
+}
+
+/* ROBOT's rounds: alike at once decides; a difference is asked again,
+ * patiently; a difference round 2 does not show may have been a slow
+ * answer cut short, so rounds 2 and 3 (both patient) decide. */
+static void test_robot_rounds(void **state)
+{
+    (void)state;
+    bool u[3] = {true, false, false};
+    struct robot_step s = vuln_robot_step(1, u);
+    assert_false(s.another);
+    assert_int_equal(s.first, 0);
+    assert_int_equal(s.second, 0);
+
+    u[0] = false;
+    s = vuln_robot_step(1, u);
+    assert_true(s.another);
+    s = vuln_robot_step(2, u); /* round 2 differs too: rounds 1 and 2 decide */
+    assert_false(s.another);
+    assert_int_equal(s.first, 0);
+    assert_int_equal(s.second, 1);
+
+    u[1] = true; /* round 2 alike: round 1's difference is in doubt */
+    s = vuln_robot_step(2, u);
+    assert_true(s.another);
+    s = vuln_robot_step(3, u);
+    assert_false(s.another);
+    assert_int_equal(s.first, 1);
+    assert_int_equal(s.second, 2);
+}
+
 /* A scan with TLS 1.2 and 1.3 known supported and every older version known
  * refused, holding the given TLS 1.2 suites. */
 static void scan_with(struct tp_scan *s, const uint16_t *codes, size_t n)
@@ -224,14 +297,14 @@ static void test_derived(void **state)
     (void)state;
     struct tp_scan s;
     struct vuln_answer a;
-    struct vuln_input none = {NULL, NULL};
+    struct vuln_input none = {NULL};
     vuln_sweet32(NULL, &none, &a);
     assert_int_equal(a.result, TP_VULN_UNKNOWN);
     assert_non_null(strstr(a.detail, "needs --enum"));
 
     static const uint16_t modern[] = {0xC02F, 0x1301};
     scan_with(&s, modern, 2);
-    struct vuln_input in = {&s, NULL};
+    struct vuln_input in = {&s};
     vuln_sweet32(NULL, &in, &a);
     assert_int_equal(a.result, TP_VULN_NO);
     vuln_drown(NULL, &in, &a);
@@ -326,6 +399,8 @@ int main(void)
         cmocka_unit_test(test_heartbleed_decision), cmocka_unit_test(test_ccs_decision),
         cmocka_unit_test(test_robot_decision),      cmocka_unit_test(test_derived),
         cmocka_unit_test(test_ticketbleed_decision), cmocka_unit_test(test_ticket_find),
+        cmocka_unit_test(test_silence_wait),        cmocka_unit_test(test_min_rtt),
+        cmocka_unit_test(test_pool_size),           cmocka_unit_test(test_robot_rounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

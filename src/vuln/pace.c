@@ -1,0 +1,55 @@
+/* pace.c: the waits and the pool size of the vulnerability checks (pace.h). */
+#include "vuln/pace.h"
+
+#include "scan/plan.h"
+
+#include "util/banned.h"
+
+uint32_t vuln_silence_ms(uint32_t rtt_ms)
+{
+    uint64_t t = (uint64_t)VULN_SILENCE_RTTS * rtt_ms;
+    if (t < VULN_SILENCE_FLOOR_MS)
+        t = VULN_SILENCE_FLOOR_MS;
+    if (t > PLAN_MAX_TIMEOUT_MS)
+        t = PLAN_MAX_TIMEOUT_MS;
+    return (uint32_t)t;
+}
+
+uint32_t vuln_patience_ms(uint32_t rtt_ms, uint32_t flight_ms)
+{
+    return plan_probe_timeout_ms(true, rtt_ms, flight_ms);
+}
+
+uint32_t vuln_min_rtt(bool have, uint32_t known_ms, uint32_t seen_ms)
+{
+    return have && known_ms < seen_ms ? known_ms : seen_ms;
+}
+
+unsigned vuln_pool_size(unsigned parallel, size_t n_checks)
+{
+    unsigned n = VULN_POOL_MAX;
+    if (parallel != 0 && parallel < n)
+        n = parallel;
+    if (n_checks < n)
+        n = (unsigned)n_checks;
+    return n == 0 ? 1 : n;
+}
+
+struct robot_step vuln_robot_step(unsigned rounds_done, const bool uniform[3])
+{
+    struct robot_step s = {false, 0, 0};
+    switch (rounds_done) {
+    case 1:
+        s.another = !uniform[0];
+        break;
+    case 2:
+        s.another = uniform[1];
+        s.second = 1;
+        break;
+    default:
+        s.first = 1;
+        s.second = 2;
+        break;
+    }
+    return s;
+}
