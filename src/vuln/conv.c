@@ -174,6 +174,7 @@ static void conv_init(struct conv *c)
 {
     memset(c, 0, sizeof *c);
     c->fd = -1;
+    c->answer_ms = CONV_NO_ANSWER;
     tp_flight_init(&c->flight);
 }
 
@@ -220,15 +221,15 @@ static void note_rtt(struct vuln_ctx *ctx, uint32_t rtt_ms)
     pthread_mutex_unlock(&sh->lock);
 }
 
-static uint32_t run_rtt(struct vuln_ctx *ctx, uint32_t own_ms)
+static uint32_t silence_ms(struct vuln_ctx *ctx, uint32_t own_rtt_ms)
 {
     struct vuln_shared *sh = ctx->shared;
     if (sh == NULL)
-        return own_ms;
+        return vuln_silence_ms(own_rtt_ms, ctx->answer_ms);
     pthread_mutex_lock(&sh->lock);
-    uint32_t rtt = vuln_min_rtt(sh->measured, sh->rtt_ms, own_ms);
+    uint32_t rtt = vuln_min_rtt(sh->measured, sh->rtt_ms, own_rtt_ms);
     pthread_mutex_unlock(&sh->lock);
-    return rtt;
+    return vuln_silence_ms(rtt, ctx->answer_ms);
 }
 
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at)
@@ -276,15 +277,23 @@ enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wa
                                reply_enough_fn enough, void *arg, tp_reply *reply)
 {
     if (wait_ms == CONV_WAIT_SILENCE)
-        wait_ms = vuln_silence_ms(run_rtt(ctx, c->rtt_ms));
+        wait_ms = silence_ms(ctx, c->rtt_ms);
     else if (wait_ms == CONV_WAIT_PATIENT)
         wait_ms = vuln_patience_ms(c->rtt_ms, c->flight_ms);
     tp_deadline until = tp_deadline_min_ms(ctx->deadline, wait_ms);
+    uint64_t asked_at = tp_now_ns();
+    bool timed = c->len > c->flight_len; /* bytes already there: at once */
+    if (timed)
+        c->answer_ms = 0;
     tp_reply_scan(c->buf + c->flight_len, c->len - c->flight_len, reply);
     if (enough(reply, arg))
         return REPLY_DECIDED;
     for (;;) {
         int r = read_some(c, until);
+        if ((r == 1 || r == 0) && !timed) { /* a close answers too */
+            c->answer_ms = ms_since(asked_at);
+            timed = true;
+        }
         if (r == 1) {
             tp_reply_scan(c->buf + c->flight_len, c->len - c->flight_len, reply);
             if (enough(reply, arg))

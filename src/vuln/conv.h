@@ -38,6 +38,10 @@ struct vuln_ctx {
     const char *sni;
     tp_deadline deadline;
     struct vuln_shared *shared;
+    /* The slowest answer this check has timed to the records it sends
+     * after a flight (conv.answer_ms), 0 for none: a CONV_WAIT_SILENCE
+     * lasts at least twice that (vuln_silence_ms()). Set by the check. */
+    uint32_t answer_ms;
     uint32_t connections; /* opened so far */
 };
 
@@ -55,6 +59,7 @@ struct conv {
     tp_flight flight;         /* parsed from buf[0..flight_len) */
     uint32_t rtt_ms;          /* hello sent -> first byte */
     uint32_t flight_ms;       /* hello sent -> flight complete */
+    uint32_t answer_ms;       /* conv_read_reply() -> first byte or close; CONV_NO_ANSWER */
     char why[200];
 };
 
@@ -86,6 +91,7 @@ bool conv_send(struct conv *c, const uint8_t *p, size_t n);
  * the flight. */
 #define CONV_WAIT_SILENCE 0u
 #define CONV_WAIT_PATIENT UINT32_MAX
+#define CONV_NO_ANSWER UINT32_MAX
 typedef bool (*reply_enough_fn)(const tp_reply *reply, void *arg);
 enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wait_ms,
                                reply_enough_fn enough, void *arg, tp_reply *reply);

@@ -5,9 +5,11 @@
 
 #include "util/banned.h"
 
-uint32_t vuln_silence_ms(uint32_t rtt_ms)
+uint32_t vuln_silence_ms(uint32_t rtt_ms, uint32_t answer_ms)
 {
     uint64_t t = (uint64_t)VULN_SILENCE_RTTS * rtt_ms;
+    if (t < 2ull * answer_ms)
+        t = 2ull * answer_ms;
     if (t < VULN_SILENCE_FLOOR_MS)
         t = VULN_SILENCE_FLOOR_MS;
     if (t > PLAN_MAX_TIMEOUT_MS)
@@ -35,21 +37,15 @@ unsigned vuln_pool_size(unsigned parallel, size_t n_checks)
     return n == 0 ? 1 : n;
 }
 
-struct robot_step vuln_robot_step(unsigned rounds_done, const bool uniform[3])
+struct robot_step vuln_robot_step(unsigned rounds_done, bool uniform, bool silent,
+                                  bool answered)
 {
     struct robot_step s = {false, 0, 0};
-    switch (rounds_done) {
-    case 1:
-        s.another = !uniform[0];
-        break;
-    case 2:
-        s.another = uniform[1];
-        s.second = 1;
-        break;
-    default:
-        s.first = 1;
-        s.second = 2;
-        break;
-    }
+    if (rounds_done == 1)
+        s.another = !uniform || (silent && !answered);
+    else if (rounds_done == 2)
+        s.another = true;
+    else
+        s.first = 1, s.second = 2;
     return s;
 }

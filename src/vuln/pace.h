@@ -4,15 +4,17 @@
  *
  * Waiting. Some checks end on a silence (the server waits for a record we
  * never send). A silence is decided after vuln_silence_ms(): a floor of a
- * few hundred ms, or several of the run's round trips when they are
- * longer. The round trip is the smallest "hello sent -> first byte back"
- * of the run's connections: the smallest, because a connection queued
- * behind another (openssl s_server and gnutls-serv serve one at a time)
- * measures the queue too. A silence decided that fast can be a slow
- * server's answer still on its way, so nothing is called vulnerable on it:
- * where a difference rests on a silence, the check asks again with
- * vuln_patience_ms() (the scan's own probe time-out, at least 1 s), and a
- * slow answer then differs from the silence and makes the verdict unknown.
+ * few hundred ms, several of the run's round trips, or twice the slowest
+ * answer the server gave to a record of ours after its flight, whichever
+ * is longest. The round trip is the smallest "hello sent -> first byte
+ * back" of the run's connections: the smallest, because a connection
+ * queued behind another (openssl s_server and gnutls-serv serve one at a
+ * time) measures the queue too; an answer is timed from our record to the
+ * reply, when the server is already on our connection. A silence decided
+ * that fast could still be a slow server's answer on its way, so it
+ * decides nothing alone: a verdict that rests on a silence is confirmed
+ * with vuln_patience_ms() (the scan's own probe time-out, at least 1 s),
+ * where a slow answer shows as the answer it is.
  *
  * Concurrency. The checks are independent (each opens its own
  * connections), so a small pool runs them side by side: vuln_pool_size().
@@ -31,9 +33,10 @@
 #define VULN_POOL_MAX 4u
 
 /* The wait after which no answer counts as a silence, for a run whose
- * smallest round trip is rtt_ms: max(floor, VULN_SILENCE_RTTS round trips),
- * at most PLAN_MAX_TIMEOUT_MS. */
-uint32_t vuln_silence_ms(uint32_t rtt_ms);
+ * smallest round trip is rtt_ms and slowest answer answer_ms (0: none
+ * yet): max(floor, VULN_SILENCE_RTTS round trips, 2 * answer_ms), at most
+ * PLAN_MAX_TIMEOUT_MS. */
+uint32_t vuln_silence_ms(uint32_t rtt_ms, uint32_t answer_ms);
 
 /* The patient wait, where a silence decides a verdict on its own or
  * confirms a difference: plan_probe_timeout_ms() on this connection's
@@ -48,18 +51,20 @@ uint32_t vuln_min_rtt(bool have, uint32_t known_ms, uint32_t seen_ms);
  * VULN_POOL_MAX, at most --parallel, at least 1. */
 unsigned vuln_pool_size(unsigned parallel, size_t n_checks);
 
-/* ROBOT's rounds (robot.c). Round 1 waits vuln_silence_ms(); every later
- * round waits vuln_patience_ms(). After round 1: all five answers alike
- * decide (no oracle). Otherwise round 2; a difference that round 2 repeats
- * decides on rounds 1 and 2 (vulnerable; a silence in round 1 held for the
- * patient wait too). When round 2's five answers are alike, round 1's
- * difference may have been a slow answer cut short: round 3, and rounds 2
- * and 3 (both patient) decide. */
+/* ROBOT's rounds (robot.c). Round 1 is quick (vuln_silence_ms()), rounds
+ * 2 and 3 patient (vuln_patience_ms()). Round 1 decides alone when its
+ * five answers are alike and trusted: no silence among them, or a silence
+ * waited out past twice an answer the server did give (answered: the run
+ * has timed one). Anything else - a difference, or five silences from a
+ * server never seen answering - is asked again twice, patiently, and
+ * rounds 2 and 3 decide: a slow answer cut short in round 1 can neither
+ * make an oracle nor hide one. */
 struct robot_step {
     bool another;      /* run one more round */
     unsigned first;    /* else decide on rounds first and second (0-based) */
     unsigned second;
 };
-struct robot_step vuln_robot_step(unsigned rounds_done, const bool uniform[3]);
+struct robot_step vuln_robot_step(unsigned rounds_done, bool uniform, bool silent,
+                                  bool answered);
 
 #endif

@@ -176,7 +176,8 @@ static void response_class(const tp_reply *reply, enum reply_end end, char *out,
  * before the key exchange could be sent (why in detail). wait_ms is
  * CONV_WAIT_SILENCE or CONV_WAIT_PATIENT (vuln/pace.h). */
 static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v, bool finish,
-                      uint32_t wait_ms, char cls[ROBOT_CLASS_LEN], char *why, size_t why_size)
+                      uint32_t wait_ms, char cls[ROBOT_CLASS_LEN], bool *silent,
+                      uint32_t *answer_ms, char *why, size_t why_size)
 {
     struct probe_spec spec;
     struct conv c;
@@ -205,6 +206,8 @@ static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned 
     tp_reply reply;
     enum reply_end end = conv_read_reply(&c, ctx, wait_ms, never_enough, NULL, &reply);
     response_class(&reply, end, cls, ROBOT_CLASS_LEN);
+    *silent = end == REPLY_TIMEOUT && reply.records == 0;
+    *answer_ms = c.answer_ms;
     ok = true;
 out:
     conv_close(&c);
@@ -219,6 +222,8 @@ struct robot_vector {
     bool finish;
     uint32_t wait_ms;
     char *cls;
+    bool silent;
+    uint32_t answer_ms;
     bool failed;
     char why[200];
     pthread_t thread;
@@ -228,8 +233,8 @@ struct robot_vector {
 static void *robot_vector_run(void *arg)
 {
     struct robot_vector *t = arg;
-    t->failed = !robot_try(&t->ctx, t->key, t->v, t->finish, t->wait_ms, t->cls, t->why,
-                           sizeof t->why);
+    t->failed = !robot_try(&t->ctx, t->key, t->v, t->finish, t->wait_ms, t->cls, &t->silent,
+                           &t->answer_ms, t->why, sizeof t->why);
     return NULL;
 }
 
@@ -279,10 +284,12 @@ void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
 
 /* Run the five vectors once, side by side (a server that serves one
  * connection at a time queues them: each waits only once its own flight
- * is in, vuln/pace.h); false if one connection failed (why set). */
+ * is in, vuln/pace.h); false if one connection failed (why set). *silent:
+ * vector 1 met a silence; ctx->answer_ms rises to the slowest answer. */
 static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
                         uint32_t wait_ms, char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN],
-                        bool failed[ROBOT_VECTORS], char *why, size_t why_size)
+                        bool failed[ROBOT_VECTORS], bool *silent, bool *answered, char *why,
+                        size_t why_size)
 {
     struct robot_vector t[ROBOT_VECTORS];
     bool ok = true;
@@ -300,6 +307,12 @@ static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool fi
             pthread_join(t[v].thread, NULL);
         ctx->connections += t[v].ctx.connections;
         failed[v] = t[v].failed;
+        if (v == 0)
+            *silent = t[v].silent;
+        if (!t[v].failed && t[v].answer_ms != CONV_NO_ANSWER && t[v].answer_ms > ctx->answer_ms)
+            ctx->answer_ms = t[v].answer_ms;
+        if (!t[v].failed && t[v].answer_ms != CONV_NO_ANSWER)
+            *answered = true;
         if (failed[v] && ok)
             vuln_strf(why, why_size, "%s", t[v].why);
         ok = ok && !failed[v];
@@ -308,15 +321,15 @@ static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool fi
 }
 
 /* Rounds until vuln_robot_step() decides (pace.h): the first quick, the
- * others patient. */
+ * others patient. *answered: a key exchange of ours was answered (timed
+ * in ctx->answer_ms), in this variant or an earlier one. */
 static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
-                          struct vuln_answer *out)
+                          bool *answered, struct vuln_answer *out)
 {
     char rounds[3][ROBOT_VECTORS][ROBOT_CLASS_LEN];
     char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN];
     bool failed[2][ROBOT_VECTORS] = {{false}};
     bool round_failed[ROBOT_VECTORS];
-    bool uniform[3] = {false, false, false};
     char why[200] = "";
     const char *variant = finish ? "(with ChangeCipherSpec and Finished)"
                                  : "(ClientKeyExchange alone)";
@@ -325,13 +338,15 @@ static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool 
     memset(rounds, 0, sizeof rounds);
     while (step.another && done < 3) {
         uint32_t wait = done == 0 ? CONV_WAIT_SILENCE : CONV_WAIT_PATIENT;
-        if (!robot_round(ctx, key, finish, wait, rounds[done], round_failed, why, sizeof why)) {
+        bool silent = false;
+        if (!robot_round(ctx, key, finish, wait, rounds[done], round_failed, &silent, answered,
+                         why, sizeof why)) {
             vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
             return;
         }
-        uniform[done] = all_same(rounds[done]);
+        bool uniform = all_same(rounds[done]);
         done++;
-        step = vuln_robot_step(done, uniform);
+        step = vuln_robot_step(done, uniform, uniform && silent, *answered);
     }
     memcpy(classes[0], rounds[step.first], sizeof classes[0]);
     memcpy(classes[1], rounds[step.second], sizeof classes[1]);
@@ -368,15 +383,22 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
         have_key = true;
     conv_close(&c);
     if (have_key) {
-        robot_variant(ctx, &key, true, out);
+        /* The first variant's answers (an alert to the Finished) time the
+         * server's key exchange: the second's silences wait past twice
+         * that. */
+        bool answered = false;
+        uint32_t outer_answer = ctx->answer_ms;
+        ctx->answer_ms = 0;
+        robot_variant(ctx, &key, true, &answered, out);
         if (out->result == TP_VULN_NO) {
             struct vuln_answer first = *out;
-            robot_variant(ctx, &key, false, out);
+            robot_variant(ctx, &key, false, &answered, out);
             if (out->result == TP_VULN_NO) {
                 struct vuln_answer second = *out;
                 vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
             }
         }
+        ctx->answer_ms = outer_answer;
     }
     free(key.n);
     free(key.e);

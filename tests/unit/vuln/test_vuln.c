@@ -203,22 +203,24 @@ static void test_robot_decision(void **state)
 }
 
 /* The silence wait: the floor on a fast link, several round trips on a
- * slow one, never past the scan's longest probe time-out; the patient
- * wait never shorter than the silence (a confirmation must wait longer
- * than the wait it confirms). */
+ * slow one, twice the server's slowest answer for a slow server, never
+ * past the scan's longest probe time-out; the patient wait at least 1 s
+ * (a confirmation waits longer than the floor it confirms). */
 static void test_silence_wait(void **state)
 {
     (void)state;
-    assert_int_equal(vuln_silence_ms(0), VULN_SILENCE_FLOOR_MS);
-    assert_int_equal(vuln_silence_ms(1), VULN_SILENCE_FLOOR_MS);
-    assert_int_equal(vuln_silence_ms(VULN_SILENCE_FLOOR_MS / VULN_SILENCE_RTTS),
+    assert_int_equal(vuln_silence_ms(0, 0), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(1, 0), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(VULN_SILENCE_FLOOR_MS / VULN_SILENCE_RTTS, 0),
                      VULN_SILENCE_FLOOR_MS);
-    assert_int_equal(vuln_silence_ms(300), 300u * VULN_SILENCE_RTTS);
-    assert_int_equal(vuln_silence_ms(UINT32_MAX), 10000u);
-    for (uint32_t rtt = 0; rtt < 5000; rtt += 7)
-        assert_true(vuln_patience_ms(rtt, rtt) >= vuln_silence_ms(rtt) ||
-                    vuln_silence_ms(rtt) == 10000u);
+    assert_int_equal(vuln_silence_ms(300, 0), 300u * VULN_SILENCE_RTTS);
+    assert_int_equal(vuln_silence_ms(UINT32_MAX, 0), 10000u);
+    /* A server that took 600 ms to answer a key exchange. */
+    assert_int_equal(vuln_silence_ms(1, 600), 1200u);
+    assert_int_equal(vuln_silence_ms(1, 100), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(0, UINT32_MAX), 10000u);
     assert_true(vuln_patience_ms(0, 0) >= 1000u);
+    assert_true(vuln_patience_ms(0, 0) > VULN_SILENCE_FLOOR_MS);
     /* A server slow to compute its first flight is given twice that. */
     assert_int_equal(vuln_patience_ms(1, 2500), 5000u);
 }
@@ -245,30 +247,26 @@ static void test_pool_size(void **state)
     assert_int_equal(vuln_pool_size(0, 0), 1u);
 }
 
-/* ROBOT's rounds: alike at once decides; a difference is asked again,
- * patiently; a difference round 2 does not show may have been a slow
- * answer cut short, so rounds 2 and 3 (both patient) decide. */
+/* ROBOT's rounds: five alike answers decide at once, unless they are
+ * five silences from a server never seen answering (all five may be slow
+ * answers cut short); anything else is asked twice more, patiently, and
+ * those two rounds decide. */
 static void test_robot_rounds(void **state)
 {
     (void)state;
-    bool u[3] = {true, false, false};
-    struct robot_step s = vuln_robot_step(1, u);
+    struct robot_step s = vuln_robot_step(1, true, false, false);
     assert_false(s.another);
     assert_int_equal(s.first, 0);
     assert_int_equal(s.second, 0);
-
-    u[0] = false;
-    s = vuln_robot_step(1, u);
-    assert_true(s.another);
-    s = vuln_robot_step(2, u); /* round 2 differs too: rounds 1 and 2 decide */
+    s = vuln_robot_step(1, true, true, true); /* silences past an answer's time */
     assert_false(s.another);
-    assert_int_equal(s.first, 0);
-    assert_int_equal(s.second, 1);
 
-    u[1] = true; /* round 2 alike: round 1's difference is in doubt */
-    s = vuln_robot_step(2, u);
-    assert_true(s.another);
-    s = vuln_robot_step(3, u);
+    assert_true(vuln_robot_step(1, true, true, false).another);
+    assert_true(vuln_robot_step(1, false, false, true).another);
+    assert_true(vuln_robot_step(1, false, false, false).another);
+    assert_true(vuln_robot_step(2, false, false, true).another);
+    assert_true(vuln_robot_step(2, true, false, true).another);
+    s = vuln_robot_step(3, false, false, true);
     assert_false(s.another);
     assert_int_equal(s.first, 1);
     assert_int_equal(s.second, 2);
