@@ -36,7 +36,8 @@ const struct tp_option tp_options[] = {
      "with --enum: wait DURATION between connection starts (fragile servers)", TP_CAT_ENUM,
      OPT_DELAY},
     {"enum", 0, TP_ARG_NONE, NULL,
-     "enumerate every version, cipher suite, group and signature scheme the server accepts",
+     "enumerate every version, cipher suite, group and signature scheme the server accepts "
+     "(and run the --vulns checks)",
      TP_CAT_ENUM, OPT_ENUM},
     {"fail-on", 0, TP_ARG_REQUIRED, "SEVERITY",
      "exit 1 on a finding at or above SEVERITY: info, low, medium, high (default), critical or "

@@ -148,17 +148,57 @@ static bool build_hello(struct conv *c, const struct probe_spec *spec, tp_writer
     return true;
 }
 
+/* Wait until start_ns (--delay), within the run's deadline. */
+static bool wait_until(const struct vuln_ctx *ctx, uint64_t start_ns)
+{
+    for (;;) {
+        uint64_t now = tp_now_ns();
+        if (now >= start_ns)
+            return true;
+        if (tp_deadline_passed(ctx->deadline))
+            return false;
+        uint64_t ms = (start_ns - now + 999999u) / 1000000u;
+        (void)poll(NULL, 0, (int)tp_deadline_left_ms(tp_deadline_min_ms(ctx->deadline, ms)));
+    }
+}
+
+int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size)
+{
+    uint64_t start_ns = 0;
+    bool allowed = true;
+    tp_error err = {0};
+    int fd = -1;
+    if (ctx->shared != NULL) {
+        pthread_mutex_lock(&ctx->shared->lock);
+        allowed = vuln_gate_take(&ctx->shared->gate, tp_now_ns(), &start_ns);
+        pthread_mutex_unlock(&ctx->shared->lock);
+    }
+    if (!allowed) {
+        vuln_strf(why, size, "not probed: --max-connections %u used up",
+                  ctx->cfg->max_connections);
+        return -1;
+    }
+    if (!wait_until(ctx, start_ns)) {
+        vuln_strf(why, size, "the run's time-out was reached");
+        return -1;
+    }
+    if (net_connect_addr(ctx->addr, ctx->cfg->connect_timeout_ms, ctx->deadline, &fd, &err) !=
+        TP_OK) {
+        vuln_strf(why, size, "%s", err.msg);
+        return -1;
+    }
+    ctx->connections++;
+    return fd;
+}
+
 static bool start(struct vuln_ctx *ctx, struct conv *c, const uint8_t *hello, size_t len,
                   uint64_t *sent_at)
 {
     tp_error err = {0};
     const struct tp_config *cfg = ctx->cfg;
-    if (net_connect_addr(ctx->addr, cfg->connect_timeout_ms, ctx->deadline, &c->fd, &err) !=
-        TP_OK) {
-        vuln_strf(c->why, sizeof c->why, "%s", err.msg);
+    c->fd = vuln_connect(ctx, c->why, sizeof c->why);
+    if (c->fd < 0)
         return false;
-    }
-    ctx->connections++;
     if (cfg->starttls != TP_STARTTLS_NONE &&
         net_starttls(c->fd, cfg->starttls, ctx->sni != NULL ? ctx->sni : cfg->host,
                      tp_deadline_min_ms(ctx->deadline, cfg->connect_timeout_ms),

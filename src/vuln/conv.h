@@ -19,6 +19,7 @@
 #include "net/net.h"
 #include "scan/probe.h"
 #include "util/clock.h"
+#include "vuln/pace.h"
 #include "wire/flight.h"
 #include "wire/heartbeat.h"
 
@@ -28,6 +29,7 @@ struct vuln_shared {
     pthread_mutex_t lock;
     bool measured;
     uint32_t rtt_ms;
+    struct vuln_gate gate;
 };
 
 /* One per running check (and per ROBOT vector): connections counts this
@@ -79,6 +81,11 @@ void conv_close(struct conv *c);
  * c is initialised here, as by conv_open(). */
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
                               struct conv *c);
+
+/* Connect to the check's address under the run's --max-connections and
+ * --delay (vuln/pace.h) and count it; -1 with why on a failure. Every
+ * connection of the checks is opened here. */
+int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size);
 
 /* Send bytes; false (with c->why) on a failure. */
 bool conv_send(struct conv *c, const uint8_t *p, size_t n);

@@ -37,6 +37,32 @@ unsigned vuln_pool_size(unsigned parallel, size_t n_checks)
     return n == 0 ? 1 : n;
 }
 
+unsigned vuln_vector_batch(unsigned parallel)
+{
+    return parallel != 0 && parallel < 5u ? parallel : 5u;
+}
+
+void vuln_gate_init(struct vuln_gate *g, uint32_t max_connections, uint32_t used,
+                    uint32_t delay_ms)
+{
+    g->limited = max_connections != 0;
+    g->left = used < max_connections ? max_connections - used : 0;
+    g->delay_ms = delay_ms;
+    g->next_ns = 0;
+}
+
+bool vuln_gate_take(struct vuln_gate *g, uint64_t now_ns, uint64_t *start_ns)
+{
+    if (g->limited) {
+        if (g->left == 0)
+            return false;
+        g->left--;
+    }
+    *start_ns = g->next_ns > now_ns ? g->next_ns : now_ns;
+    g->next_ns = *start_ns + (uint64_t)g->delay_ms * 1000000u;
+    return true;
+}
+
 struct robot_step vuln_robot_step(unsigned rounds_done, bool uniform, bool silent,
                                   bool answered)
 {

@@ -51,6 +51,24 @@ uint32_t vuln_min_rtt(bool have, uint32_t known_ms, uint32_t seen_ms);
  * VULN_POOL_MAX, at most --parallel, at least 1. */
 unsigned vuln_pool_size(unsigned parallel, size_t n_checks);
 
+/* ROBOT's five vectors run this many at a time: all five, or --parallel
+ * when it is smaller (--parallel 1: one after another). */
+unsigned vuln_vector_batch(unsigned parallel);
+
+/* The scan's politeness limits hold for the checks too: --max-connections
+ * (what the scan left of it) and --delay between connection starts. */
+struct vuln_gate {
+    bool limited;      /* --max-connections was given */
+    uint32_t left;     /* connections left when limited */
+    uint32_t delay_ms;
+    uint64_t next_ns;  /* earliest start of the next connection */
+};
+void vuln_gate_init(struct vuln_gate *g, uint32_t max_connections, uint32_t used,
+                    uint32_t delay_ms);
+/* Take one connection: false when the budget is spent; else *start_ns is
+ * when it may start (now_ns, or later under --delay). */
+bool vuln_gate_take(struct vuln_gate *g, uint64_t now_ns, uint64_t *start_ns);
+
 /* ROBOT's rounds (robot.c). Round 1 is quick (vuln_silence_ms()), rounds
  * 2 and 3 patient (vuln_patience_ms()). Round 1 decides alone when its
  * five answers are alike and trusted: no silence among them, or a silence

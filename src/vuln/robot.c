@@ -282,9 +282,9 @@ void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
                 variant, classes[0][0], odd + 1, classes[0][odd]);
 }
 
-/* Run the five vectors once, side by side (a server that serves one
- * connection at a time queues them: each waits only once its own flight
- * is in, vuln/pace.h); false if one connection failed (why set). *silent:
+/* Run the five vectors once, side by side (vuln_vector_batch() at a time;
+ * a server that serves one connection at a time queues them: each waits
+ * only once its own flight is in, vuln/pace.h); false if one connection failed (why set). *silent:
  * vector 1 met a silence; ctx->answer_ms rises to the slowest answer. */
 static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
                         uint32_t wait_ms, char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN],
@@ -292,19 +292,26 @@ static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool fi
                         size_t why_size)
 {
     struct robot_vector t[ROBOT_VECTORS];
+    unsigned batch = vuln_vector_batch(ctx->cfg->parallel);
     bool ok = true;
     for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
         classes[v][0] = '\0';
         t[v] = (struct robot_vector){.ctx = *ctx, .key = key, .v = v, .finish = finish,
                                      .wait_ms = wait_ms, .cls = classes[v]};
         t[v].ctx.connections = 0;
-        t[v].threaded = pthread_create(&t[v].thread, NULL, robot_vector_run, &t[v]) == 0;
-        if (!t[v].threaded)
-            (void)robot_vector_run(&t[v]);
+    }
+    for (unsigned first = 0; first < ROBOT_VECTORS; first += batch) {
+        unsigned end = first + batch < ROBOT_VECTORS ? first + batch : ROBOT_VECTORS;
+        for (unsigned v = first; v < end; v++) {
+            t[v].threaded = pthread_create(&t[v].thread, NULL, robot_vector_run, &t[v]) == 0;
+            if (!t[v].threaded)
+                (void)robot_vector_run(&t[v]);
+        }
+        for (unsigned v = first; v < end; v++)
+            if (t[v].threaded)
+                pthread_join(t[v].thread, NULL);
     }
     for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
-        if (t[v].threaded)
-            pthread_join(t[v].thread, NULL);
         ctx->connections += t[v].ctx.connections;
         failed[v] = t[v].failed;
         if (v == 0)

@@ -135,6 +135,8 @@ tp_status vuln_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
                    tp_error *err)
 {
     struct vuln_shared shared = {.measured = false, .rtt_ms = 0};
+    vuln_gate_init(&shared.gate, cfg->max_connections, scan != NULL ? scan->connections : 0,
+                   cfg->delay_ms);
     struct vuln_ctx ctx = {
         .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared};
     struct vuln_input in = {.scan = scan};

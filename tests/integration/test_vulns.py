@@ -135,6 +135,17 @@ def test_enum_alone_runs_the_checks(servers):
     assert "ROBOT" in text.stdout, text.stdout
 
 
+def test_enum_budget_holds_for_the_checks(servers):
+    """--max-connections bounds the whole --enum run: once the scan has
+    spent it the checks open nothing and say why."""
+    server = servers.gnutls()
+    res = run_json(["--enum", "--max-connections", "10", server.target], timeout=180)
+    by_id = {v["id"]: v for v in res.doc["vulnerabilities"]}
+    for i in ("heartbleed", "ccs-injection", "robot", "client-renegotiation"):
+        assert by_id[i]["result"] == "unknown", (i, by_id[i])
+        assert "--max-connections 10 used up" in by_id[i]["detail"], (i, by_id[i])
+
+
 def test_client_renegotiation_openssl(servers):
     server = servers.openssl(extra=["-client_renegotiation"])
     res, by_id = check_vulns(server.target)

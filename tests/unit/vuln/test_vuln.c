@@ -247,6 +247,46 @@ static void test_pool_size(void **state)
     assert_int_equal(vuln_pool_size(0, 0), 1u);
 }
 
+/* ROBOT's vectors: all five at once unless --parallel is smaller. */
+static void test_vector_batch(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_vector_batch(0), 5u);
+    assert_int_equal(vuln_vector_batch(8), 5u);
+    assert_int_equal(vuln_vector_batch(2), 2u);
+    assert_int_equal(vuln_vector_batch(1), 1u);
+}
+
+/* --max-connections: the checks get what the scan left; --delay spaces
+ * their starts as the scan's. */
+static void test_gate(void **state)
+{
+    (void)state;
+    struct vuln_gate g;
+    uint64_t at = 0;
+    vuln_gate_init(&g, 0, 500, 0); /* no budget given: unlimited */
+    for (int i = 0; i < 1000; i++)
+        assert_true(vuln_gate_take(&g, 7, &at));
+    assert_int_equal(at, 7);
+
+    vuln_gate_init(&g, 12, 10, 0);
+    assert_true(vuln_gate_take(&g, 0, &at));
+    assert_true(vuln_gate_take(&g, 0, &at));
+    assert_false(vuln_gate_take(&g, 0, &at));
+    vuln_gate_init(&g, 10, 10, 0); /* the scan spent it all */
+    assert_false(vuln_gate_take(&g, 0, &at));
+    vuln_gate_init(&g, 10, 25, 0); /* more than the budget (retries) */
+    assert_false(vuln_gate_take(&g, 0, &at));
+
+    vuln_gate_init(&g, 0, 0, 20);
+    assert_true(vuln_gate_take(&g, 1000, &at));
+    assert_int_equal(at, 1000);
+    assert_true(vuln_gate_take(&g, 1000, &at)); /* asked at once: 20 ms later */
+    assert_int_equal(at, 1000 + 20000000ull);
+    assert_true(vuln_gate_take(&g, 1000 + 60000000ull, &at)); /* long after: at once */
+    assert_int_equal(at, 1000 + 60000000ull);
+}
+
 /* ROBOT's rounds: five alike answers decide at once, unless they are
  * five silences from a server never seen answering (all five may be slow
  * answers cut short); anything else is asked twice more, patiently, and
@@ -399,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_ticketbleed_decision), cmocka_unit_test(test_ticket_find),
         cmocka_unit_test(test_silence_wait),        cmocka_unit_test(test_min_rtt),
         cmocka_unit_test(test_pool_size),           cmocka_unit_test(test_robot_rounds),
+        cmocka_unit_test(test_vector_batch),        cmocka_unit_test(test_gate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
