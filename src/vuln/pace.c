@@ -63,12 +63,18 @@ bool vuln_gate_take(struct vuln_gate *g, uint64_t now_ns, uint64_t *start_ns)
     return true;
 }
 
-struct robot_step vuln_robot_step(unsigned rounds_done, bool uniform, bool silent,
-                                  bool answered)
+bool vuln_robot_first_patient(bool answered)
+{
+    return !answered;
+}
+
+struct robot_step vuln_robot_step(unsigned rounds_done, bool uniform, bool first_patient)
 {
     struct robot_step s = {false, 0, 0};
     if (rounds_done == 1)
-        s.another = !uniform || (silent && !answered);
+        s.another = !uniform;
+    else if (rounds_done == 2 && first_patient)
+        s.second = 1;
     else if (rounds_done == 2)
         s.another = true;
     else

@@ -69,20 +69,20 @@ void vuln_gate_init(struct vuln_gate *g, uint32_t max_connections, uint32_t used
  * when it may start (now_ns, or later under --delay). */
 bool vuln_gate_take(struct vuln_gate *g, uint64_t now_ns, uint64_t *start_ns);
 
-/* ROBOT's rounds (robot.c). Round 1 is quick (vuln_silence_ms()), rounds
- * 2 and 3 patient (vuln_patience_ms()). Round 1 decides alone when its
- * five answers are alike and trusted: no silence among them, or a silence
- * waited out past twice an answer the server did give (answered: the run
- * has timed one). Anything else - a difference, or five silences from a
- * server never seen answering - is asked again twice, patiently, and
- * rounds 2 and 3 decide: a slow answer cut short in round 1 can neither
- * make an oracle nor hide one. */
+/* ROBOT's rounds (robot.c). Round 1 is quick (vuln_silence_ms()) once the
+ * check has timed an answer of the server's to a key exchange, patient
+ * (vuln_patience_ms()) before: a quick silence is trusted only past twice
+ * an answer the server did give. Five alike answers in round 1 decide (no
+ * oracle). A difference is asked again, patiently: after a patient round 1,
+ * rounds 1 and 2 decide; after a quick one (where a slow answer may have
+ * been cut short into a silence) rounds 2 and 3, both patient, decide. So
+ * a slow server's answer can neither make an oracle nor hide one. */
+bool vuln_robot_first_patient(bool answered);
 struct robot_step {
     bool another;      /* run one more round */
     unsigned first;    /* else decide on rounds first and second (0-based) */
     unsigned second;
 };
-struct robot_step vuln_robot_step(unsigned rounds_done, bool uniform, bool silent,
-                                  bool answered);
+struct robot_step vuln_robot_step(unsigned rounds_done, bool uniform, bool first_patient);
 
 #endif

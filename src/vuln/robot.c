@@ -176,8 +176,8 @@ static void response_class(const tp_reply *reply, enum reply_end end, char *out,
  * before the key exchange could be sent (why in detail). wait_ms is
  * CONV_WAIT_SILENCE or CONV_WAIT_PATIENT (vuln/pace.h). */
 static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v, bool finish,
-                      uint32_t wait_ms, char cls[ROBOT_CLASS_LEN], bool *silent,
-                      uint32_t *answer_ms, char *why, size_t why_size)
+                      uint32_t wait_ms, char cls[ROBOT_CLASS_LEN], uint32_t *answer_ms,
+                      char *why, size_t why_size)
 {
     struct probe_spec spec;
     struct conv c;
@@ -206,7 +206,6 @@ static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned 
     tp_reply reply;
     enum reply_end end = conv_read_reply(&c, ctx, wait_ms, never_enough, NULL, &reply);
     response_class(&reply, end, cls, ROBOT_CLASS_LEN);
-    *silent = end == REPLY_TIMEOUT && reply.records == 0;
     *answer_ms = c.answer_ms;
     ok = true;
 out:
@@ -222,7 +221,6 @@ struct robot_vector {
     bool finish;
     uint32_t wait_ms;
     char *cls;
-    bool silent;
     uint32_t answer_ms;
     bool failed;
     char why[200];
@@ -233,7 +231,7 @@ struct robot_vector {
 static void *robot_vector_run(void *arg)
 {
     struct robot_vector *t = arg;
-    t->failed = !robot_try(&t->ctx, t->key, t->v, t->finish, t->wait_ms, t->cls, &t->silent,
+    t->failed = !robot_try(&t->ctx, t->key, t->v, t->finish, t->wait_ms, t->cls,
                            &t->answer_ms, t->why, sizeof t->why);
     return NULL;
 }
@@ -288,7 +286,7 @@ void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
  * vector 1 met a silence; ctx->answer_ms rises to the slowest answer. */
 static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
                         uint32_t wait_ms, char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN],
-                        bool failed[ROBOT_VECTORS], bool *silent, bool *answered, char *why,
+                        bool failed[ROBOT_VECTORS], bool *answered, char *why,
                         size_t why_size)
 {
     struct robot_vector t[ROBOT_VECTORS];
@@ -314,8 +312,6 @@ static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool fi
     for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
         ctx->connections += t[v].ctx.connections;
         failed[v] = t[v].failed;
-        if (v == 0)
-            *silent = t[v].silent;
         if (!t[v].failed && t[v].answer_ms != CONV_NO_ANSWER && t[v].answer_ms > ctx->answer_ms)
             ctx->answer_ms = t[v].answer_ms;
         if (!t[v].failed && t[v].answer_ms != CONV_NO_ANSWER)
@@ -341,19 +337,19 @@ static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool 
     const char *variant = finish ? "(with ChangeCipherSpec and Finished)"
                                  : "(ClientKeyExchange alone)";
     struct robot_step step = {true, 0, 0};
+    bool first_patient = vuln_robot_first_patient(*answered);
     unsigned done = 0;
     memset(rounds, 0, sizeof rounds);
     while (step.another && done < 3) {
-        uint32_t wait = done == 0 ? CONV_WAIT_SILENCE : CONV_WAIT_PATIENT;
-        bool silent = false;
-        if (!robot_round(ctx, key, finish, wait, rounds[done], round_failed, &silent, answered,
-                         why, sizeof why)) {
+        bool patient = done > 0 || first_patient;
+        if (!robot_round(ctx, key, finish, patient ? CONV_WAIT_PATIENT : CONV_WAIT_SILENCE,
+                         rounds[done], round_failed, answered, why, sizeof why)) {
             vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
             return;
         }
         bool uniform = all_same(rounds[done]);
         done++;
-        step = vuln_robot_step(done, uniform, uniform && silent, *answered);
+        step = vuln_robot_step(done, uniform, first_patient);
     }
     memcpy(classes[0], rounds[step.first], sizeof classes[0]);
     memcpy(classes[1], rounds[step.second], sizeof classes[1]);

@@ -287,26 +287,37 @@ static void test_gate(void **state)
     assert_int_equal(at, 1000 + 60000000ull);
 }
 
-/* ROBOT's rounds: five alike answers decide at once, unless they are
- * five silences from a server never seen answering (all five may be slow
- * answers cut short); anything else is asked twice more, patiently, and
- * those two rounds decide. */
+/* ROBOT's rounds: quick only once the server has been timed answering a
+ * key exchange; five alike answers decide at once; a difference is asked
+ * again patiently, and after a quick round 1 twice (round 1 may hold a
+ * slow answer cut short), so that two patient rounds decide. */
 static void test_robot_rounds(void **state)
 {
     (void)state;
-    struct robot_step s = vuln_robot_step(1, true, false, false);
+    assert_true(vuln_robot_first_patient(false));
+    assert_false(vuln_robot_first_patient(true));
+
+    struct robot_step s = vuln_robot_step(1, true, false);
     assert_false(s.another);
     assert_int_equal(s.first, 0);
     assert_int_equal(s.second, 0);
-    s = vuln_robot_step(1, true, true, true); /* silences past an answer's time */
-    assert_false(s.another);
+    assert_false(vuln_robot_step(1, true, true).another);
 
-    assert_true(vuln_robot_step(1, true, true, false).another);
-    assert_true(vuln_robot_step(1, false, false, true).another);
-    assert_true(vuln_robot_step(1, false, false, false).another);
-    assert_true(vuln_robot_step(2, false, false, true).another);
-    assert_true(vuln_robot_step(2, true, false, true).another);
-    s = vuln_robot_step(3, false, false, true);
+    /* Patient round 1 differs: round 2, then rounds 1 and 2 decide. */
+    assert_true(vuln_robot_step(1, false, true).another);
+    s = vuln_robot_step(2, false, true);
+    assert_false(s.another);
+    assert_int_equal(s.first, 0);
+    assert_int_equal(s.second, 1);
+    s = vuln_robot_step(2, true, true); /* alike in round 2: still 1 vs 2 (unknown) */
+    assert_false(s.another);
+    assert_int_equal(s.second, 1);
+
+    /* Quick round 1 differs: rounds 2 and 3, both patient, decide. */
+    assert_true(vuln_robot_step(1, false, false).another);
+    assert_true(vuln_robot_step(2, false, false).another);
+    assert_true(vuln_robot_step(2, true, false).another);
+    s = vuln_robot_step(3, false, false);
     assert_false(s.another);
     assert_int_equal(s.first, 1);
     assert_int_equal(s.second, 2);
