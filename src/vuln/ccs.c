@@ -78,10 +78,11 @@ void vuln_ccs_injection(struct vuln_ctx *ctx, const struct vuln_input *in,
     struct probe_spec spec;
     struct conv c;
     tp_reply first, second;
-    (void)in;
     vuln_tls12_spec(&spec, ctx->sni, NULL);
     enum conv_state st = conv_open(ctx, &spec, &c);
-    if (st == CONV_REFUSED)
+    if (st == CONV_REFUSED && vuln_refusal_in_doubt(in, NULL, c.why, out))
+        st = CONV_UNKNOWN;
+    else if (st == CONV_REFUSED)
         vuln_answer(out, TP_VULN_NO, "a TLS 1.2 hello was refused (%s)", c.why);
     else if (st != CONV_FLIGHT)
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why);

@@ -72,12 +72,13 @@ void vuln_insecure_renegotiation(struct vuln_ctx *ctx, const struct vuln_input *
 {
     bool tls12 = false;
     char why[200];
-    (void)in;
     enum tp_tri secure = rfc5746(ctx, &tls12, why, sizeof why);
     if (secure == TP_TRI_UNKNOWN) {
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", why);
         return;
     }
+    if (!tls12 && vuln_refusal_in_doubt(in, NULL, why, out))
+        return;
     if (!tls12) {
         vuln_answer(out, TP_VULN_NO,
                     "TLS 1.2 and earlier refused (%s): TLS 1.3 has no renegotiation", why);

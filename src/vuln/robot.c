@@ -363,10 +363,11 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     struct rsa_key key = {0};
     tp_error err = {0};
     bool have_key = false;
-    (void)in;
     vuln_tls12_spec(&spec, ctx->sni, static_rsa);
     enum conv_state st = conv_open(ctx, &spec, &c);
-    if (st == CONV_REFUSED)
+    if (st == CONV_REFUSED && vuln_refusal_in_doubt(in, static_rsa, c.why, out))
+        have_key = false; /* unknown, and why, said */
+    else if (st == CONV_REFUSED)
         vuln_answer(out, TP_VULN_NO,
                     "no RSA key transport: a hello offering only static RSA suites was refused "
                     "(%s)",

@@ -43,6 +43,13 @@ Aims (issue 3): >= 10x faster than sslscan and nmap, >= 100x faster than
 testssl on loopback; under 5 s behind the relay; fewer connections than nmap;
 no false positive or negative.
 
+Since issue 11, `--enum` also runs the vulnerability checks of `--vulns`
+after its scan, and tlsprobe's figures include them (they are part of what
+--enum does; sslscan's and nmap's figures have no such checks, testssl's
+none either as run here). Their cost is printed apart: wall time minus the
+scan's own enumeration.elapsed_ms, and connections seen minus the scan's
+enumeration.connections (the report's handshake is in both remainders).
+
 Needs root (tcpdump on lo), gnutls-bin, openssl, nginx, certtool, sslscan,
 testssl, nmap (`bash .ci/deps --bench`); a missing scanner is skipped and said.
 Usage: tests/bench/bench_enum.py BUILD/src/tlsprobe [--slow] [--runs N]
@@ -252,6 +259,8 @@ class Tlsprobe(Tool):
         doc = json.loads(stdout)
         got = {(s["version"], code_key(s["version"], s["code"])) for s in doc["cipher_suites"]}
         enum = doc.get("enumeration") or {}
+        self.last_scan = (enum.get("elapsed_ms"), enum.get("connections"),
+                          len(doc.get("vulnerabilities") or []))
         complete = ((doc.get("features") or {}).get("scan_complete") or {}).get("value")
         note = (f"self-reported {enum.get('connections')} connections, rtt {enum.get('rtt_ms')} ms,"
                 f" scan_complete={complete}")
@@ -349,6 +358,7 @@ class Outcome:
         self.fp, self.fn = set(), set()
         self.notes = []
         self.failed = None
+        self.scan_ms, self.scan_conns, self.checks = [], [], 0
 
     @property
     def wall(self):
@@ -398,6 +408,11 @@ def run_once(tool, port, truth, workdir, outcome, extra=()):
         return
     if note and note not in outcome.notes:
         outcome.notes.append(note)
+    scan = getattr(tool, "last_scan", None)
+    if scan is not None and scan[0] is not None and scan[1] is not None:
+        outcome.scan_ms.append(scan[0])
+        outcome.scan_conns.append(scan[1])
+        outcome.checks = scan[2]
     # The worst run counts: any suite wrong in any run is reported.
     outcome.fp |= got - truth
     outcome.fn |= truth - got
@@ -642,6 +657,26 @@ def print_details(outcomes):
         print("\n".join(lines))
 
 
+def print_check_cost(title, outcomes, servers):
+    """What the vulnerability checks (and the report's own handshake) add
+    to tlsprobe's --enum: wall time beyond the scan's, connections beyond
+    the scan's."""
+    rows = []
+    for server in servers:
+        o = outcomes.get((server, "tlsprobe"))
+        if o is None or not o.scan_ms or not o.times:
+            continue
+        scan_s = statistics.median(o.scan_ms) / 1000
+        extra_s = statistics.median(t - m / 1000 for t, m in zip(o.times, o.scan_ms))
+        extra_c = statistics.median(c - s for c, s in zip(o.conns, o.scan_conns))
+        rows.append(f"{server:19} scan {scan_s:6.2f} s  checks and report +{extra_s:5.2f} s "
+                    f"({100 * extra_s / max(o.wall, 1e-9):3.0f}% of the wall time), "
+                    f"+{extra_c:.0f} connections, {o.checks} checks")
+    if rows:
+        print(f"\n-- {title}: the cost of the vulnerability checks in tlsprobe's figures --")
+        print("\n".join(rows))
+
+
 def check_aims(loop, relay, servers, relay_done):
     """[(aim, met?, figures)] for the issue's aims, per server."""
     aims = []
@@ -788,6 +823,9 @@ def main():
             print(f"note: {', '.join(serial)}: one connection at a time; behind the relay "
                   f"each connection holds the server ~{RELAY_DELAY_MS} ms, so the wall time grows with "
                   f"the connection count whatever the client's parallelism")
+    print_check_cost("loopback", loop, servers)
+    if relay_done:
+        print_check_cost("behind the relay", relay, servers)
     print("\nDetails:")
     print_details(loop)
     print_details({(s, t + " (relay)"): o for (s, t), o in relay.items()})

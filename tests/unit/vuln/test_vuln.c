@@ -341,6 +341,40 @@ static void scan_with(struct tp_scan *s, const uint16_t *codes, size_t n)
     }
 }
 
+static bool rsa_kx_only(uint16_t code)
+{
+    return code == 0x002F; /* TLS_RSA_WITH_AES_128_CBC_SHA */
+}
+
+/* A refused hello is an answer without --enum, and in doubt when the scan
+ * had a suite of the same kind accepted (the hello's shape was refused). */
+static void test_refusal_in_doubt(void **state)
+{
+    (void)state;
+    struct tp_scan s;
+    struct vuln_answer a = {TP_VULN_NO, ""};
+    struct vuln_input none = {NULL};
+    assert_false(vuln_refusal_in_doubt(&none, NULL, "alert decode_error (50)", &a));
+    assert_int_equal(a.result, TP_VULN_NO);
+
+    static const uint16_t ecdhe[] = {0xC02F};
+    scan_with(&s, ecdhe, 1);
+    struct vuln_input in = {&s};
+    assert_false(vuln_refusal_in_doubt(&in, rsa_kx_only, "alert decode_error (50)", &a));
+    assert_true(vuln_refusal_in_doubt(&in, NULL, "alert decode_error (50)", &a));
+    assert_int_equal(a.result, TP_VULN_UNKNOWN);
+    assert_non_null(strstr(a.detail, "decode_error"));
+    assert_non_null(strstr(a.detail, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+    tp_scan_finish(&s);
+
+    static const uint16_t rsa[] = {0xC02F, 0x002F};
+    scan_with(&s, rsa, 2);
+    a.result = TP_VULN_NO;
+    assert_true(vuln_refusal_in_doubt(&in, rsa_kx_only, "a close", &a));
+    assert_int_equal(a.result, TP_VULN_UNKNOWN);
+    tp_scan_finish(&s);
+}
+
 static void test_derived(void **state)
 {
     (void)state;
@@ -451,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_silence_wait),        cmocka_unit_test(test_min_rtt),
         cmocka_unit_test(test_pool_size),           cmocka_unit_test(test_robot_rounds),
         cmocka_unit_test(test_vector_batch),        cmocka_unit_test(test_gate),
+        cmocka_unit_test(test_refusal_in_doubt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
