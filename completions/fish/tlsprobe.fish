@@ -29,6 +29,7 @@ complete -c tlsprobe -l warn-days -x -d 'flag certificates that expire within DA
 complete -c tlsprobe -l delay -x -d 'with --enum: wait DURATION between connection starts'
 complete -c tlsprobe -l enum -d 'enumerate every version, cipher suite, group and signature scheme the server accepts (and run the --vulns checks)'
 complete -c tlsprobe -l max-connections -x -d 'with --enum: open at most N TCP connections'
+complete -c tlsprobe -l no-vulns -d 'with --enum: skip the vulnerability checks (the scan alone, faster)'
 complete -c tlsprobe -l parallel -x -a '1 2 4 8 16 32 64' -d 'with --enum: run up to N probes at once, 1-64'
 complete -c tlsprobe -l policy -x -a 'rfc9325 mozilla-intermediate mozilla-modern nist-800-52r2 iot-rfc7925' -d 'with --enum: grade by this policy'
 complete -c tlsprobe -l vulns -d 'check for known vulnerabilities (Heartbleed, CCS injection, ROBOT, renegotiation, ...)'

@@ -9,7 +9,8 @@
  * the same thread: the derived ones read its results, and the probes of
  * their own would otherwise compete with the scan's for a server that
  * serves one connection at a time, where the scan times its answers.
- * They fill a tp_vulns of the task's, handed to the report at the end. */
+ * They fill a tp_vulns of the task's, handed to the report at the end
+ * (none with --no-vulns). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ static void *scan_thread(void *arg)
 {
     struct enum_task *t = arg;
     t->status = scan_run(t->cfg, &t->addr, t->sni, t->deadline, &t->progress, t->scan, &t->err);
-    if (t->status == TP_OK)
+    if (t->status == TP_OK && t->vulns != NULL)
         t->status = vuln_run(t->cfg, &t->addr, t->sni, t->deadline, t->scan, t->vulns, &t->err);
     return NULL;
 }
@@ -67,12 +68,14 @@ tp_status enum_start(struct enum_task **task, const struct tp_config *cfg,
     struct enum_task *t = calloc(1, sizeof *t);
     if (t == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
-    t->vulns = malloc(sizeof *t->vulns);
-    if (t->vulns == NULL) {
-        free(t);
-        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    if (!cfg->no_vulns) {
+        t->vulns = malloc(sizeof *t->vulns);
+        if (t->vulns == NULL) {
+            free(t);
+            return tp_fail(err, TP_E_NOMEM, "out of memory");
+        }
+        tp_vulns_init(t->vulns);
     }
-    tp_vulns_init(t->vulns);
     t->cfg = cfg;
     t->addr = *addr;
     t->sni = sni;
@@ -114,7 +117,8 @@ tp_status enum_finish(struct enum_task *t, struct tp_report *report, tp_error *e
         free(vulns);
         return waited;
     }
-    TP_TRY(run_vulns_attach(report, vulns, err));
+    if (vulns != NULL)
+        TP_TRY(run_vulns_attach(report, vulns, err));
     tp_status graded = grade_scan(report->scan, policy, report);
     if (graded != TP_OK)
         return tp_fail(err, graded, "grading the enumeration failed");

@@ -135,6 +135,18 @@ def test_enum_alone_runs_the_checks(servers):
     assert "ROBOT" in text.stdout, text.stdout
 
 
+def test_enum_no_vulns(servers):
+    """--no-vulns: the scan alone, no checks (null, no vuln-* finding);
+    with --vulns a usage error."""
+    server = servers.nginx()
+    res = run_json(["--enum", "--no-vulns", server.target], timeout=180)
+    assert res.doc.get("vulnerabilities") is None, explain(res)
+    assert res.doc["cipher_suites"], explain(res)
+    assert not {f["id"] for f in res.doc["findings"] if f["id"].startswith("vuln-")}
+    bad = run(["--enum", "--vulns", "--no-vulns", server.target], timeout=30)
+    assert bad.rc == 2 and "--no-vulns" in bad.stderr, explain(bad)
+
+
 def test_enum_budget_holds_for_the_checks(servers):
     """--max-connections bounds the whole --enum run: once the scan has
     spent it the checks open nothing and say why."""
