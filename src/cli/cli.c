@@ -299,6 +299,9 @@ static tp_status apply_option(int id, const char *arg, struct tp_config *cfg, tp
     case OPT_VULNS:
         cfg->vulns = true;
         return TP_OK;
+    case OPT_NO_VULNS:
+        cfg->no_vulns = true;
+        return TP_OK;
     case OPT_PARALLEL:
         cfg->parallel_given = true;
         if (cli_parse_uint(arg, 1, TP_MAX_PARALLEL, &cfg->parallel) != TP_OK)
@@ -508,7 +511,11 @@ static tp_status check_conflicts(const struct tp_config *cfg, tp_error *err)
             return tp_fail(err, TP_E_USAGE, "--delay needs --enum");
         if (cfg->policy != NULL)
             return tp_fail(err, TP_E_USAGE, "--policy needs --enum");
+        if (cfg->no_vulns)
+            return tp_fail(err, TP_E_USAGE, "--no-vulns needs --enum");
     }
+    if (cfg->no_vulns && cfg->vulns)
+        return tp_fail(err, TP_E_USAGE, "--vulns and --no-vulns cannot be used together");
     /* Probes are hand-built hellos; GnuTLS options shape only the report's
      * own handshake, and limiting the versions would hide what the scan is
      * for. */

@@ -105,6 +105,7 @@ struct tp_config {
     const char *policy;       /* grading policy name (argv-owned or static) */
     bool timeout_given;       /* --timeout was on the command line */
     bool vulns;               /* --vulns: the vulnerability checks (src/vuln/) */
+    bool no_vulns;            /* --no-vulns: --enum without them */
 
     /* Timing and capture (--timing, --read; timing/measure.h, capture/). */
     bool timing;

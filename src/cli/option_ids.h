@@ -21,6 +21,7 @@ enum tp_option_id {
     OPT_MAX_CONNECTIONS,
     OPT_NO_OTHER_CHAINS,
     OPT_NO_SNI,
+    OPT_NO_VULNS,
     OPT_PARALLEL,
     OPT_POLICY,
     OPT_PRIORITY,

@@ -39,7 +39,8 @@ const struct tp_option tp_options[] = {
      "speak DTLS 1.2/1.0 over UDP (CoAP, LwM2M; default port 5684) instead of TLS over TCP",
      TP_CAT_TARGET, OPT_DTLS},
     {"enum", 0, TP_ARG_NONE, NULL,
-     "enumerate every version, cipher suite, group and signature scheme the server accepts",
+     "enumerate every version, cipher suite, group and signature scheme the server accepts "
+     "(and run the --vulns checks)",
      TP_CAT_ENUM, OPT_ENUM},
     {"fail-on", 0, TP_ARG_REQUIRED, "SEVERITY",
      "exit 1 on a finding at or above SEVERITY: info, low, medium, high (default), critical or "
@@ -74,6 +75,9 @@ const struct tp_option tp_options[] = {
      "do not connect again for the server's other certificates (RSA, ECDSA, EdDSA)",
      TP_CAT_VERIFY, OPT_NO_OTHER_CHAINS},
     {"no-sni", 0, TP_ARG_NONE, NULL, "send no server_name extension", TP_CAT_TLS, OPT_NO_SNI},
+    {"no-vulns", 0, TP_ARG_NONE, NULL,
+     "with --enum: skip the vulnerability checks (the scan alone, faster)", TP_CAT_ENUM,
+     OPT_NO_VULNS},
     {"parallel", 0, TP_ARG_REQUIRED, "N",
      "with --enum: run up to N probes at once, 1-64 (default 8, more on slow links)", TP_CAT_ENUM, OPT_PARALLEL},
     {"policy", 0, TP_ARG_REQUIRED, "NAME",

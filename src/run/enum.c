@@ -3,7 +3,14 @@
  * The scan runs on a thread of its own against the address the report's
  * handshake connected to: behind a slow link the handshake would otherwise
  * add its round trips to the scan's. They share nothing: the handshake
- * fills the report, the scan only report->scan. */
+ * fills the report, the scan only report->scan.
+ *
+ * The vulnerability checks (issue 11: part of --enum) follow the scan on
+ * the same thread: the derived ones read its results, and the probes of
+ * their own would otherwise compete with the scan's for a server that
+ * serves one connection at a time, where the scan times its answers.
+ * They fill a tp_vulns of the task's, handed to the report at the end
+ * (none with --no-vulns). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +21,7 @@
 #include "report/scan_model.h"
 #include "run/run_int.h"
 #include "scan/scan.h"
+#include "vuln/vuln.h"
 #include "util/banned.h"
 
 /* --enum progress on a terminal: one line, overwritten (scan/runner.h calls
@@ -32,6 +40,7 @@ struct enum_task {
     tp_deadline deadline;
     struct tp_scan *scan;
     struct scan_progress progress;
+    struct tp_vulns *vulns;
     tp_status status;
     tp_error err;
     pthread_t thread;
@@ -42,6 +51,8 @@ static void *scan_thread(void *arg)
 {
     struct enum_task *t = arg;
     t->status = scan_run(t->cfg, &t->addr, t->sni, t->deadline, &t->progress, t->scan, &t->err);
+    if (t->status == TP_OK && t->vulns != NULL)
+        t->status = vuln_run(t->cfg, &t->addr, t->sni, t->deadline, t->scan, t->vulns, &t->err);
     return NULL;
 }
 
@@ -57,6 +68,14 @@ tp_status enum_start(struct enum_task **task, const struct tp_config *cfg,
     struct enum_task *t = calloc(1, sizeof *t);
     if (t == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
+    if (!cfg->no_vulns) {
+        t->vulns = malloc(sizeof *t->vulns);
+        if (t->vulns == NULL) {
+            free(t);
+            return tp_fail(err, TP_E_NOMEM, "out of memory");
+        }
+        tp_vulns_init(t->vulns);
+    }
     t->cfg = cfg;
     t->addr = *addr;
     t->sni = sni;
@@ -69,10 +88,10 @@ tp_status enum_start(struct enum_task **task, const struct tp_config *cfg,
     return TP_OK;
 }
 
-/* Wait for the scan, grade it under --policy and free the task. */
 /* Join the scan's thread (or run the scan here if there is none) and free
- * the task; the scan's own status. */
-static tp_status enum_wait(struct enum_task *t, tp_error *err)
+ * the task; the scan's own status. The checks' results go to *vulns
+ * (the caller's, on every path). */
+static tp_status enum_wait(struct enum_task *t, struct tp_vulns **vulns, tp_error *err)
 {
     if (t->threaded)
         pthread_join(t->thread, NULL);
@@ -83,6 +102,7 @@ static tp_status enum_wait(struct enum_task *t, tp_error *err)
     tp_status status = t->status;
     if (status != TP_OK)
         tp_fail(err, status, "%s", t->err.msg);
+    *vulns = t->vulns;
     free(t);
     return status;
 }
@@ -90,12 +110,15 @@ static tp_status enum_wait(struct enum_task *t, tp_error *err)
 tp_status enum_finish(struct enum_task *t, struct tp_report *report, tp_error *err)
 {
     const char *policy = t->cfg->policy;
-    const struct tp_config *cfg = t->cfg;
-    struct tp_addr addr = t->addr;
-    const char *sni = t->sni;
-    tp_deadline deadline = t->deadline;
-    TP_TRY(enum_wait(t, err));
-    TP_TRY(run_vulns(cfg, &addr, sni, deadline, report, err));
+    struct tp_vulns *vulns = NULL;
+    tp_status waited = enum_wait(t, &vulns, err);
+    if (waited != TP_OK) {
+        tp_vulns_finish(vulns);
+        free(vulns);
+        return waited;
+    }
+    if (vulns != NULL)
+        TP_TRY(run_vulns_attach(report, vulns, err));
     tp_status graded = grade_scan(report->scan, policy, report);
     if (graded != TP_OK)
         return tp_fail(err, graded, "grading the enumeration failed");

@@ -40,12 +40,17 @@ TP_MUST_CHECK tp_status enum_start(struct enum_task **task, const struct tp_conf
 TP_MUST_CHECK tp_status enum_finish(struct enum_task *task, struct tp_report *report,
                                     tp_error *err);
 
-/* --vulns (run/vulns.c): the vulnerability checks into report->vulns and
- * their findings; nothing without --vulns. With --enum it runs after the
- * scan and before the scan is graded (its results cap the grade). */
+/* --vulns without --enum (run/vulns.c): the vulnerability checks into
+ * report->vulns and their findings; nothing without --vulns. --enum runs
+ * them itself, on the scan's thread after the scan (run/enum.c), and hands
+ * them over with run_vulns_attach(): report->vulns takes vulns (heap, from
+ * tp_vulns_init) and their findings are added, before the scan is graded
+ * (they cap the grade). */
 TP_MUST_CHECK tp_status run_vulns(const struct tp_config *cfg, const struct tp_addr *addr,
                                   const char *sni, tp_deadline deadline,
                                   struct tp_report *report, tp_error *err);
+TP_MUST_CHECK tp_status run_vulns_attach(struct tp_report *report, struct tp_vulns *vulns,
+                                         tp_error *err);
 
 /* --enum: after a completed handshake with sni, find whether the server
  * refuses hellos without it (run/sni.c): a finding when it does. */

@@ -11,7 +11,10 @@
  * it with bad_record_mac (20) or decryption_failed (21), or overflows
  * (record_overflow, 22). Only that sequence - silence, then a record
  * protection failure - is called vulnerable; silence followed by anything
- * else is unknown. */
+ * else is unknown. The first silence is a quick one (vuln/pace.h): a slow
+ * server's unexpected_message then arrives after the second
+ * ChangeCipherSpec, which is unknown, never vulnerable; the second wait is
+ * the patient one. */
 #include "vuln/checks.h"
 
 #include "wire/record.h"
@@ -75,10 +78,11 @@ void vuln_ccs_injection(struct vuln_ctx *ctx, const struct vuln_input *in,
     struct probe_spec spec;
     struct conv c;
     tp_reply first, second;
-    (void)in;
     vuln_tls12_spec(&spec, ctx->sni, NULL);
     enum conv_state st = conv_open(ctx, &spec, &c);
-    if (st == CONV_REFUSED)
+    if (st == CONV_REFUSED && vuln_refusal_in_doubt(in, NULL, c.why, out))
+        st = CONV_UNKNOWN;
+    else if (st == CONV_REFUSED)
         vuln_answer(out, TP_VULN_NO, "a TLS 1.2 hello was refused (%s)", c.why);
     else if (st != CONV_FLIGHT)
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why);
@@ -89,7 +93,7 @@ void vuln_ccs_injection(struct vuln_ctx *ctx, const struct vuln_input *in,
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why);
         goto out;
     }
-    enum reply_end end1 = conv_read_reply(&c, ctx, 0, alert_enough, NULL, &first);
+    enum reply_end end1 = conv_read_reply(&c, ctx, CONV_WAIT_SILENCE, alert_enough, NULL, &first);
     if (end1 != REPLY_TIMEOUT || first.records > 0) {
         vuln_decide_ccs(&first, end1, NULL, REPLY_TIMEOUT, out);
         goto out;
@@ -98,7 +102,7 @@ void vuln_ccs_injection(struct vuln_ctx *ctx, const struct vuln_input *in,
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why);
         goto out;
     }
-    enum reply_end end2 = conv_read_reply(&c, ctx, 0, alert_enough, NULL, &second);
+    enum reply_end end2 = conv_read_reply(&c, ctx, CONV_WAIT_PATIENT, alert_enough, NULL, &second);
     vuln_decide_ccs(&first, end1, &second, end2, out);
 out:
     conv_close(&c);

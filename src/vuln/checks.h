@@ -18,8 +18,7 @@
 #include "vuln/conv.h"
 
 struct vuln_input {
-    const struct tp_scan *scan;          /* --enum's results, NULL without --enum */
-    const struct tp_handshake *handshake; /* the report's own handshake */
+    const struct tp_scan *scan; /* --enum's results, NULL without --enum */
 };
 
 struct vuln_answer {
@@ -82,6 +81,14 @@ void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
  * session ID (resumed: an abbreviated handshake followed). */
 void vuln_decide_ticketbleed(const tp_server_hello *sh, bool resumed, uint8_t sid,
                              struct vuln_answer *out);
+
+/* A check's TLS <= 1.2 hello (suites passing keep, NULL: any) was refused
+ * (why). With --enum, a scan that had such a suite accepted with TLS 1.0
+ * to 1.2 shows the refusal was our hello's (an extension the server is
+ * intolerant to, say), not the server's answer to the question: then out
+ * is unknown, saying so, and the result is true. */
+bool vuln_refusal_in_doubt(const struct vuln_input *in, bool (*keep)(uint16_t code),
+                           const char *why, struct vuln_answer *out);
 
 /* A TLS <= 1.2 hello of the scan's kind offering suites that pass keep
  * (NULL: every candidate) for version. */

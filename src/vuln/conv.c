@@ -13,6 +13,7 @@
 
 #include "net/starttls.h"
 #include "scan/plan.h"
+#include "vuln/pace.h"
 #include "wire/alert.h"
 #include "wire/record.h"
 #include "wire/registry.h"
@@ -147,17 +148,57 @@ static bool build_hello(struct conv *c, const struct probe_spec *spec, tp_writer
     return true;
 }
 
+/* Wait until start_ns (--delay), within the run's deadline. */
+static bool wait_until(const struct vuln_ctx *ctx, uint64_t start_ns)
+{
+    for (;;) {
+        uint64_t now = tp_now_ns();
+        if (now >= start_ns)
+            return true;
+        if (tp_deadline_passed(ctx->deadline))
+            return false;
+        uint64_t ms = (start_ns - now + 999999u) / 1000000u;
+        (void)poll(NULL, 0, (int)tp_deadline_left_ms(tp_deadline_min_ms(ctx->deadline, ms)));
+    }
+}
+
+int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size)
+{
+    uint64_t start_ns = 0;
+    bool allowed = true;
+    tp_error err = {0};
+    int fd = -1;
+    if (ctx->shared != NULL) {
+        pthread_mutex_lock(&ctx->shared->lock);
+        allowed = vuln_gate_take(&ctx->shared->gate, tp_now_ns(), &start_ns);
+        pthread_mutex_unlock(&ctx->shared->lock);
+    }
+    if (!allowed) {
+        vuln_strf(why, size, "not probed: --max-connections %u used up",
+                  ctx->cfg->max_connections);
+        return -1;
+    }
+    if (!wait_until(ctx, start_ns)) {
+        vuln_strf(why, size, "the run's time-out was reached");
+        return -1;
+    }
+    if (net_connect_addr(ctx->addr, ctx->cfg->connect_timeout_ms, ctx->deadline, &fd, &err) !=
+        TP_OK) {
+        vuln_strf(why, size, "%s", err.msg);
+        return -1;
+    }
+    ctx->connections++;
+    return fd;
+}
+
 static bool start(struct vuln_ctx *ctx, struct conv *c, const uint8_t *hello, size_t len,
                   uint64_t *sent_at)
 {
     tp_error err = {0};
     const struct tp_config *cfg = ctx->cfg;
-    if (net_connect_addr(ctx->addr, cfg->connect_timeout_ms, ctx->deadline, &c->fd, &err) !=
-        TP_OK) {
-        vuln_strf(c->why, sizeof c->why, "%s", err.msg);
+    c->fd = vuln_connect(ctx, c->why, sizeof c->why);
+    if (c->fd < 0)
         return false;
-    }
-    ctx->connections++;
     if (cfg->starttls != TP_STARTTLS_NONE &&
         net_starttls(c->fd, cfg->starttls, ctx->sni != NULL ? ctx->sni : cfg->host,
                      tp_deadline_min_ms(ctx->deadline, cfg->connect_timeout_ms),
@@ -173,8 +214,10 @@ static void conv_init(struct conv *c)
 {
     memset(c, 0, sizeof *c);
     c->fd = -1;
+    c->answer_ms = CONV_NO_ANSWER;
     tp_flight_init(&c->flight);
 }
+
 
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at);
 
@@ -206,6 +249,29 @@ enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t
     return read_flight(ctx, c, sent_at);
 }
 
+/* The run's smallest round trip, for every check's silences. */
+static void note_rtt(struct vuln_ctx *ctx, uint32_t rtt_ms)
+{
+    struct vuln_shared *sh = ctx->shared;
+    if (sh == NULL)
+        return;
+    pthread_mutex_lock(&sh->lock);
+    sh->rtt_ms = vuln_min_rtt(sh->measured, sh->rtt_ms, rtt_ms);
+    sh->measured = true;
+    pthread_mutex_unlock(&sh->lock);
+}
+
+static uint32_t silence_ms(struct vuln_ctx *ctx, uint32_t own_rtt_ms)
+{
+    struct vuln_shared *sh = ctx->shared;
+    if (sh == NULL)
+        return vuln_silence_ms(own_rtt_ms, ctx->answer_ms);
+    pthread_mutex_lock(&sh->lock);
+    uint32_t rtt = vuln_min_rtt(sh->measured, sh->rtt_ms, own_rtt_ms);
+    pthread_mutex_unlock(&sh->lock);
+    return vuln_silence_ms(rtt, ctx->answer_ms);
+}
+
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at)
 {
     tp_deadline until = tp_deadline_min_ms(ctx->deadline, PLAN_INITIAL_TIMEOUT_MS);
@@ -232,6 +298,8 @@ static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_
             break;
     }
     c->flight_ms = ms_since(sent_at);
+    if (c->len > 0)
+        note_rtt(ctx, c->rtt_ms);
     return flight_state(c, closed);
 }
 
@@ -248,14 +316,24 @@ void conv_close(struct conv *c)
 enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wait_ms,
                                reply_enough_fn enough, void *arg, tp_reply *reply)
 {
-    if (wait_ms == 0)
-        wait_ms = plan_probe_timeout_ms(true, c->rtt_ms, c->flight_ms);
+    if (wait_ms == CONV_WAIT_SILENCE)
+        wait_ms = silence_ms(ctx, c->rtt_ms);
+    else if (wait_ms == CONV_WAIT_PATIENT)
+        wait_ms = vuln_patience_ms(c->rtt_ms, c->flight_ms);
     tp_deadline until = tp_deadline_min_ms(ctx->deadline, wait_ms);
+    uint64_t asked_at = tp_now_ns();
+    bool timed = c->len > c->flight_len; /* bytes already there: at once */
+    if (timed)
+        c->answer_ms = 0;
     tp_reply_scan(c->buf + c->flight_len, c->len - c->flight_len, reply);
     if (enough(reply, arg))
         return REPLY_DECIDED;
     for (;;) {
         int r = read_some(c, until);
+        if ((r == 1 || r == 0) && !timed) { /* a close answers too */
+            c->answer_ms = ms_since(asked_at);
+            timed = true;
+        }
         if (r == 1) {
             tp_reply_scan(c->buf + c->flight_len, c->len - c->flight_len, reply);
             if (enough(reply, arg))

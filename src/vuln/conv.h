@@ -10,6 +10,7 @@
 #ifndef TP_VULN_CONV_H
 #define TP_VULN_CONV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,14 +19,31 @@
 #include "net/net.h"
 #include "scan/probe.h"
 #include "util/clock.h"
+#include "vuln/pace.h"
 #include "wire/flight.h"
 #include "wire/heartbeat.h"
 
+/* What the checks running side by side share: the run's smallest round
+ * trip (vuln/pace.h), under its lock. */
+struct vuln_shared {
+    pthread_mutex_t lock;
+    bool measured;
+    uint32_t rtt_ms;
+    struct vuln_gate gate;
+};
+
+/* One per running check (and per ROBOT vector): connections counts this
+ * one's, summed by whoever started it. */
 struct vuln_ctx {
     const struct tp_config *cfg;
     const struct tp_addr *addr;
     const char *sni;
     tp_deadline deadline;
+    struct vuln_shared *shared;
+    /* The slowest answer this check has timed to the records it sends
+     * after a flight (conv.answer_ms), 0 for none: a CONV_WAIT_SILENCE
+     * lasts at least twice that (vuln_silence_ms()). Set by the check. */
+    uint32_t answer_ms;
     uint32_t connections; /* opened so far */
 };
 
@@ -43,6 +61,7 @@ struct conv {
     tp_flight flight;         /* parsed from buf[0..flight_len) */
     uint32_t rtt_ms;          /* hello sent -> first byte */
     uint32_t flight_ms;       /* hello sent -> flight complete */
+    uint32_t answer_ms;       /* conv_read_reply() -> first byte or close; CONV_NO_ANSWER */
     char why[200];
 };
 
@@ -63,13 +82,23 @@ void conv_close(struct conv *c);
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
                               struct conv *c);
 
+/* Connect to the check's address under the run's --max-connections and
+ * --delay (vuln/pace.h) and count it; -1 with why on a failure. Every
+ * connection of the checks is opened here. */
+int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size);
+
 /* Send bytes; false (with c->why) on a failure. */
 bool conv_send(struct conv *c, const uint8_t *p, size_t n);
 
 /* Read after the flight until enough(reply, arg) is true, the server
- * closes or resets, or the wait ends (wait_ms 0: scaled on the flight's
- * times as the scan's probes are). *reply scans every record received after
+ * closes or resets, or the wait ends: wait_ms, or CONV_WAIT_SILENCE (a
+ * quick wait on the run's round trip, vuln_silence_ms(): only where a
+ * silence decides nothing alone) or CONV_WAIT_PATIENT (vuln_patience_ms()
+ * on this connection's times). *reply scans every record received after
  * the flight. */
+#define CONV_WAIT_SILENCE 0u
+#define CONV_WAIT_PATIENT UINT32_MAX
+#define CONV_NO_ANSWER UINT32_MAX
 typedef bool (*reply_enough_fn)(const tp_reply *reply, void *arg);
 enum reply_end conv_read_reply(struct conv *c, struct vuln_ctx *ctx, uint32_t wait_ms,
                                reply_enough_fn enough, void *arg, tp_reply *reply);

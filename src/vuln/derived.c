@@ -253,3 +253,23 @@ void vuln_crime(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     }
     vuln_answer(out, TP_VULN_UNKNOWN, "compression was not probed");
 }
+
+bool vuln_refusal_in_doubt(const struct vuln_input *in, bool (*keep)(uint16_t code),
+                           const char *why, struct vuln_answer *out)
+{
+    if (in->scan == NULL)
+        return false;
+    for (size_t i = 0; i < in->scan->n_suites; i++) {
+        const struct tp_scan_suite *su = &in->scan->suites[i];
+        if (su->version < TP_VER_TLS10 || su->version > TP_VER_TLS12 || su->code > UINT16_MAX)
+            continue;
+        if (keep != NULL && !keep((uint16_t)su->code))
+            continue;
+        vuln_answer(out, TP_VULN_UNKNOWN,
+                    "our hello was refused (%s), yet the scan had %s accepted: the refusal is "
+                    "of the hello's shape (an extension the server cannot take?), not an answer",
+                    why, su->name != NULL ? su->name : "a suite");
+        return true;
+    }
+    return false;
+}

@@ -27,15 +27,7 @@ static const uint8_t early_crlf[] = {'\r', '\n'};
 
 static int connect_fd(struct vuln_ctx *ctx, char *why, size_t size)
 {
-    int fd = -1;
-    tp_error err = {0};
-    if (net_connect_addr(ctx->addr, ctx->cfg->connect_timeout_ms, ctx->deadline, &fd, &err) !=
-        TP_OK) {
-        vuln_strf(why, size, "%s", err.msg);
-        return -1;
-    }
-    ctx->connections++;
-    return fd;
+    return vuln_connect(ctx, why, size);
 }
 
 /* A TLS 1.3 session to resume: 1 got, 0 none (no TLS 1.3 or no ticket),

@@ -63,11 +63,12 @@ void vuln_heartbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct v
     struct conv c;
     tp_writer wr;
     tp_reply reply;
-    (void)in;
     vuln_tls12_spec(&spec, ctx->sni, NULL);
     spec.heartbeat = true;
     enum conv_state st = conv_open(ctx, &spec, &c);
-    if (st == CONV_REFUSED)
+    if (st == CONV_REFUSED && vuln_refusal_in_doubt(in, NULL, c.why, out))
+        st = CONV_UNKNOWN;
+    else if (st == CONV_REFUSED)
         vuln_answer(out, TP_VULN_NO, "a TLS 1.2 hello offering heartbeats was refused (%s)",
                     c.why);
     else if (st != CONV_FLIGHT)
@@ -86,7 +87,7 @@ void vuln_heartbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct v
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why[0] ? c.why : "cannot send the request");
         goto out;
     }
-    enum reply_end end = conv_read_reply(&c, ctx, 0, hb_enough, NULL, &reply);
+    enum reply_end end = conv_read_reply(&c, ctx, CONV_WAIT_PATIENT, hb_enough, NULL, &reply);
     vuln_decide_heartbleed(&reply, end, negotiated, out);
 out:
     conv_close(&c);

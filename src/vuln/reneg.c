@@ -30,12 +30,11 @@ static void try_reneg(struct vuln_ctx *ctx, struct tls_reneg_result *r)
     tp_error err = {0};
     const struct tp_config *cfg = ctx->cfg;
     memset(r, 0, sizeof *r);
-    if (net_connect_addr(ctx->addr, cfg->connect_timeout_ms, ctx->deadline, &fd, &err) != TP_OK) {
+    fd = vuln_connect(ctx, r->why, sizeof r->why);
+    if (fd < 0) {
         r->outcome = TLS_RENEG_UNKNOWN;
-        vuln_strf(r->why, sizeof r->why, "%s", err.msg);
         return;
     }
-    ctx->connections++;
     if (cfg->starttls != TP_STARTTLS_NONE &&
         net_starttls(fd, cfg->starttls, ctx->sni != NULL ? ctx->sni : cfg->host,
                      tp_deadline_min_ms(ctx->deadline, cfg->connect_timeout_ms),
@@ -73,12 +72,13 @@ void vuln_insecure_renegotiation(struct vuln_ctx *ctx, const struct vuln_input *
 {
     bool tls12 = false;
     char why[200];
-    (void)in;
     enum tp_tri secure = rfc5746(ctx, &tls12, why, sizeof why);
     if (secure == TP_TRI_UNKNOWN) {
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", why);
         return;
     }
+    if (!tls12 && vuln_refusal_in_doubt(in, NULL, why, out))
+        return;
     if (!tls12) {
         vuln_answer(out, TP_VULN_NO,
                     "TLS 1.2 and earlier refused (%s): TLS 1.3 has no renegotiation", why);

@@ -21,11 +21,15 @@
  * timing is not used. When the five agree, the same is tried without the
  * ChangeCipherSpec and Finished (the paper's second variant: some oracles
  * show only there). Any difference is asked again; only a difference that
- * repeats is called vulnerable, one that does not is unknown. No key is
+ * repeats is called vulnerable, one that does not is unknown. The five
+ * vectors of a round run side by side; the first round decides a silence
+ * quickly, the rounds that confirm a difference wait patiently, so a slow
+ * answer is never taken for a silence (vuln/pace.h). No key is
  * recovered: that needs tens of thousands of connections. */
 #include "vuln/checks.h"
 
 #include <gmp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,7 @@
 
 #include "scan/plan.h"
 #include "tls/vuln_tls.h"
+#include "vuln/pace.h"
 #include "wire/alert.h"
 #include "wire/record.h"
 
@@ -168,9 +173,11 @@ static void response_class(const tp_reply *reply, enum reply_end end, char *out,
 }
 
 /* One vector on its own connection; false when the connection failed
- * before the key exchange could be sent (why in detail). */
+ * before the key exchange could be sent (why in detail). wait_ms is
+ * CONV_WAIT_SILENCE or CONV_WAIT_PATIENT (vuln/pace.h). */
 static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v, bool finish,
-                      char cls[ROBOT_CLASS_LEN], char *why, size_t why_size)
+                      uint32_t wait_ms, char cls[ROBOT_CLASS_LEN], uint32_t *answer_ms,
+                      char *why, size_t why_size)
 {
     struct probe_spec spec;
     struct conv c;
@@ -197,12 +204,36 @@ static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned 
         goto out;
     }
     tp_reply reply;
-    enum reply_end end = conv_read_reply(&c, ctx, 0, never_enough, NULL, &reply);
+    enum reply_end end = conv_read_reply(&c, ctx, wait_ms, never_enough, NULL, &reply);
     response_class(&reply, end, cls, ROBOT_CLASS_LEN);
+    *answer_ms = c.answer_ms;
     ok = true;
 out:
     conv_close(&c);
     return ok;
+}
+
+/* One vector of a round, on a thread of its own. */
+struct robot_vector {
+    struct vuln_ctx ctx; /* a copy: its own connection count */
+    const struct rsa_key *key;
+    unsigned v;
+    bool finish;
+    uint32_t wait_ms;
+    char *cls;
+    uint32_t answer_ms;
+    bool failed;
+    char why[200];
+    pthread_t thread;
+    bool threaded;
+};
+
+static void *robot_vector_run(void *arg)
+{
+    struct robot_vector *t = arg;
+    t->failed = !robot_try(&t->ctx, t->key, t->v, t->finish, t->wait_ms, t->cls,
+                           &t->answer_ms, t->why, sizeof t->why);
+    return NULL;
 }
 
 static bool all_same(char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN])
@@ -249,41 +280,79 @@ void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
                 variant, classes[0][0], odd + 1, classes[0][odd]);
 }
 
-/* Run the five vectors once; false if one connection failed (why set). */
+/* Run the five vectors once, side by side (vuln_vector_batch() at a time;
+ * a server that serves one connection at a time queues them: each waits
+ * only once its own flight is in, vuln/pace.h); false if one connection failed (why set). *silent:
+ * vector 1 met a silence; ctx->answer_ms rises to the slowest answer. */
 static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
-                        char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN], bool failed[ROBOT_VECTORS],
-                        char *why, size_t why_size)
+                        uint32_t wait_ms, char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN],
+                        bool failed[ROBOT_VECTORS], bool *answered, char *why,
+                        size_t why_size)
 {
+    struct robot_vector t[ROBOT_VECTORS];
+    unsigned batch = vuln_vector_batch(ctx->cfg->parallel);
     bool ok = true;
     for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
         classes[v][0] = '\0';
-        failed[v] = !robot_try(ctx, key, v, finish, classes[v], why, why_size);
+        t[v] = (struct robot_vector){.ctx = *ctx, .key = key, .v = v, .finish = finish,
+                                     .wait_ms = wait_ms, .cls = classes[v]};
+        t[v].ctx.connections = 0;
+    }
+    for (unsigned first = 0; first < ROBOT_VECTORS; first += batch) {
+        unsigned end = first + batch < ROBOT_VECTORS ? first + batch : ROBOT_VECTORS;
+        for (unsigned v = first; v < end; v++) {
+            t[v].threaded = pthread_create(&t[v].thread, NULL, robot_vector_run, &t[v]) == 0;
+            if (!t[v].threaded)
+                (void)robot_vector_run(&t[v]);
+        }
+        for (unsigned v = first; v < end; v++)
+            if (t[v].threaded)
+                pthread_join(t[v].thread, NULL);
+    }
+    for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
+        ctx->connections += t[v].ctx.connections;
+        failed[v] = t[v].failed;
+        if (!t[v].failed && t[v].answer_ms != CONV_NO_ANSWER && t[v].answer_ms > ctx->answer_ms)
+            ctx->answer_ms = t[v].answer_ms;
+        if (!t[v].failed && t[v].answer_ms != CONV_NO_ANSWER)
+            *answered = true;
+        if (failed[v] && ok)
+            vuln_strf(why, why_size, "%s", t[v].why);
         ok = ok && !failed[v];
-        if (!ok)
-            break;
     }
     return ok;
 }
 
+/* Rounds until vuln_robot_step() decides (pace.h): the first quick, the
+ * others patient. *answered: a key exchange of ours was answered (timed
+ * in ctx->answer_ms), in this variant or an earlier one. */
 static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
-                          struct vuln_answer *out)
+                          bool *answered, struct vuln_answer *out)
 {
+    char rounds[3][ROBOT_VECTORS][ROBOT_CLASS_LEN];
     char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN];
     bool failed[2][ROBOT_VECTORS] = {{false}};
+    bool round_failed[ROBOT_VECTORS];
     char why[200] = "";
     const char *variant = finish ? "(with ChangeCipherSpec and Finished)"
                                  : "(ClientKeyExchange alone)";
-    memset(classes, 0, sizeof classes);
-    if (!robot_round(ctx, key, finish, classes[0], failed[0], why, sizeof why)) {
-        vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
-        return;
+    struct robot_step step = {true, 0, 0};
+    bool first_patient = vuln_robot_first_patient(*answered);
+    unsigned done = 0;
+    memset(rounds, 0, sizeof rounds);
+    while (step.another && done < 3) {
+        bool patient = done > 0 || first_patient;
+        if (!robot_round(ctx, key, finish, patient ? CONV_WAIT_PATIENT : CONV_WAIT_SILENCE,
+                         rounds[done], round_failed, answered, why, sizeof why)) {
+            vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
+            return;
+        }
+        bool uniform = all_same(rounds[done]);
+        done++;
+        step = vuln_robot_step(done, uniform, first_patient);
     }
-    if (all_same(classes[0])) {
-        memcpy(classes[1], classes[0], sizeof classes[0]);
-    } else if (!robot_round(ctx, key, finish, classes[1], failed[1], why, sizeof why)) {
-        vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
-        return;
-    }
+    memcpy(classes[0], rounds[step.first], sizeof classes[0]);
+    memcpy(classes[1], rounds[step.second], sizeof classes[1]);
     vuln_decide_robot(classes, failed, variant, out);
 }
 
@@ -294,10 +363,11 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     struct rsa_key key = {0};
     tp_error err = {0};
     bool have_key = false;
-    (void)in;
     vuln_tls12_spec(&spec, ctx->sni, static_rsa);
     enum conv_state st = conv_open(ctx, &spec, &c);
-    if (st == CONV_REFUSED)
+    if (st == CONV_REFUSED && vuln_refusal_in_doubt(in, static_rsa, c.why, out))
+        have_key = false; /* unknown, and why, said */
+    else if (st == CONV_REFUSED)
         vuln_answer(out, TP_VULN_NO,
                     "no RSA key transport: a hello offering only static RSA suites was refused "
                     "(%s)",
@@ -317,15 +387,22 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
         have_key = true;
     conv_close(&c);
     if (have_key) {
-        robot_variant(ctx, &key, true, out);
+        /* The first variant's answers (an alert to the Finished) time the
+         * server's key exchange: the second's silences wait past twice
+         * that. */
+        bool answered = false;
+        uint32_t outer_answer = ctx->answer_ms;
+        ctx->answer_ms = 0;
+        robot_variant(ctx, &key, true, &answered, out);
         if (out->result == TP_VULN_NO) {
             struct vuln_answer first = *out;
-            robot_variant(ctx, &key, false, out);
+            robot_variant(ctx, &key, false, &answered, out);
             if (out->result == TP_VULN_NO) {
                 struct vuln_answer second = *out;
                 vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
             }
         }
+        ctx->answer_ms = outer_answer;
     }
     free(key.n);
     free(key.e);

@@ -75,11 +75,9 @@ static int fetch_ticket(struct vuln_ctx *ctx, tp_ticket *t, char *why, size_t si
         vuln_strf(why, size, "out of memory");
         goto out;
     }
-    if (net_connect_addr(ctx->addr, cfg12.connect_timeout_ms, ctx->deadline, &fd, &err) != TP_OK) {
-        vuln_strf(why, size, "%s", err.msg);
+    fd = vuln_connect(ctx, why, size);
+    if (fd < 0)
         goto out;
-    }
-    ctx->connections++;
     if (cfg12.starttls != TP_STARTTLS_NONE &&
         net_starttls(fd, cfg12.starttls, ctx->sni != NULL ? ctx->sni : cfg12.host,
                      tp_deadline_min_ms(ctx->deadline, cfg12.connect_timeout_ms),

@@ -2,11 +2,14 @@
 #include "vuln/vuln.h"
 #include "vuln/checks.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scan/plan.h"
+#include "vuln/pace.h"
 #include "wire/registry.h"
 
 #include "util/banned.h"
@@ -72,31 +75,101 @@ void vuln_tls12_spec(struct probe_spec *spec, const char *sni, bool (*keep)(uint
             spec->suites[spec->n_suites++] = all[i];
 }
 
+#define VULN_CHECKS (sizeof vuln_table / sizeof vuln_table[0])
+
+/* The pool: workers take the next row until none is left. */
+struct vuln_pool {
+    pthread_mutex_t lock;
+    size_t next;
+    const struct vuln_ctx *base;
+    const struct vuln_input *in;
+    struct vuln_answer answers[VULN_CHECKS];
+    uint32_t connections;
+};
+
+static void run_row(struct vuln_ctx *ctx, const struct vuln_input *in, size_t i,
+                    struct vuln_answer *a)
+{
+    *a = (struct vuln_answer){TP_VULN_UNKNOWN, ""};
+    if (tp_deadline_passed(ctx->deadline))
+        vuln_answer(a, TP_VULN_UNKNOWN, "not run: the run's time-out was reached");
+    else
+        vuln_table[i].fn(ctx, in, a);
+}
+
+static void *pool_worker(void *arg)
+{
+    struct vuln_pool *p = arg;
+    struct vuln_ctx ctx = *p->base;
+    ctx.connections = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next < VULN_CHECKS ? p->next++ : VULN_CHECKS;
+        pthread_mutex_unlock(&p->lock);
+        if (i == VULN_CHECKS)
+            break;
+        run_row(&ctx, p->in, i, &p->answers[i]);
+    }
+    pthread_mutex_lock(&p->lock);
+    p->connections += ctx.connections;
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Run every row on vuln_pool_size() workers (the calling thread is one of
+ * them, so a failed pthread_create only makes the run slower). */
+static void run_pool(struct vuln_pool *p, unsigned workers)
+{
+    pthread_t threads[VULN_POOL_MAX];
+    bool started[VULN_POOL_MAX] = {false};
+    for (unsigned w = 1; w < workers && w < VULN_POOL_MAX; w++)
+        started[w] = pthread_create(&threads[w], NULL, pool_worker, p) == 0;
+    (void)pool_worker(p);
+    for (unsigned w = 1; w < workers && w < VULN_POOL_MAX; w++)
+        if (started[w])
+            pthread_join(threads[w], NULL);
+}
+
 tp_status vuln_run(const struct tp_config *cfg, const struct tp_addr *addr, const char *sni,
-                   tp_deadline deadline, const struct tp_report *report, struct tp_vulns *out,
+                   tp_deadline deadline, const struct tp_scan *scan, struct tp_vulns *out,
                    tp_error *err)
 {
-    struct vuln_ctx ctx = {.cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline};
-    struct vuln_input in = {.scan = report->scan, .handshake = &report->handshake};
+    struct vuln_shared shared = {.measured = false, .rtt_ms = 0};
+    vuln_gate_init(&shared.gate, cfg->max_connections, scan != NULL ? scan->connections : 0,
+                   cfg->delay_ms);
+    struct vuln_ctx ctx = {
+        .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared};
+    struct vuln_input in = {.scan = scan};
+    struct vuln_pool *pool = calloc(1, sizeof *pool);
+    if (pool == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
     uint64_t began = tp_now_ns();
-    for (size_t i = 0; i < sizeof vuln_table / sizeof vuln_table[0]; i++) {
+    pthread_mutex_init(&shared.lock, NULL);
+    pthread_mutex_init(&pool->lock, NULL);
+    pool->base = &ctx;
+    pool->in = &in;
+    run_pool(pool, vuln_pool_size(cfg->parallel, VULN_CHECKS));
+    pthread_mutex_destroy(&pool->lock);
+    pthread_mutex_destroy(&shared.lock);
+    tp_status status = TP_OK;
+    for (size_t i = 0; i < VULN_CHECKS && status == TP_OK; i++) {
         const struct vuln_row *row = &vuln_table[i];
-        struct vuln_answer a = {TP_VULN_UNKNOWN, ""};
-        if (tp_deadline_passed(deadline))
-            vuln_answer(&a, TP_VULN_UNKNOWN, "not run: the run's time-out was reached");
-        else
-            row->fn(&ctx, &in, &a);
         struct tp_vuln *v = tp_vulns_add(out);
-        if (v == NULL)
-            return tp_fail(err, TP_E_NOMEM, "out of memory");
+        if (v == NULL) {
+            status = tp_fail(err, TP_E_NOMEM, "out of memory");
+            break;
+        }
         v->id = row->id;
         v->name = row->name;
         v->cve = row->cve;
         v->reference = row->reference;
-        v->result = a.result;
-        TP_TRY(tp_set_str(&v->detail, a.detail));
+        v->result = pool->answers[i].result;
+        status = tp_set_str(&v->detail, pool->answers[i].detail);
+        if (status != TP_OK)
+            tp_fail(err, status, "out of memory");
     }
-    out->connections = ctx.connections;
+    out->connections = pool->connections;
     out->elapsed_us = (tp_now_ns() - began) / 1000u;
-    return TP_OK;
+    free(pool);
+    return status;
 }

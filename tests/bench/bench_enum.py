@@ -52,6 +52,13 @@ loopback (issue 3); behind the link (issue 10) under 3 s at 300 ms and
 under 20 s at 1600 ms, and >= 10x faster than nmap; fewer connections than
 nmap; no false positive or negative.
 
+Since issue 11, `--enum` also runs the vulnerability checks of `--vulns`
+after its scan, and tlsprobe's figures include them (they are part of what
+--enum does; sslscan's and nmap's figures have no such checks, testssl's
+none either as run here). Their cost is printed apart: wall time minus the
+scan's own enumeration.elapsed_ms, and connections seen minus the scan's
+enumeration.connections (the report's handshake is in both remainders).
+
 Needs root (tcpdump, network namespaces), gnutls-bin, openssl, nginx,
 certtool, iproute2, ethtool, sslscan, testssl, nmap (`bash .ci/deps --bench`);
 a missing scanner is skipped and said.
@@ -268,6 +275,8 @@ class Tlsprobe(Tool):
         doc = json.loads(stdout)
         got = {(s["version"], code_key(s["version"], s["code"])) for s in doc["cipher_suites"]}
         enum = doc.get("enumeration") or {}
+        self.last_scan = (enum.get("elapsed_ms"), enum.get("connections"),
+                          len(doc.get("vulnerabilities") or []))
         complete = ((doc.get("features") or {}).get("scan_complete") or {}).get("value")
         note = (f"self-reported {enum.get('connections')} connections, rtt {enum.get('rtt_ms')} ms,"
                 f" scan_complete={complete}")
@@ -353,6 +362,15 @@ class Nmap(Tool):
         return got, (f"unmapped names: {unmapped}" if unmapped else None)
 
 
+class TlsprobeScan(Tlsprobe):
+    """`--enum --no-vulns`: the scan alone, the figure the issue-3 aims
+    were set on (shown as a tool of its own with --tools ...,tlsprobe-scan)."""
+    name = "tlsprobe-scan"
+
+    def argv(self, port, outdir, extra=()):
+        return super().argv(port, outdir, ("--no-vulns", *extra))
+
+
 # --------------------------------------------------------------------------
 # Running
 
@@ -364,6 +382,7 @@ class Outcome:
         self.fp, self.fn = set(), set()
         self.notes = []
         self.failed = None
+        self.scan_ms, self.scan_conns, self.checks = [], [], 0
 
     @property
     def wall(self):
@@ -426,6 +445,11 @@ def run_once(tool, where, port, truth, workdir, outcome, extra=()):
         return
     if note and note not in outcome.notes:
         outcome.notes.append(note)
+    scan = getattr(tool, "last_scan", None)
+    if scan is not None and scan[0] is not None and scan[1] is not None:
+        outcome.scan_ms.append(scan[0])
+        outcome.scan_conns.append(scan[1])
+        outcome.checks = scan[2]
     # The worst run counts: any suite wrong in any run is reported.
     outcome.fp |= got - truth
     outcome.fn |= truth - got
@@ -601,7 +625,7 @@ def fmt_time(t):
 def print_table(title, outcomes, servers, tools, runs):
     print(f"\n== {title} (wall time: median of {runs} run{'s' * (runs > 1)}; "
           f"connections: distinct SYNs to the port) ==")
-    head = (f"{'server':19} {'tool':9} {'wall s':>8} {'conns':>6} {'FP':>4} {'FN':>4}  "
+    head = (f"{'server':19} {'tool':13} {'wall s':>8} {'conns':>6} {'FP':>4} {'FN':>4}  "
             f"tlsprobe vs this tool")
     print(head)
     print("-" * len(head))
@@ -614,7 +638,7 @@ def print_table(title, outcomes, servers, tools, runs):
                 continue
             label = server if tool == tools[0] or (server, tools[0]) not in outcomes else ""
             if o.failed and not o.times:
-                print(f"{label:19} {tool:9} FAILED: {o.failed}")
+                print(f"{label:19} {tool:13} FAILED: {o.failed}")
                 continue
             cmp = ""
             if tool != "tlsprobe" and base and base.wall and o.wall:
@@ -623,7 +647,7 @@ def print_table(title, outcomes, servers, tools, runs):
                     cmp += f", {o.connections / base.connections:5.2f}x the connections"
             fp, fn = (("?", "?") if o.failed else (len(o.fp), len(o.fn)))
             conns = "-" if o.connections is None else f"{o.connections:.0f}"
-            print(f"{label:19} {tool:9} {fmt_time(o.wall):>8} {conns:>6} {fp:>4} {fn:>4}  {cmp}"
+            print(f"{label:19} {tool:13} {fmt_time(o.wall):>8} {conns:>6} {fp:>4} {fn:>4}  {cmp}"
                   + (f"  [FAILED: {o.failed}]" if o.failed else ""))
             if o.wall is not None:
                 t = totals.setdefault(tool, [0.0, 0, 0])
@@ -638,7 +662,7 @@ def print_table(title, outcomes, servers, tools, runs):
             if tool != "tlsprobe" and base and base[2] == n and base[0] > 0:
                 cmp = (f"{wall / base[0]:7.1f}x faster, "
                        f"{conns / max(base[1], 1):5.2f}x the connections")
-            print(f"{'all ' + str(n) + ' servers':19} {tool:9} {fmt_time(wall):>8} {conns:>6.0f} "
+            print(f"{'all ' + str(n) + ' servers':19} {tool:13} {fmt_time(wall):>8} {conns:>6.0f} "
                   f"{'':>4} {'':>4}  {cmp}")
 
 
@@ -655,24 +679,45 @@ def print_details(outcomes):
         print("\n".join(lines))
 
 
+def print_check_cost(title, outcomes, servers):
+    """What the vulnerability checks (and the report's own handshake) add
+    to tlsprobe's --enum: wall time beyond the scan's, connections beyond
+    the scan's."""
+    rows = []
+    for server in servers:
+        o = outcomes.get((server, "tlsprobe"))
+        if o is None or not o.scan_ms or not o.times:
+            continue
+        scan_s = statistics.median(o.scan_ms) / 1000
+        extra_s = statistics.median(t - m / 1000 for t, m in zip(o.times, o.scan_ms))
+        extra_c = statistics.median(c - s for c, s in zip(o.conns, o.scan_conns))
+        rows.append(f"{server:19} scan {scan_s:6.2f} s  checks and report +{extra_s:5.2f} s "
+                    f"({100 * extra_s / max(o.wall, 1e-9):3.0f}% of the wall time), "
+                    f"+{extra_c:.0f} connections, {o.checks} checks")
+    if rows:
+        print(f"\n-- {title}: the cost of the vulnerability checks in tlsprobe's figures --")
+        print("\n".join(rows))
+
+
 def check_aims(loop, links, servers):
     """[(aim, met?, figures)] for the issues' aims, per server; links maps
     a round trip (ms) to its outcomes."""
     aims = []
 
-    def ratio(outcomes, server, tool):
-        a, b = outcomes.get((server, "tlsprobe")), outcomes.get((server, tool))
+    def ratio(outcomes, server, tool, base="tlsprobe"):
+        a, b = outcomes.get((server, base)), outcomes.get((server, tool))
         if not a or not b or not a.wall or not b.wall or b.failed:
             return None
         return b.wall / a.wall
 
-    for tool, want in (("sslscan", 10), ("nmap", 10), ("testssl", 100)):
-        rs = {s: ratio(loop, s, tool) for s in servers}
-        rs = {s: r for s, r in rs.items() if r is not None}
-        if rs:
-            worst = min(rs.values())
-            aims.append((f"loopback >= {want}x faster than {tool}", worst >= want,
-                         ", ".join(f"{s} {r:.1f}x" for s, r in rs.items())))
+    for base, how in (("tlsprobe", ""), ("tlsprobe-scan", " (the scan alone, --no-vulns)")):
+        for tool, want in (("sslscan", 10), ("nmap", 10), ("testssl", 100)):
+            rs = {s: ratio(loop, s, tool, base) for s in servers}
+            rs = {s: r for s, r in rs.items() if r is not None}
+            if rs:
+                worst = min(rs.values())
+                aims.append((f"loopback >= {want}x faster than {tool}{how}", worst >= want,
+                             ", ".join(f"{s} {r:.1f}x" for s, r in rs.items())))
     for rtt, outcomes in links.items():
         ts = {s: outcomes[(s, "tlsprobe")].wall for s in servers
               if (s, "tlsprobe") in outcomes and outcomes[(s, "tlsprobe")].wall is not None}
@@ -698,7 +743,7 @@ def check_aims(loop, links, servers):
     bad = [(m, s, len(o.fp), len(o.fn))
            for m, outcomes in [("loopback", loop)] + [(f"link {r:g} ms", o)
                                                        for r, o in links.items()]
-           for (s, t), o in outcomes.items() if t == "tlsprobe" and (o.fp or o.fn or o.failed)]
+           for (s, t), o in outcomes.items() if t.startswith("tlsprobe") and (o.fp or o.fn or o.failed)]
     aims.append(("tlsprobe: no false positive, no false negative", not bad,
                  "; ".join(f"{m} {s} FP {fp} FN {fn}" for m, s, fp, fn in bad) or "all servers"))
     return aims
@@ -765,7 +810,9 @@ def main():
                     " (default: the first four; with --device the device servers)")
     ap.add_argument("--device", action="store_true",
                     help="the servers devices talk to (issue 7) instead of the first four")
-    ap.add_argument("--tools", default="tlsprobe,sslscan,testssl,nmap")
+    ap.add_argument("--tools", default="tlsprobe,sslscan,testssl,nmap,tlsprobe-scan",
+                    help="tlsprobe is --enum (the checks included), tlsprobe-scan --enum "
+                    "--no-vulns")
     ap.add_argument("--rtt", type=float, action="append", metavar="MS",
                     help="round trip of the emulated link, ms (repeatable; default 300)")
     ap.add_argument("--no-link", action="store_true", help="loopback only")
@@ -788,7 +835,8 @@ def main():
             return 77
 
     all_tools = {"tlsprobe": Tlsprobe(os.path.abspath(args.tlsprobe)), "sslscan": Sslscan(),
-                 "testssl": Testssl(), "nmap": Nmap()}
+                 "testssl": Testssl(), "nmap": Nmap(),
+                 "tlsprobe-scan": TlsprobeScan(os.path.abspath(args.tlsprobe))}
     tools = []
     for name in args.tools.split(","):
         if name not in all_tools:
@@ -857,6 +905,9 @@ def main():
             print(f"note: {', '.join(serial)}: one connection at a time; a connection "
                   f"that is not half-closed after its hello holds the server a round trip "
                   f"({rtt:g} ms) after the reply, whatever the client's parallelism")
+    print_check_cost("loopback", loop, servers)
+    for rtt, outcomes in links.items():
+        print_check_cost(f"behind the {rtt:g} ms link", outcomes, servers)
     print("\nDetails:")
     print_details(loop)
     for rtt, outcomes in links.items():
@@ -866,7 +917,7 @@ def main():
     for aim, met, figures in aims:
         print(f"  [{'met' if met else 'MISSED'}] {aim}: {figures}")
     everything = list(loop.items()) + [i for o in links.values() for i in o.items()]
-    tp_bad = any(o.fp or o.fn or o.failed for (s, t), o in everything if t == "tlsprobe")
+    tp_bad = any(o.fp or o.fn or o.failed for (s, t), o in everything if t.startswith("tlsprobe"))
     return 1 if tp_bad else 0
 
 

@@ -429,7 +429,8 @@ def test_bad_knobs(args, words):
 
 
 @pytest.mark.parametrize("opt", [["--parallel", "4"], ["--max-connections", "5"],
-                                 ["--delay", "1s"], ["--policy", "mozilla-modern"]])
+                                 ["--delay", "1s"], ["--policy", "mozilla-modern"],
+                                 ["--no-vulns"]])
 def test_knobs_need_enum(opt):
     res = run(opt + ["127.0.0.1:9"], timeout=30)
     assert res.rc == 2, explain(res)

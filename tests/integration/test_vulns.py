@@ -118,6 +118,46 @@ def test_enum_and_vulns_decide_the_derived_checks(servers):
         assert by_id[i]["result"] == "not vulnerable", (i, by_id[i], explain(res))
 
 
+def test_enum_alone_runs_the_checks(servers):
+    """Issue 11: the checks are part of --enum; no --vulns needed. JSON and
+    text alike."""
+    server = servers.openssl()
+    res = run_json(["--enum", server.target], timeout=180)
+    vulns = res.doc.get("vulnerabilities")
+    assert isinstance(vulns, list), explain(res)
+    by_id = {v["id"]: v for v in vulns}
+    assert list(by_id) == IDS, explain(res)
+    assert_clean(res, by_id)
+    for i in ("poodle-ssl3", "sweet32", "freak", "logjam", "drown", "crime"):
+        assert by_id[i]["result"] == "not vulnerable", (i, by_id[i], explain(res))
+    text = run(["--enum", server.target], timeout=180)
+    assert "Vulnerabilities" in text.stdout, text.stdout
+    assert "ROBOT" in text.stdout, text.stdout
+
+
+def test_enum_no_vulns(servers):
+    """--no-vulns: the scan alone, no checks (null, no vuln-* finding);
+    with --vulns a usage error."""
+    server = servers.nginx()
+    res = run_json(["--enum", "--no-vulns", server.target], timeout=180)
+    assert res.doc.get("vulnerabilities") is None, explain(res)
+    assert res.doc["cipher_suites"], explain(res)
+    assert not {f["id"] for f in res.doc["findings"] if f["id"].startswith("vuln-")}
+    bad = run(["--enum", "--vulns", "--no-vulns", server.target], timeout=30)
+    assert bad.rc == 2 and "--no-vulns" in bad.stderr, explain(bad)
+
+
+def test_enum_budget_holds_for_the_checks(servers):
+    """--max-connections bounds the whole --enum run: once the scan has
+    spent it the checks open nothing and say why."""
+    server = servers.gnutls()
+    res = run_json(["--enum", "--max-connections", "10", server.target], timeout=180)
+    by_id = {v["id"]: v for v in res.doc["vulnerabilities"]}
+    for i in ("heartbleed", "ccs-injection", "robot", "client-renegotiation"):
+        assert by_id[i]["result"] == "unknown", (i, by_id[i])
+        assert "--max-connections 10 used up" in by_id[i]["detail"], (i, by_id[i])
+
+
 def test_client_renegotiation_openssl(servers):
     server = servers.openssl(extra=["-client_renegotiation"])
     res, by_id = check_vulns(server.target)
@@ -129,7 +169,8 @@ def test_client_renegotiation_openssl(servers):
 
 @pytest.mark.parametrize("mode,vuln_id", [("heartbleed", "heartbleed"),
                                           ("ccs", "ccs-injection"),
-                                          ("robot", "robot")])
+                                          ("robot", "robot"),
+                                          ("robot-slow", "robot")])
 def test_scripted_vulnerable_peer(responder, pki, mode, vuln_id):
     peer = responder("vulnerable_server.py", mode, pki / "leaf.pem", pki / "leaf.key")
     res, by_id = check_vulns(peer.target)
@@ -177,11 +218,15 @@ def test_early_data_replayable(servers):
     assert "vuln-early-data-replay" in {f["id"] for f in res.doc["findings"]}
 
 
-def test_scripted_fixed_rsa_server(responder, pki):
-    """The same peer without the oracle: the same answer to every padding."""
-    peer = responder("vulnerable_server.py", "robot-fixed", pki / "leaf.pem", pki / "leaf.key")
+@pytest.mark.parametrize("mode", ["robot-fixed", "robot-slow-fixed"])
+def test_scripted_fixed_rsa_server(responder, pki, mode):
+    """The same peer without the oracle: the same answer to every padding,
+    at once or 0.6 s late (past the quick silence wait: a slow answer is
+    not a silence)."""
+    peer = responder("vulnerable_server.py", mode, pki / "leaf.pem", pki / "leaf.key")
     res, by_id = check_vulns(peer.target)
     assert by_id["robot"]["result"] == "not vulnerable", explain(res) + f"\n{by_id['robot']}"
+    assert "silence" not in by_id["robot"]["detail"].split(";")[0], by_id["robot"]
     assert not vulnerable(by_id), by_id
 
 

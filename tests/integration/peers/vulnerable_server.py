@@ -13,7 +13,11 @@ Modes:
               bad_record_mac when the PKCS#1 v1.5 padding is right, and
               handshake_failure when it is not: a Bleichenbacher oracle;
   robot-fixed the same decryption, and bad_record_mac whatever the padding
-              (a fixed server: the negative control).
+              (a fixed server: the negative control);
+  robot-slow, robot-slow-fixed
+              the same two, each answer sent SLOW_S late: a slow server's
+              answers must not be read as silences (an oracle hidden, or
+              one made up).
 Anything else the client sends gets unexpected_message(10) and a close.
 
 The RSA key numbers come from `openssl rsa -text` (Python's standard
@@ -26,12 +30,14 @@ import re
 import struct
 import subprocess
 import sys
+import time
 
 from tls_records import pem_to_der, read_first_message, recv_exact, serve
 
 TLS12 = 0x0303
 RSA_SUITES = (0x009C, 0x002F, 0x0035, 0x003C, 0x009D)
 HEARTBEAT_EXT = 15
+SLOW_S = 0.6  # past tlsprobe's quick silence (300 ms), within its patient wait (>= 1 s)
 
 
 def record(content_type, body, version=TLS12):
@@ -140,7 +146,9 @@ def main():
                     read_record(conn)
                 except (OSError, ConnectionError):
                     pass
-                conn.sendall(alert(20 if good or mode == "robot-fixed" else 40))
+                if mode.startswith("robot-slow"):
+                    time.sleep(SLOW_S)
+                conn.sendall(alert(20 if good or mode.endswith("-fixed") else 40))
                 return
             conn.sendall(alert(10))
             return

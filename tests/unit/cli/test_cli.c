@@ -144,6 +144,25 @@ static void test_sni_conflicts(void **state)
     expect_usage(&run, "--sni", "empty");
 }
 
+/* --enum runs the vulnerability checks; --no-vulns leaves them out, and
+ * means nothing without --enum or beside --vulns. */
+static void test_no_vulns(void **state)
+{
+    (void)state;
+    struct run run;
+    assert_int_equal(parse(&run, "--enum", "h", NULL), TP_OK);
+    assert_true(run.cfg.enumerate);
+    assert_false(run.cfg.no_vulns);
+    run_free(&run);
+    assert_int_equal(parse(&run, "--enum", "--no-vulns", "h", NULL), TP_OK);
+    assert_true(run.cfg.no_vulns);
+    run_free(&run);
+    parse(&run, "--no-vulns", "h", NULL);
+    expect_usage(&run, "--no-vulns", "--enum");
+    parse(&run, "--enum", "--vulns", "--no-vulns", "h", NULL);
+    expect_usage(&run, "--vulns", "--no-vulns");
+}
+
 static void test_no_other_chains(void **state)
 {
     (void)state;
@@ -402,7 +421,7 @@ int main(void)
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_family_conflict),
         cmocka_unit_test(test_sni_conflicts),
-        cmocka_unit_test(test_no_other_chains),
+        cmocka_unit_test(test_no_other_chains), cmocka_unit_test(test_no_vulns),
         cmocka_unit_test(test_version_conflicts),
         cmocka_unit_test(test_bad_durations),
         cmocka_unit_test(test_good_durations),

@@ -13,6 +13,7 @@
 
 #include "report/scan_model.h"
 #include "vuln/checks.h"
+#include "vuln/pace.h"
 #include "wire/heartbeat.h"
 #include "wire/record.h"
 #include "wire/registry.h"
@@ -201,6 +202,127 @@ static void test_robot_decision(void **state)
     assert_int_equal(a.result, TP_VULN_UNKNOWN);
 }
 
+/* The silence wait: the floor on a fast link, several round trips on a
+ * slow one, twice the server's slowest answer for a slow server, never
+ * past the scan's longest probe time-out; the patient wait at least 1 s
+ * (a confirmation waits longer than the floor it confirms). */
+static void test_silence_wait(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_silence_ms(0, 0), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(1, 0), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(VULN_SILENCE_FLOOR_MS / VULN_SILENCE_RTTS, 0),
+                     VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(300, 0), 300u * VULN_SILENCE_RTTS);
+    assert_int_equal(vuln_silence_ms(UINT32_MAX, 0), 10000u);
+    /* A server that took 600 ms to answer a key exchange. */
+    assert_int_equal(vuln_silence_ms(1, 600), 1200u);
+    assert_int_equal(vuln_silence_ms(1, 100), VULN_SILENCE_FLOOR_MS);
+    assert_int_equal(vuln_silence_ms(0, UINT32_MAX), 10000u);
+    assert_true(vuln_patience_ms(0, 0) >= 1000u);
+    assert_true(vuln_patience_ms(0, 0) > VULN_SILENCE_FLOOR_MS);
+    /* A server slow to compute its first flight is given twice that. */
+    assert_int_equal(vuln_patience_ms(1, 2500), 5000u);
+}
+
+/* The run's round trip is the smallest seen: a connection queued behind
+ * another (a server serving one at a time) measured the queue too. */
+static void test_min_rtt(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_min_rtt(false, 0, 40), 40u);
+    assert_int_equal(vuln_min_rtt(true, 0, 40), 0u); /* loopback: 0 ms is a measurement */
+    assert_int_equal(vuln_min_rtt(true, 30, 900), 30u);
+    assert_int_equal(vuln_min_rtt(true, 900, 30), 30u);
+}
+
+static void test_pool_size(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_pool_size(0, 18), VULN_POOL_MAX);
+    assert_int_equal(vuln_pool_size(64, 18), VULN_POOL_MAX);
+    assert_int_equal(vuln_pool_size(1, 18), 1u); /* --parallel 1: one at a time */
+    assert_int_equal(vuln_pool_size(2, 18), 2u);
+    assert_int_equal(vuln_pool_size(0, 2), 2u);
+    assert_int_equal(vuln_pool_size(0, 0), 1u);
+}
+
+/* ROBOT's vectors: all five at once unless --parallel is smaller. */
+static void test_vector_batch(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_vector_batch(0), 5u);
+    assert_int_equal(vuln_vector_batch(8), 5u);
+    assert_int_equal(vuln_vector_batch(2), 2u);
+    assert_int_equal(vuln_vector_batch(1), 1u);
+}
+
+/* --max-connections: the checks get what the scan left; --delay spaces
+ * their starts as the scan's. */
+static void test_gate(void **state)
+{
+    (void)state;
+    struct vuln_gate g;
+    uint64_t at = 0;
+    vuln_gate_init(&g, 0, 500, 0); /* no budget given: unlimited */
+    for (int i = 0; i < 1000; i++)
+        assert_true(vuln_gate_take(&g, 7, &at));
+    assert_int_equal(at, 7);
+
+    vuln_gate_init(&g, 12, 10, 0);
+    assert_true(vuln_gate_take(&g, 0, &at));
+    assert_true(vuln_gate_take(&g, 0, &at));
+    assert_false(vuln_gate_take(&g, 0, &at));
+    vuln_gate_init(&g, 10, 10, 0); /* the scan spent it all */
+    assert_false(vuln_gate_take(&g, 0, &at));
+    vuln_gate_init(&g, 10, 25, 0); /* more than the budget (retries) */
+    assert_false(vuln_gate_take(&g, 0, &at));
+
+    vuln_gate_init(&g, 0, 0, 20);
+    assert_true(vuln_gate_take(&g, 1000, &at));
+    assert_int_equal(at, 1000);
+    assert_true(vuln_gate_take(&g, 1000, &at)); /* asked at once: 20 ms later */
+    assert_int_equal(at, 1000 + 20000000ull);
+    assert_true(vuln_gate_take(&g, 1000 + 60000000ull, &at)); /* long after: at once */
+    assert_int_equal(at, 1000 + 60000000ull);
+}
+
+/* ROBOT's rounds: quick only once the server has been timed answering a
+ * key exchange; five alike answers decide at once; a difference is asked
+ * again patiently, and after a quick round 1 twice (round 1 may hold a
+ * slow answer cut short), so that two patient rounds decide. */
+static void test_robot_rounds(void **state)
+{
+    (void)state;
+    assert_true(vuln_robot_first_patient(false));
+    assert_false(vuln_robot_first_patient(true));
+
+    struct robot_step s = vuln_robot_step(1, true, false);
+    assert_false(s.another);
+    assert_int_equal(s.first, 0);
+    assert_int_equal(s.second, 0);
+    assert_false(vuln_robot_step(1, true, true).another);
+
+    /* Patient round 1 differs: round 2, then rounds 1 and 2 decide. */
+    assert_true(vuln_robot_step(1, false, true).another);
+    s = vuln_robot_step(2, false, true);
+    assert_false(s.another);
+    assert_int_equal(s.first, 0);
+    assert_int_equal(s.second, 1);
+    s = vuln_robot_step(2, true, true); /* alike in round 2: still 1 vs 2 (unknown) */
+    assert_false(s.another);
+    assert_int_equal(s.second, 1);
+
+    /* Quick round 1 differs: rounds 2 and 3, both patient, decide. */
+    assert_true(vuln_robot_step(1, false, false).another);
+    assert_true(vuln_robot_step(2, false, false).another);
+    assert_true(vuln_robot_step(2, true, false).another);
+    s = vuln_robot_step(3, false, false);
+    assert_false(s.another);
+    assert_int_equal(s.first, 1);
+    assert_int_equal(s.second, 2);
+}
+
 /* A scan with TLS 1.2 and 1.3 known supported and every older version known
  * refused, holding the given TLS 1.2 suites. */
 static void scan_with(struct tp_scan *s, const uint16_t *codes, size_t n)
@@ -219,19 +341,53 @@ static void scan_with(struct tp_scan *s, const uint16_t *codes, size_t n)
     }
 }
 
+static bool rsa_kx_only(uint16_t code)
+{
+    return code == 0x002F; /* TLS_RSA_WITH_AES_128_CBC_SHA */
+}
+
+/* A refused hello is an answer without --enum, and in doubt when the scan
+ * had a suite of the same kind accepted (the hello's shape was refused). */
+static void test_refusal_in_doubt(void **state)
+{
+    (void)state;
+    struct tp_scan s;
+    struct vuln_answer a = {TP_VULN_NO, ""};
+    struct vuln_input none = {NULL};
+    assert_false(vuln_refusal_in_doubt(&none, NULL, "alert decode_error (50)", &a));
+    assert_int_equal(a.result, TP_VULN_NO);
+
+    static const uint16_t ecdhe[] = {0xC02F};
+    scan_with(&s, ecdhe, 1);
+    struct vuln_input in = {&s};
+    assert_false(vuln_refusal_in_doubt(&in, rsa_kx_only, "alert decode_error (50)", &a));
+    assert_true(vuln_refusal_in_doubt(&in, NULL, "alert decode_error (50)", &a));
+    assert_int_equal(a.result, TP_VULN_UNKNOWN);
+    assert_non_null(strstr(a.detail, "decode_error"));
+    assert_non_null(strstr(a.detail, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+    tp_scan_finish(&s);
+
+    static const uint16_t rsa[] = {0xC02F, 0x002F};
+    scan_with(&s, rsa, 2);
+    a.result = TP_VULN_NO;
+    assert_true(vuln_refusal_in_doubt(&in, rsa_kx_only, "a close", &a));
+    assert_int_equal(a.result, TP_VULN_UNKNOWN);
+    tp_scan_finish(&s);
+}
+
 static void test_derived(void **state)
 {
     (void)state;
     struct tp_scan s;
     struct vuln_answer a;
-    struct vuln_input none = {NULL, NULL};
+    struct vuln_input none = {NULL};
     vuln_sweet32(NULL, &none, &a);
     assert_int_equal(a.result, TP_VULN_UNKNOWN);
     assert_non_null(strstr(a.detail, "needs --enum"));
 
     static const uint16_t modern[] = {0xC02F, 0x1301};
     scan_with(&s, modern, 2);
-    struct vuln_input in = {&s, NULL};
+    struct vuln_input in = {&s};
     vuln_sweet32(NULL, &in, &a);
     assert_int_equal(a.result, TP_VULN_NO);
     vuln_drown(NULL, &in, &a);
@@ -326,6 +482,10 @@ int main(void)
         cmocka_unit_test(test_heartbleed_decision), cmocka_unit_test(test_ccs_decision),
         cmocka_unit_test(test_robot_decision),      cmocka_unit_test(test_derived),
         cmocka_unit_test(test_ticketbleed_decision), cmocka_unit_test(test_ticket_find),
+        cmocka_unit_test(test_silence_wait),        cmocka_unit_test(test_min_rtt),
+        cmocka_unit_test(test_pool_size),           cmocka_unit_test(test_robot_rounds),
+        cmocka_unit_test(test_vector_batch),        cmocka_unit_test(test_gate),
+        cmocka_unit_test(test_refusal_in_doubt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
