@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/starttls.h"
@@ -616,7 +617,7 @@ void probe_run(const struct probe_spec *spec, const struct tp_addr *addr, uint32
                uint32_t timeout_ms, tp_deadline deadline, const struct probe_starttls *starttls,
                struct probe_result *out)
 {
-    probe_run_conn(spec, addr, NULL, NULL, connect_ms, timeout_ms, deadline, starttls, out);
+    probe_run_conn(spec, addr, NULL, NULL, NULL, connect_ms, timeout_ms, deadline, starttls, out);
 }
 
 /* The probe's connection: the one started ahead, else a new one. */
@@ -641,8 +642,35 @@ static bool probe_connect(const struct tp_addr *addr, struct probe_conn *use, ui
     return false;
 }
 
+/* The warm connections (struct probe_warm), paced: the reply waits in the
+ * socket meanwhile, its timing taken from when the hello was sent. */
+static void start_warm(const struct tp_addr *addr, struct probe_warm *warm, uint32_t connect_ms)
+{
+    warm->n = 0;
+    if (warm->want == 0 || connect_ms < warm->slow_ms)
+        return;
+    uint64_t from = tp_now_ns();
+    for (unsigned i = 0; i < warm->want && i < PROBE_MAX_WARM; i++) {
+        uint64_t at = from + ((uint64_t)warm->offset_ms + (uint64_t)i * warm->spacing_ms) * 1000000u;
+        uint64_t now = tp_now_ns();
+        if (at > now) {
+            uint64_t d = at - now;
+            struct timespec ts = {.tv_sec = (time_t)(d / 1000000000u),
+                                  .tv_nsec = (long)(d % 1000000000u)};
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+        }
+        tp_error err = {0};
+        int fd = -1;
+        if (net_connect_start(addr, &fd, &err) != TP_OK)
+            break;
+        warm->fds[warm->n++] = fd;
+    }
+}
+
 void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
-                    struct probe_conn *use, struct probe_conn *ahead, uint32_t connect_ms,
+                    struct probe_conn *use, struct probe_conn *ahead, struct probe_warm *warm,
+                    uint32_t connect_ms,
                     uint32_t timeout_ms, tp_deadline deadline,
                     const struct probe_starttls *starttls, struct probe_result *out)
 {
@@ -657,6 +685,8 @@ void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
     out->alert = -1;
     if (ahead != NULL)
         ahead->fd = -1;
+    if (warm != NULL)
+        warm->n = 0;
     tp_wr_init(&wr, 0, &err);
     if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
         set_why(out, "getrandom: %s", strerror(errno));
@@ -690,6 +720,8 @@ void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
         out->half_closed = true;
     if (ahead != NULL && net_connect_start(addr, &ahead->fd, &err) != TP_OK)
         ahead->fd = -1;
+    if (warm != NULL && out->connect_ms != 0)
+        start_warm(addr, warm, out->connect_ms);
     read_reply(fd, spec, buf, sent_at, until, timeout_ms, out);
 out:
     /* A connection started ahead is the probe's even when unused. */

@@ -175,15 +175,31 @@ struct probe_conn {
     int fd;                      /* -1: none; its connect may be in progress */
 };
 
+/* Connections a probe starts for the next phase while it waits for its
+ * reply, when its own connect shows a link slow enough (scan/runner.h,
+ * warm_up): their SYNs travel during this phase's round trip instead of
+ * after it. */
+#define PROBE_MAX_WARM 16
+struct probe_warm {
+    unsigned want;               /* at most PROBE_MAX_WARM; 0: none */
+    uint32_t slow_ms;            /* only when this probe's connect took this long */
+    uint32_t offset_ms;          /* the first start, after the hello is sent */
+    uint32_t spacing_ms;         /* between starts */
+    int fds[PROBE_MAX_WARM];     /* out: started (connects may be in progress) */
+    unsigned n;
+};
+
 /* probe_run on use->fd when it holds a connection (the probe takes it:
  * use->fd becomes -1), else on a new one; then, when ahead is not NULL, as
  * soon as the hello (and the FIN) is sent, starts the next probe's
  * connection into ahead->fd (-1 if it could not start). Its SYN travels
  * while this probe waits for its reply, so a chain of probes costs one
  * round trip per step instead of two. connect_ms is 0 in out for a
- * connection started ahead. */
+ * connection started ahead. warm (may be NULL): see struct probe_warm;
+ * started after the hello, before the reply is read. */
 void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
-                    struct probe_conn *use, struct probe_conn *ahead, uint32_t connect_ms,
+                    struct probe_conn *use, struct probe_conn *ahead, struct probe_warm *warm,
+                    uint32_t connect_ms,
                     uint32_t timeout_ms, tp_deadline deadline,
                     const struct probe_starttls *starttls, struct probe_result *out);
 

@@ -35,10 +35,23 @@ tp_status runner_init(struct runner *r, const struct runner_limits *limits,
     return TP_OK;
 }
 
+void runner_trim_warm(struct runner *r, unsigned keep)
+{
+    unsigned end = r->n_warm - r->warm_taken > keep ? r->warm_taken + keep : r->n_warm;
+    for (unsigned i = end; i < r->n_warm; i++) {
+        close(r->warm[i]);
+        r->ahead_unused++;
+    }
+    r->n_warm = end;
+    if (r->warm_taken == r->n_warm)
+        r->n_warm = r->warm_taken = 0;
+}
+
 void runner_finish(struct runner *r)
 {
     if (r == NULL)
         return;
+    runner_trim_warm(r, 0);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
 }
@@ -227,12 +240,62 @@ static void drop_ahead(struct runner *r, struct probe_conn *conn)
     r->ahead_unused++;
 }
 
+/* With the lock held: how many connections the probe about to run may
+ * warm up (runner_limits.warm_up), reserved until it returns. */
+static void plan_warm(struct runner *r, struct probe_warm *warm)
+{
+    memset(warm, 0, sizeof *warm);
+    unsigned have = r->n_warm - r->warm_taken + r->warm_reserved;
+    if (r->limits.warm_up == 0 || have >= r->limits.warm_up)
+        return;
+    unsigned want = r->limits.warm_up - have;
+    if (want > PROBE_MAX_WARM)
+        want = PROBE_MAX_WARM;
+    if (r->limits.max_connections != 0) {
+        uint32_t left = r->limits.max_connections > r->connections + 1
+                            ? r->limits.max_connections - r->connections - 1
+                            : 0;
+        want = want < left ? want : (unsigned)left;
+    }
+    if (want == 0)
+        return;
+    /* The probes that warm up start their connections side by side:
+     * interleaved, one every pace apart overall (gnutls-serv's listen queue
+     * holds 10, plan.h). */
+    uint32_t pace = r->limits.delay_ms > PLAN_SLOW_PACE_MS ? r->limits.delay_ms
+                                                           : PLAN_SLOW_PACE_MS;
+    unsigned probes = (r->limits.warm_up + PROBE_MAX_WARM - 1) / PROBE_MAX_WARM;
+    warm->want = want;
+    warm->slow_ms = r->limits.warm_slow_ms;
+    warm->offset_ms = (r->warm_slot++ % probes) * pace;
+    warm->spacing_ms = probes * pace;
+    r->warm_reserved += want;
+}
+
+/* With the lock held, after the probe: its warmed-up connections into the
+ * pool (counted: each is a connection to the server, used or not). */
+static void keep_warm(struct runner *r, struct probe_warm *warm)
+{
+    r->warm_reserved -= warm->want;
+    for (unsigned i = 0; i < warm->n; i++) {
+        r->connections++;
+        if (r->n_warm < PLAN_SLOW_PARALLEL_MAX) {
+            r->warm[r->n_warm++] = warm->fds[i];
+        } else {
+            close(warm->fds[i]);
+            r->ahead_unused++;
+        }
+    }
+}
+
 static void run_probe(struct runner *r, struct scan_job *job, struct probe_spec *spec,
                       struct probe_result *res, struct probe_conn *spare)
 {
     bool retried_transport = false, ambiguous = false;
     for (int attempt = 0; attempt < 3; attempt++) {
         uint64_t start_at = 0;
+        if (spare->fd < 0 && r->limits.warm_up == 0 && r->warm_taken < r->n_warm)
+            spare->fd = r->warm[r->warm_taken++];
         struct probe_result refused;
         if (!reserve_connection(r, spare->fd >= 0, &start_at, &refused)) {
             /* A retry that may not run leaves the first answer standing,
@@ -257,12 +320,15 @@ static void run_probe(struct runner *r, struct scan_job *job, struct probe_spec 
         }
         bool ahead = attempt == 0 && may_connect_ahead(r, job);
         struct probe_conn next = {.fd = -1};
+        struct probe_warm warm;
+        plan_warm(r, &warm);
         pthread_mutex_unlock(&r->mu);
         sleep_until_ns(start_at);
         bool fresh = spare->fd < 0;
-        probe_run_conn(spec, r->addr, spare, ahead ? &next : NULL, r->limits.connect_ms, timeout,
-                       r->limits.deadline, &r->limits.starttls, res);
+        probe_run_conn(spec, r->addr, spare, ahead ? &next : NULL, &warm, r->limits.connect_ms,
+                       timeout, r->limits.deadline, &r->limits.starttls, res);
         pthread_mutex_lock(&r->mu);
+        keep_warm(r, &warm);
         if (fresh && res->connected &&
             (!r->connect_measured || res->connect_ms < r->connect_ms)) {
             r->connect_ms = res->connect_ms;
@@ -304,6 +370,8 @@ static void *worker(void *arg)
             /* Never wait holding a connection: a server serving one at a
              * time would wait on it too. */
             drop_ahead(r, &spare);
+            if (r->limits.warm_up == 0)
+                runner_trim_warm(r, 0);
             if (r->in_flight == 0)
                 break;
             pthread_cond_wait(&r->cv, &r->mu);

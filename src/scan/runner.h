@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "net/net.h"
+#include "scan/plan.h"
 #include "scan/probe.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -77,6 +78,16 @@ struct runner_limits {
      * once, never kept idle: a server serving one connection at a time
      * would wait on it. The scan sets it on slow links. */
     bool connect_ahead;
+    /* Warm up (0: off): while this run's probes wait for their replies, up
+     * to this many connections in all are started for the next run, by
+     * probes whose own connect took at least warm_slow_ms (struct
+     * probe_warm), PLAN_SLOW_PACE_MS apart. The next run's probes take
+     * them (oldest first, the order a server accepts them in) before
+     * opening their own; the first worker that finds no job closes the
+     * rest, as with connections started ahead. The scan sets it for phase
+     * 1 on a link slow enough for phase 2 to run that many at once. */
+    unsigned warm_up;
+    uint32_t warm_slow_ms;
     /* A reset before any reply from a server that answered others doubles
      * delay_ms (up to PLAN_MAX_PACE_MS of scan/plan.h): its listen queue
      * overflowed. The scan sets it on slow links, where delay_ms paces. */
@@ -109,6 +120,10 @@ struct runner {
     unsigned in_flight;
     uint64_t next_start_ns;
     uint64_t slowed_ns;         /* when slow_down last doubled the spacing */
+    int warm[PLAN_SLOW_PARALLEL_MAX]; /* warmed up (limits.warm_up), oldest first */
+    unsigned n_warm, warm_taken;
+    unsigned warm_reserved;     /* asked of probes still running */
+    unsigned warm_slot;         /* probes asked so far (their offsets) */
 
     /* Statistics, read after runner_run. */
     uint32_t connections;       /* those started ahead included, used or not */
@@ -126,6 +141,8 @@ struct runner {
 TP_MUST_CHECK tp_status runner_init(struct runner *r, const struct runner_limits *limits,
                                      const struct tp_addr *addr, void *ctx, tp_error *err);
 void runner_finish(struct runner *r);
+/* Close the warmed-up connections beyond keep (the oldest are kept). */
+void runner_trim_warm(struct runner *r, unsigned keep);
 
 /* Run jobs until every one is finished. Probes that cannot run (deadline
  * passed, connection budget spent) are delivered as UNKNOWN with the reason,

@@ -2134,8 +2134,16 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
      * whose own connect was slow half-closes (probe.h), or a server serving
      * one connection at a time would hold each accepted one a round trip. */
     r->limits.half_close_connect_ms = PLAN_SLOW_LINK_MS;
-    if ((status = plan_phase1(st, &l)) != TP_OK || (status = run_rounds(st, r, &l, err)) != TP_OK ||
-        (status = check_intolerance(st, r, &l, err)) != TP_OK)
+    /* A link slow enough for phase 2 to run PLAN_SLOW_PARALLEL_MAX probes
+     * at once: its first connections are opened while phase 1 waits for
+     * its replies, a round trip saved (runner.h, warm_up). */
+    r->limits.warm_up = st->parallel_given ? 0 : PLAN_SLOW_PARALLEL_MAX;
+    r->limits.warm_slow_ms = PLAN_SLOW_PARALLEL_MAX * PLAN_SLOW_PARALLEL_SPACING_MS;
+    status = plan_phase1(st, &l);
+    if (status == TP_OK)
+        status = run_rounds(st, r, &l, err);
+    r->limits.warm_up = 0;
+    if (status != TP_OK || (status = check_intolerance(st, r, &l, err)) != TP_OK)
         goto out;
     settle_versions(st, &l);
     bool silent = silent_refusals(&l);
@@ -2145,6 +2153,7 @@ static tp_status run_phases(struct scan_state *st, struct runner *r, tp_error *e
     r->limits.parallel = st->parallel < r->limits.parallel ? r->limits.parallel : st->parallel;
     if ((status = plan_phase2(st, &l)) != TP_OK)
         goto out;
+    runner_trim_warm(r, st->slow_link ? r->limits.parallel : 0);
     /* Behind a long round trip, a server serving one connection at a time
      * would otherwise be held a round trip per accepted probe (probe.h). */
     r->limits.half_close = st->slow_link && !silent;
