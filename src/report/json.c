@@ -277,6 +277,26 @@ static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
     return a;
 }
 
+/* --dtls --enum's groups, null when no ECDHE suite was found to ask
+ * with; each as the TCP scan's groups name one. */
+static json_t *dtls_groups_json(const struct tp_dtls_enum *e)
+{
+    if (!e->groups_searched)
+        return json_null();
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < e->n_groups; i++) {
+        const struct tp_group_info *g = tp_group_by_code(e->groups[i]);
+        json_t *o = json_object();
+        if (o == NULL || !jput(o, "name", jstr(g != NULL ? g->iana_name : NULL)) ||
+            !jput(o, "code", jcode_or_null(e->groups[i])) ||
+            !jput(o, "supported", json_true()) || !jappend(a, o)) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 static json_t *jms2(double ms)
 {
     return json_real((double)(long long)(ms * 1000.0 + (ms >= 0 ? 0.5 : -0.5)) / 1000.0);
@@ -369,6 +389,8 @@ static json_t *dtls_enum_json(const struct tp_dtls_enum *e)
     if (!jput(o, "cipher_suites", dtls_suites_json(e)) ||
         !jput(o, "suites_complete", complete) ||
         !jput(o, "connection_id", jtri(e->connection_id)) ||
+        !jput(o, "groups", dtls_groups_json(e)) ||
+        !jput(o, "groups_complete", jtri(e->groups_complete)) ||
         !jput(o, "probes", json_integer(e->probes)) ||
         !jput(o, "datagrams_sent", json_integer(e->datagrams_sent)) ||
         !jput(o, "retries", json_integer(e->retries)) ||

@@ -199,6 +199,7 @@ struct tp_finding {
  * hand-built DTLS ClientHellos, one exchange each. Plain data. */
 #define TP_DTLS_MAX_SUITES 192
 enum { TP_DTLS_V10 = 0, TP_DTLS_V12, TP_DTLS_V13, TP_DTLS_NVERSIONS };
+#define TP_DTLS_MAX_GROUPS 48
 struct tp_dtls_enum {
     bool run;
     enum tp_tri versions[TP_DTLS_NVERSIONS];
@@ -209,6 +210,12 @@ struct tp_dtls_enum {
     size_t n_suites[2];
     enum tp_tri complete[2];
     enum tp_tri connection_id;     /* the server echoed connection_id (RFC 9146) */
+    /* DTLS 1.2 ECDHE groups, in the order found (each read from the
+     * ServerKeyExchange), and whether the search ended on a refusal. */
+    uint16_t groups[TP_DTLS_MAX_GROUPS];
+    size_t n_groups;
+    bool groups_searched;          /* false: no ECDHE suite to ask with */
+    enum tp_tri groups_complete;
     uint32_t probes;               /* ClientHello exchanges */
     uint32_t datagrams_sent;       /* retries and cookie answers included */
     uint32_t retries;              /* ClientHellos re-sent after silence */

@@ -318,7 +318,7 @@ static void dtls_section(struct text_writer *w, const struct tp_dtls *d)
             (unsigned)d->retrans_timeout_ms, (unsigned)d->mtu);
 }
 
-/* --dtls --enum: versions, suites by version, connection_id. */
+/* --dtls --enum: versions, suites by version, groups, connection_id. */
 static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *e)
 {
     static const char *const vnames[TP_DTLS_NVERSIONS] = {"DTLSv1.0", "DTLSv1.2",
@@ -339,6 +339,17 @@ static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *
             const char *name = info != NULL ? tp_suite_name(info) : NULL;
             tw_emit(w, "    %s (0x%04X)\n", name != NULL ? name : "unnamed",
                     (unsigned)e->suites[slot][i]);
+        }
+    }
+    if (e->groups_searched) {
+        label(w, "DTLSv1.2 groups");
+        tw_emit(w, "%zu%s\n", e->n_groups,
+                e->groups_complete == TP_TRI_YES ? "" : " (search incomplete)");
+        for (size_t i = 0; i < e->n_groups; i++) {
+            const struct tp_group_info *g = tp_group_by_code(e->groups[i]);
+            tw_emit(w, "    %s (0x%04X)\n", g != NULL && g->iana_name != NULL ? g->iana_name
+                                                                             : "unnamed",
+                    (unsigned)e->groups[i]);
         }
     }
     tri_line(w, "Connection ID", e->connection_id, TW_YES_IS_GOOD);

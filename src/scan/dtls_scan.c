@@ -15,6 +15,7 @@
 #include "wire/handshake.h"
 #include "wire/registry.h"
 #include "wire/serverhello.h"
+#include "wire/ske.h"
 #include "util/banned.h"
 
 /* RFC 9146 Sec. 3: connection_id, opaque cid<0..2^8-1>. */
@@ -40,6 +41,8 @@ struct dp_result {
     uint16_t version;     /* the ServerHello's */
     uint16_t suite;
     bool cid;             /* connection_id in the ServerHello */
+    bool has_group;       /* an ECDHE ServerKeyExchange named group */
+    uint16_t group;
     int alert;            /* description of a refusal's alert, -1 none */
     char why[160];
 };
@@ -120,6 +123,12 @@ struct dp_offer {
     uint16_t version;              /* TP_VER_DTLS10/12; DTLS13 via supported_versions */
     const uint16_t *suites;
     size_t n_suites;
+    /* supported_groups: these when set, else every group we know; and
+     * whether to wait past the ServerHello for an ECDHE
+     * ServerKeyExchange's group. */
+    const uint16_t *groups;
+    size_t n_groups;
+    bool want_group;
 };
 
 static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
@@ -130,7 +139,7 @@ static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
     static const uint8_t point_formats[] = {0};
     static const uint16_t dtls13_only[] = {TP_VER_DTLS13};
     static const tp_ch_key_share shares[] = {{.group = TP_GROUP_X25519}};
-    uint16_t groups[64], sigalgs[96];
+    uint16_t all[64], sigalgs[96];
     /* Four bytes of CID: a server that supports RFC 9146 answers with the
      * extension (its own CID, possibly empty). */
     tp_ch_raw_ext cid = {.type = EXT_CONNECTION_ID, .data = rnd + 32, .len = 5};
@@ -146,8 +155,8 @@ static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
         .suites = o->suites,
         .n_suites = o->n_suites,
         .sni = sc->sni,
-        .groups = groups,
-        .n_groups = all_groups(groups, 64),
+        .groups = o->groups != NULL ? o->groups : all,
+        .n_groups = o->groups != NULL ? o->n_groups : all_groups(all, 64),
         .ec_point_formats = point_formats,
         .n_ec_point_formats = 1,
         .sigalgs = sigalgs,
@@ -185,6 +194,9 @@ struct dp_state {
     unsigned hvrs;
     uint64_t sent_ns;    /* the latest ClientHello */
     tp_dtls_reasm sh;    /* a ServerHello that comes in fragments */
+    tp_dtls_reasm ske;   /* the ServerKeyExchange, with want_group */
+    bool have_sh;
+    const struct dp_offer *offer;
 };
 
 static tp_status send_hello(struct dscan *sc, const struct dp_offer *o, struct dp_state *st,
@@ -242,6 +254,29 @@ static void learn_rtt(struct dscan *sc, const struct dp_state *st)
     sc->out->retry_timeout_ms = sc->timer_ms;
 }
 
+/* With want_group, after an ECDHE ServerHello: 1 once the
+ * ServerKeyExchange is whole (res->group set if it names one), else 0. */
+static int take_ske(struct dp_state *st, const uint8_t *buf, size_t len, struct dp_result *res)
+{
+    bool whole = false;
+    tp_error ignored = {0};
+    if (tp_dtls_reasm_feed_datagram(&st->ske, buf, len, &whole, &ignored) != TP_OK)
+        return 1; /* accepted, group unknown */
+    if (!whole)
+        return 0;
+    const struct tp_suite_info *si = tp_suite_by_code(res->suite);
+    tp_ske_kx kx = tp_ske_kx_from_suite_kx(si != NULL ? si->kx : NULL);
+    tp_ske ske;
+    /* DTLS 1.2 is TLS 1.2's layout (RFC 6347 Sec. 4.2). */
+    if (tp_ske_parse(st->ske.body, st->ske.length, kx, TP_VER_TLS12, &ske, &ignored) ==
+            TP_OK &&
+        ske.curve_type == 3) {
+        res->has_group = true;
+        res->group = ske.group;
+    }
+    return 1;
+}
+
 /* One datagram from the server: 1 the probe is decided (res filled), 0
  * keep waiting (resend set when a HelloVerifyRequest asks for it). */
 static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struct dp_state *st,
@@ -251,6 +286,8 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
     tp_error ignored = {0};
     if (tp_dtls_datagram_parse(buf, len, &d, &ignored) != TP_OK)
         return 0; /* not DTLS: discarded, as RFC 6347 Sec. 4.1.2.7 allows */
+    if (st->have_sh)
+        return take_ske(st, buf, len, res);
     const uint8_t *sh_body = d.server_hello;
     size_t sh_len = d.server_hello_len;
     if (sh_body == NULL && d.hs_fragments > 0) {
@@ -276,12 +313,17 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
             snprintf(res->why, sizeof res->why, "malformed ServerHello: %.120s", ignored.msg);
             return 1;
         }
-        send_abort(sc, st);
         res->outcome = DP_ACCEPTED;
         res->version = sh.version;
         res->suite = sh.cipher_suite;
         res->cid = tp_ext_find(&sh.exts, EXT_CONNECTION_ID) != NULL;
-        return 1;
+        const struct tp_suite_info *si = tp_suite_by_code(sh.cipher_suite);
+        if (!st->offer->want_group || si == NULL ||
+            tp_ske_kx_from_suite_kx(si->kx).params != TP_SKE_ECDHE)
+            return 1;
+        /* The same datagram may hold the ServerKeyExchange too. */
+        st->have_sh = true;
+        return take_ske(st, buf, len, res);
     }
     if (d.has_alert) {
         learn_rtt(sc, st);
@@ -341,8 +383,9 @@ static tp_status run_probe(struct dscan *sc, const struct dp_offer *o, struct dp
 {
     memset(res, 0, sizeof *res);
     res->alert = -1;
-    struct dp_state st = {.fd = -1};
+    struct dp_state st = {.fd = -1, .offer = o};
     tp_dtls_reasm_init(&st.sh, TP_HS_SERVER_HELLO);
+    tp_dtls_reasm_init(&st.ske, TP_HS_SERVER_KEY_EXCHANGE);
     tp_error conn_err = {0};
     if (getrandom(st.rnd, sizeof st.rnd, 0) != (ssize_t)sizeof st.rnd)
         return tp_fail(err, TP_E_INTERNAL, "getrandom: %s", strerror(errno));
@@ -374,6 +417,8 @@ static tp_status run_probe(struct dscan *sc, const struct dp_offer *o, struct dp
     }
     if (res->outcome == DP_SILENT && tp_deadline_passed(sc->deadline))
         res->outcome = DP_DEADLINE;
+    if (res->outcome == DP_ACCEPTED)
+        send_abort(sc, &st);
     close(st.fd);
     return status;
 }
@@ -501,6 +546,76 @@ static tp_status enum_version(struct dscan *sc, uint16_t version, tp_error *err)
     return TP_OK;
 }
 
+/* The elliptic-curve groups an ECDHE suite can use in DTLS 1.2
+ * (RFC 8422, RFC 7027, RFC 7748): codes 1 to 30, minus the TLS 1.3
+ * brainpool ones, GOST and SM2 (their own suites). */
+static size_t ec_groups(uint16_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tp_groups_count && n < cap; i++)
+        if (tp_groups[i].code >= 0x0001 && tp_groups[i].code <= 0x001E &&
+            tp_groups[i].type != NULL && strncmp(tp_groups[i].type, "ec-", 3) == 0)
+            out[n++] = tp_groups[i].code;
+    return n;
+}
+
+static bool remove_code(uint16_t *list, size_t *n, uint16_t code)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (list[i] == code) {
+            list[i] = list[--*n];
+            return true;
+        }
+    return false;
+}
+
+/* DTLS 1.2's ECDHE groups by elimination, as the TCP scan: offer the
+ * ECDHE suites found with every group left, read the group from the
+ * ServerKeyExchange, drop it, until refused or silent. */
+static tp_status enum_groups(struct dscan *sc, tp_error *err)
+{
+    struct tp_dtls_enum *out = sc->out;
+    size_t slot = version_slot(TP_VER_DTLS12);
+    uint16_t suites[TP_DTLS_MAX_SUITES], left[64];
+    size_t n_suites = 0;
+    for (size_t i = 0; i < out->n_suites[slot]; i++) {
+        const struct tp_suite_info *si = tp_suite_by_code(out->suites[slot][i]);
+        if (si != NULL && tp_ske_kx_from_suite_kx(si->kx).params == TP_SKE_ECDHE)
+            suites[n_suites++] = out->suites[slot][i];
+    }
+    if (n_suites == 0)
+        return TP_OK; /* no ECDHE suite: groups stay null */
+    size_t n_left = ec_groups(left, sizeof left / sizeof left[0]);
+    out->groups_searched = true;
+    while (n_left > 0 && out->n_groups < TP_DTLS_MAX_GROUPS) {
+        struct dp_offer o = {.version = TP_VER_DTLS12, .suites = suites, .n_suites = n_suites,
+                             .groups = left, .n_groups = n_left, .want_group = true};
+        struct dp_result r;
+        TP_TRY(run_probe(sc, &o, &r, err));
+        if (r.outcome == DP_REFUSED || (r.outcome == DP_ACCEPTED && r.version != TP_VER_DTLS12)) {
+            out->groups_complete = TP_TRI_YES;
+            return TP_OK;
+        }
+        if (r.outcome != DP_ACCEPTED) {
+            note_silence(sc, "DTLSv1.2 groups", &r);
+            return TP_OK;
+        }
+        if (!r.has_group || !remove_code(left, &n_left, r.group)) {
+            note_why(out, "DTLSv1.2 groups: %s", r.has_group ? "the server chose a group that "
+                                                               "was not offered"
+                                                             : "no group in the "
+                                                               "ServerKeyExchange");
+            return TP_OK;
+        }
+        out->groups[out->n_groups++] = r.group;
+        if (sc->cfg->delay_ms != 0)
+            pause_ms(sc->cfg->delay_ms, sc->deadline);
+    }
+    if (n_left == 0)
+        out->groups_complete = TP_TRI_YES;
+    return TP_OK;
+}
+
 /* DTLS 1.3 (RFC 9147 Sec. 5.3): supported_versions holding 0xFEFC; the
  * ServerHello's supported_versions says whether it was taken. Detect
  * only: Debian's DTLS stacks speak no DTLS 1.3 to complete it with. */
@@ -539,6 +654,8 @@ tp_status dtls_scan_run(const struct tp_config *cfg, const struct tp_addr *addr,
     }
     out->retry_timeout_ms = sc.timer_ms;
     tp_status status = enum_version(&sc, TP_VER_DTLS12, err);
+    if (status == TP_OK)
+        status = enum_groups(&sc, err);
     if (status == TP_OK)
         status = enum_version(&sc, TP_VER_DTLS10, err);
     if (status == TP_OK)

@@ -515,6 +515,69 @@ def test_enum_reassembles_fragmented_server_hello(udp_servers, pki):
     assert codes == gnutls_priority_codes(priority), explain(res)
 
 
+# openssl's group names for the ground truth, by IANA name.
+OPENSSL_GROUPS = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521",
+                  "x25519": "X25519", "x448": "X448", "brainpoolP256r1": "brainpoolP256r1",
+                  "secp256k1": "secp256k1"}
+
+
+def s_client_group_accepted(target, ossl_group, pki):
+    """openssl s_client -dtls1_2 offering only ECDHE suites and one group
+    completes a handshake with target. gnutls-serv refuses by silence,
+    which s_client waits out for ever: a loopback handshake takes well
+    under the 3 s it gets."""
+    host, port = target.rsplit(":", 1)
+    try:
+        proc = subprocess.run(["openssl", "s_client", "-connect", f"{host}:{port}", "-dtls1_2",
+                               "-cipher", "ECDHE:@SECLEVEL=0", "-groups", ossl_group,
+                               "-CAfile", str(pki / "root.pem")], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=3)
+    except subprocess.TimeoutExpired:
+        return False
+    return any("Cipher is " in line and "(NONE)" not in line
+               for line in proc.stdout.splitlines())
+
+
+def found_groups(res):
+    groups = dtls_of(res)["enumeration"]["groups"]
+    assert isinstance(groups, list), explain(res)
+    return {g["name"] for g in groups}
+
+
+@pytest.mark.parametrize("kind", ["openssl", "gnutls"])
+def test_enum_groups_exact(udp_servers, pki, kind):
+    """The DTLS 1.2 ECDHE groups the server accepts, read from its
+    ServerKeyExchange by elimination: exactly those openssl s_client
+    -dtls1_2 -groups X, one at a time, completes a handshake with."""
+    if kind == "openssl":
+        srv = udp_servers.openssl(extra=["-groups", "P-384:X25519:secp256k1"])
+    else:
+        srv = udp_servers.gnutls(extra=["--priority", "NORMAL:-VERS-ALL:+VERS-DTLS1.2:"
+                                        "-GROUP-ALL:+GROUP-SECP521R1:+GROUP-X448"])
+    res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem"), "--timeout", "60s"])
+    found = found_groups(res)
+    e = dtls_of(res)["enumeration"]
+    # openssl s_server refuses with an alert; gnutls-serv by silence.
+    assert e["groups_complete"] is (True if kind == "openssl" else None), explain(res)
+    # Each silent refusal costs s_client's 3 s: gnutls-serv gets fewer.
+    candidates = OPENSSL_GROUPS if kind == "openssl" else {
+        k: OPENSSL_GROUPS[k] for k in ("secp521r1", "x448", "secp256r1", "x25519")}
+    truth = {iana for iana, ossl in candidates.items()
+             if s_client_group_accepted(srv.target, ossl, pki)}
+    assert len(truth) == (3 if kind == "openssl" else 2), truth
+    assert found == truth, (truth, explain(res))
+
+
+def test_enum_groups_null_without_ecdhe(udp_servers, pki):
+    srv = udp_servers.openssl(extra=["-cipher", "AES128-GCM-SHA256"])
+    res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem"), "--timeout", "60s"])
+    e = dtls_of(res)["enumeration"]
+    assert e["versions"]["DTLSv1.2"] is True, explain(res)
+    assert e["groups"] is None and e["groups_complete"] is None, explain(res)
+
+
 def test_enum_coap_gnutls_psk_only_without_key(udp_servers):
     """libcoap's GnuTLS server with only a PSK ignores offers that hold
     certificate suites: the PSK suites are found offered apart, and the
