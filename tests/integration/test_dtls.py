@@ -5,7 +5,7 @@ cookie exchange), openssl s_server -dtls1_2 / -dtls1 (with and without
 certificates). Ground truth from openssl s_client -dtls1_2 and gnutls-cli
 --udp. Bad input from the scripted peer peers/dtls_bad_peer.py (silence,
 garbage, empty datagrams, a HelloVerifyRequest flood, a wrong epoch), a
-closed UDP port (ICMP port unreachable), and the command line."""
+first flight lost by the relay peers/dtls_loss_relay.py, a closed UDP port (ICMP port unreachable), and the command line."""
 
 import hashlib
 import os
@@ -675,6 +675,32 @@ def test_timing_without_link(udp_servers, pki):
 
 # --------------------------------------------------------------------------
 # Bad input
+
+
+def test_lost_first_flight_is_retransmitted(udp_servers, pki, responder):
+    """peers/dtls_loss_relay.py in front of gnutls-serv --udp loses the
+    first copy of the server's first flight: the report still completes,
+    counts our retransmission, and its timing shows RFC 6347's 1 s timer
+    (Sec. 4.2.4.1) between the ClientHello and its copy."""
+    srv = udp_servers.gnutls()
+    relay = responder("dtls_loss_relay.py", srv.port)
+    res = run_json(["--dtls", "--timing", relay.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem"), "--timeout", "20s"])
+    relay.proc.terminate()
+    _, err = relay.proc.communicate(timeout=10)
+    dropped = int(err.decode().split("dropped ")[1].split()[0])
+    assert dropped > 0, err
+    assert res.rc == 0 and res.doc["handshake"]["completed"], explain(res)
+    d = dtls_of(res)
+    assert d["retransmissions"] >= 1 and d["retransmission_timeout_ms"] == 1000, explain(res)
+    flights = d["timing"]["flights"]
+    # After the cookie exchange: the ClientHello with the cookie and its
+    # copy a timer later, then the server's flight.
+    hello = [f for f in flights if f["label"] == "ClientHello" and f["direction"] == "client"][-1]
+    assert hello["datagrams"] >= 2, flights
+    assert 900 <= hello["end_ms"] <= 1900, flights
+    server = next(f for f in flights if f["label"] == "ServerHello")
+    assert server["end_ms"] >= 900, flights
 
 
 def test_closed_udp_port_is_icmp_refused():
