@@ -430,6 +430,8 @@ static json_t *dtls_json(const struct tp_dtls *d)
         !jput(o, "ignored_datagrams", json_integer(d->ignored_datagrams)) ||
         !jput(o, "client_hello_bytes", juint_or_null(d->client_hello_bytes)) ||
         !jput(o, "first_flight_bytes", juint_or_null(d->first_flight_bytes)) ||
+        !jput(o, "server_flight_max_datagram", juint_or_null(d->server_flight_max_datagram)) ||
+        !jput(o, "server_flight_within_mtu", jtri(d->server_flight_within_mtu)) ||
         !jput(o, "amplification",
               d->amplification > 0 ? json_real((double)(long long)(d->amplification * 100.0 +
                                                                    0.5) /

@@ -269,6 +269,12 @@ struct tp_dtls {
     uint32_t client_hello_bytes;   /* the first ClientHello datagram (UDP payload) */
     uint32_t first_flight_bytes;   /* what the server sent back to it before our next flight */
     double amplification;          /* first_flight_bytes / client_hello_bytes, 0 unknown */
+    /* The largest datagram of the server's handshake flight (ServerHello
+     * to ServerHelloDone, HelloVerifyRequests aside), 0 none seen; and
+     * whether it fit mtu (DTLS has no way to tell a server our MTU: a
+     * server fragments to its own). */
+    uint32_t server_flight_max_datagram;
+    enum tp_tri server_flight_within_mtu;
     enum tp_tri dtls10_accepted;   /* a handshake offering only DTLS 1.0 completed */
     /* RFC 7250: the server presented a raw public key instead of a
      * certificate (no chain, nothing to verify but the key itself). */

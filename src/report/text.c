@@ -301,6 +301,12 @@ static void dtls_section(struct text_writer *w, const struct tp_dtls *d)
                 d->amplification);
     else
         tw_emit(w, "-\n");
+    if (d->server_flight_max_datagram != 0) {
+        label(w, "Server datagrams");
+        tw_emit(w, "largest %u B, %s the %u B MTU\n", (unsigned)d->server_flight_max_datagram,
+                d->server_flight_within_mtu == TP_TRI_YES ? "within" : "above",
+                (unsigned)d->mtu);
+    }
     tri_line(w, "DTLS 1.0 accepted", d->dtls10_accepted, TW_NEUTRAL);
     if (d->raw_public_key == TP_TRI_YES) {
         label(w, "Raw public key");

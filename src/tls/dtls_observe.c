@@ -31,6 +31,8 @@ static void observe_sent(struct tls_transport *t, size_t len, const tp_dtls_data
     s->datagrams_sent++;
     if (d->hs_fragments == 0)
         return; /* protected records only (epoch 1): no message_seq to see */
+    if (d->first_msg_type != HS_CLIENT_HELLO)
+        k->past_hello = true;
     if (k->client_seen && d->min_message_seq < k->next_client_seq) {
         s->retransmissions++;
         return;
@@ -45,7 +47,17 @@ static void observe_sent(struct tls_transport *t, size_t len, const tp_dtls_data
     k->server_high = 0;
 }
 
-static bool observe_received(struct tls_transport *t, const tp_dtls_datagram *d)
+/* A datagram of the server's answer to our ClientHello (RFC 6347 Sec.
+ * 4.2.3: a server fragments its flight to its own PMTU estimate). */
+static void note_flight_datagram(struct tp_dtls *s, size_t len)
+{
+    if (len > s->server_flight_max_datagram)
+        s->server_flight_max_datagram = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    s->server_flight_within_mtu = s->server_flight_max_datagram <= s->mtu ? TP_TRI_YES
+                                                                          : TP_TRI_NO;
+}
+
+static bool observe_received(struct tls_transport *t, const tp_dtls_datagram *d, size_t len)
 {
     struct tp_dtls *s = t->dtls;
     struct tls_dtls_track *k = &t->track;
@@ -64,6 +76,8 @@ static bool observe_received(struct tls_transport *t, const tp_dtls_datagram *d)
     }
     if (d->hs_fragments == 0)
         return true;
+    if (!d->has_hvr && !k->past_hello)
+        note_flight_datagram(s, len);
     /* Fragments of one message arrive in order of offset. */
     uint64_t key = (uint64_t)d->first_message_seq << 24 | d->first_fragment_offset;
     if (k->server_seen && key <= k->server_high && !d->has_hvr)
@@ -100,7 +114,7 @@ bool tls_dtls_observe(struct tls_transport *t, enum tls_io_dir dir, const uint8_
         s->ignored_datagrams++;
         return true; /* GnuTLS discards it too (RFC 6347 Sec. 4.1.2.7) */
     }
-    return observe_received(t, &d);
+    return observe_received(t, &d, len);
 }
 
 bool tls_dtls_describe_failure(const struct tls_transport *t, int rc, struct tls_failure *out)

@@ -59,6 +59,7 @@ struct tls_transport {
         uint16_t next_client_seq; /* one past the highest message_seq sent */
         uint16_t first_hello_seq; /* message_seq of our first ClientHello */
         bool first_flight_open;   /* still counting the server's first flight */
+        bool past_hello;          /* we sent a handshake message after ClientHello */
         bool server_seen;         /* since our last new flight */
         uint64_t server_high;     /* highest message_seq << 24 | offset since then */
         bool refused;             /* the peer broke a cap (HelloVerifyRequest flood) */

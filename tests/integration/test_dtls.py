@@ -385,6 +385,28 @@ def test_mtu_is_honoured(udp_servers, pki):
 # --enum
 
 
+def test_server_flight_against_mtu(udp_servers, pki):
+    """The largest datagram of the server's flight, against our MTU:
+    gnutls-serv --udp --mtu 200 fragments its flight to 200 bytes, within
+    our --mtu 300; by default it sends datagrams far above it (and within
+    the default 1400)."""
+    small = udp_servers.gnutls(extra=["--mtu", "200"])
+    res = run_json(["--dtls", "--mtu", "300", small.target, "--sni", "localhost", "--ca-file",
+                    str(pki / "root.pem")])
+    d = dtls_of(res)
+    assert res.doc["handshake"]["completed"], explain(res)
+    assert 0 < d["server_flight_max_datagram"] <= 200, explain(res)
+    assert d["server_flight_within_mtu"] is True, explain(res)
+    big = udp_servers.gnutls()
+    for mtu, within in (("300", False), (None, True)):
+        args = ["--dtls", big.target, "--sni", "localhost", "--ca-file", str(pki / "root.pem")]
+        res = run_json(args + (["--mtu", mtu] if mtu else []))
+        d = dtls_of(res)
+        assert res.doc["handshake"]["completed"], explain(res)
+        assert 300 < d["server_flight_max_datagram"] <= 1400, explain(res)
+        assert d["server_flight_within_mtu"] is within, explain(res)
+
+
 def openssl_dtls_candidates():
     """(IANA name, OpenSSL name, protocol) of every TLS 1.2-and-older suite
     this OpenSSL knows, PSK ones included."""
