@@ -38,3 +38,27 @@ tp_status run_note_failure(struct tp_report *report, tp_status status, enum tp_s
                                                err->msg);
     return recorded != TP_OK ? recorded : status;
 }
+
+/* The report's target from the command line; the address comes later. */
+tp_status run_fill_target(const struct tp_config *cfg, const char *sni, struct tp_report *report)
+{
+    TP_TRY(tp_set_str(&report->target.host, cfg->host));
+    TP_TRY(tp_set_str(&report->target.sni, sni));
+    report->target.port = cfg->port;
+    return TP_OK;
+}
+
+/* The report's own handshake failed (hs_status) while a scan ran beside it:
+ * the failure stays in the report, and when the scan found a version the
+ * server speaks it is marked tolerated (JSON handshake.error, not error)
+ * and the run goes on to be graded by its findings. */
+tp_status run_tolerate_handshake(struct tp_report *report, enum tp_stage stage,
+                                 tp_status hs_status, bool scan_found_version, tp_error *err)
+{
+    TP_TRY(tp_report_set_failure(report, stage, hs_status, err->msg));
+    if (!scan_found_version)
+        return hs_status;
+    report->failure.tolerated = true;
+    tp_error_clear(err);
+    return TP_OK;
+}

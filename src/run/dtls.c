@@ -212,12 +212,8 @@ static tp_status run_dtls_enum(const struct tp_config *cfg, const struct tp_addr
         return hs_failed ? hs_status : tp_fail(err, scanned, "%s", scan_err.msg);
     if (hs_status == TP_OK)
         return TP_OK;
-    if (!scan_found_a_version(scan))
-        return hs_status;
-    TP_TRY(tp_report_set_failure(report, TP_STAGE_TLS, hs_status, err->msg));
-    report->failure.tolerated = true;
-    tp_error_clear(err);
-    return TP_OK;
+    return run_tolerate_handshake(report, TP_STAGE_TLS, hs_status, scan_found_a_version(scan),
+                                  err);
 }
 
 tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report, tp_error *err)
@@ -234,10 +230,8 @@ tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report,
     struct tp_link link;
     if (cfg->timing && cfg->link != NULL && tp_link_from_arg(&link, cfg->link, err) != TP_OK)
         return TP_E_USAGE;
-    if ((status = tp_set_str(&report->target.host, cfg->host)) != TP_OK ||
-        (status = tp_set_str(&report->target.sni, sni)) != TP_OK)
+    if ((status = run_fill_target(cfg, sni, report)) != TP_OK)
         goto out;
-    report->target.port = cfg->port;
     report->target.dtls = true;
     status = net_resolve(cfg->host, cfg->port, cfg->family, deadline, &addrs, err);
     if (status != TP_OK)

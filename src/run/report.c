@@ -40,12 +40,8 @@ static tp_status finish_enum(struct enum_task *task, struct tp_report *report,
         return hs_failed ? hs_status : tp_fail(err, scanned, "%s", scan_err.msg);
     if (hs_status == TP_OK)
         return TP_OK;
-    TP_TRY(tp_report_set_failure(report, stage, hs_status, err->msg));
-    if (!scan_found_a_version(report->scan))
-        return hs_status;
-    report->failure.tolerated = true;
-    tp_error_clear(err);
-    return TP_OK;
+    return run_tolerate_handshake(report, stage, hs_status, scan_found_a_version(report->scan),
+                                  err);
 }
 
 /* A server that asks for a client certificate and ends the handshake when
@@ -101,10 +97,8 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
 
     if (cfg->dtls)
         return run_dtls_report(cfg, report, err);
-    if ((status = tp_set_str(&report->target.host, cfg->host)) != TP_OK ||
-        (status = tp_set_str(&report->target.sni, sni)) != TP_OK)
+    if ((status = run_fill_target(cfg, sni, report)) != TP_OK)
         goto out;
-    report->target.port = cfg->port;
     report->target.starttls = net_starttls_name(cfg->starttls);
 
     status = net_resolve(cfg->host, cfg->port, cfg->family, deadline, &addrs, err);

@@ -11,6 +11,17 @@
 /* The SNI to send for cfg (NULL for none). */
 const char *run_choose_sni(const struct tp_config *cfg);
 
+/* target.host, .sni and .port from cfg (TP_E_NOMEM only). */
+TP_MUST_CHECK tp_status run_fill_target(const struct tp_config *cfg, const char *sni,
+                                        struct tp_report *report);
+
+/* Record the report's failed handshake (hs_status) beside a scan; tolerated,
+ * and TP_OK, when the scan found a version the server speaks; else
+ * hs_status. */
+TP_MUST_CHECK tp_status run_tolerate_handshake(struct tp_report *report, enum tp_stage stage,
+                                               tp_status hs_status, bool scan_found_version,
+                                               tp_error *err);
+
 /* The stage a failure with status belongs to when current was running. */
 enum tp_stage run_failure_stage(tp_status status, enum tp_stage current);
 
