@@ -73,6 +73,7 @@ tp_status tls_global_init(tp_error *err)
 
 void tls_global_finish(void)
 {
+    tls_trust_finish();
     gnutls_global_deinit();
 }
 
@@ -634,8 +635,7 @@ static void run_finish(struct tls_run *run)
         gnutls_psk_free_client_credentials(run->psk_cred);
     if (run->prio != NULL)
         gnutls_priority_deinit(run->prio);
-    if (run->trust != NULL)
-        gnutls_x509_trust_list_deinit(run->trust, 1);
+    tls_trust_release(run->trust);
 }
 
 tp_status tls_handshake_report_hooked(int fd, const struct tp_config *cfg, const char *sni,

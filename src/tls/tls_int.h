@@ -197,11 +197,16 @@ const char *tls_alert_rfc_name(int alert);
 
 /* ---- verify.c ------------------------------------------------------- */
 
-/* The trust anchors: the system store, or only cfg->ca_file when given.
- * TP_E_USAGE when the CA file cannot be read or holds no certificate. */
+/* The trust anchors: the system store, or only cfg->ca_file when given;
+ * loaded once per process and shared (give it back with
+ * tls_trust_release()). TP_E_USAGE when the CA file cannot be read or
+ * holds no certificate. */
 TP_MUST_CHECK tp_status tls_trust_load(const struct tp_config *cfg,
                                        gnutls_x509_trust_list_t *out, size_t *anchors,
                                        tp_error *err);
+void tls_trust_release(gnutls_x509_trust_list_t list);
+/* Frees the shared anchors; called by tls_global_finish(). */
+void tls_trust_finish(void);
 
 /* The issuer of chain->crts[0]: a sent certificate, else a trust anchor;
  * NULL if neither. Borrowed from chain or trust. */

@@ -17,6 +17,7 @@
 #include "tls/tls_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,25 @@
 
 #include "util/banned.h"
 
-tp_status tls_trust_load(const struct tp_config *cfg, gnutls_x509_trust_list_t *out,
-                         size_t *anchors, tp_error *err)
+/* The anchors are loaded once per process and shared by every handshake
+ * (the report's, the other chains', --timing's repeats, every --targets
+ * job): parsing the system store costs milliseconds per load, which had
+ * bounded --targets at 125 targets/s. The key is the --ca-file path (NULL:
+ * the system store); a different key, which one process does not ask for
+ * today, gets a list of its own. GnuTLS's lookups in a list are reads for a
+ * file-backed store, but a PKCS#11-backed one may add to the list while it
+ * verifies (GnuTLS issue 1277), so every lookup in the shared list holds
+ * trust_mu. */
+static pthread_mutex_t trust_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    bool loaded;
+    char *ca_file; /* the key; NULL for the system store */
+    gnutls_x509_trust_list_t list;
+    size_t anchors;
+} shared_trust;
+
+static tp_status load_trust(const char *ca_file, gnutls_x509_trust_list_t *out, size_t *anchors,
+                            tp_error *err)
 {
     gnutls_x509_trust_list_t list = NULL;
     tp_status status = TP_OK;
@@ -34,7 +52,7 @@ tp_status tls_trust_load(const struct tp_config *cfg, gnutls_x509_trust_list_t *
 
     if (gnutls_x509_trust_list_init(&list, 0) < 0)
         return tp_fail(err, TP_E_NOMEM, "cannot allocate the trust list");
-    if (cfg->ca_file == NULL) {
+    if (ca_file == NULL) {
         /* An empty or missing system store is not fatal: the chain is then
          * reported as untrusted, with "no-trust-anchors" saying why. */
         int rc = gnutls_x509_trust_list_add_system_trust(list, 0, 0);
@@ -43,21 +61,18 @@ tp_status tls_trust_load(const struct tp_config *cfg, gnutls_x509_trust_list_t *
         return TP_OK;
     }
 
-    FILE *f = fopen(cfg->ca_file, "rb");
+    FILE *f = fopen(ca_file, "rb");
     if (f == NULL) {
-        status = tp_fail(err, TP_E_USAGE, "--ca-file '%s': %s", cfg->ca_file, strerror(errno));
+        status = tp_fail(err, TP_E_USAGE, "--ca-file '%s': %s", ca_file, strerror(errno));
         goto out;
     }
     fclose(f);
-    int rc = gnutls_x509_trust_list_add_trust_file(list, cfg->ca_file, NULL,
-                                                   GNUTLS_X509_FMT_PEM, 0, 0);
+    int rc = gnutls_x509_trust_list_add_trust_file(list, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
     if (rc <= 0)
-        rc = gnutls_x509_trust_list_add_trust_file(list, cfg->ca_file, NULL,
-                                                   GNUTLS_X509_FMT_DER, 0, 0);
+        rc = gnutls_x509_trust_list_add_trust_file(list, ca_file, NULL, GNUTLS_X509_FMT_DER, 0, 0);
     if (rc <= 0) {
-        status = tp_fail(err, TP_E_USAGE,
-                         "--ca-file '%s': no certificate found (expected PEM or DER)",
-                         cfg->ca_file);
+        status = tp_fail(err, TP_E_USAGE, "--ca-file '%s': no certificate found (expected PEM or DER)",
+                         ca_file);
         goto out;
     }
     *anchors = (size_t)rc;
@@ -69,6 +84,72 @@ out:
     return status;
 }
 
+static bool same_key(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+tp_status tls_trust_load(const struct tp_config *cfg, gnutls_x509_trust_list_t *out,
+                         size_t *anchors, tp_error *err)
+{
+    tp_status status = TP_OK;
+    pthread_mutex_lock(&trust_mu);
+    if (!shared_trust.loaded) {
+        char *key = NULL;
+        if (cfg->ca_file != NULL && (key = strdup(cfg->ca_file)) == NULL)
+            status = tp_fail(err, TP_E_NOMEM, "out of memory");
+        if (status == TP_OK)
+            status = load_trust(cfg->ca_file, &shared_trust.list, &shared_trust.anchors, err);
+        if (status == TP_OK) {
+            shared_trust.ca_file = key;
+            shared_trust.loaded = true;
+        } else {
+            free(key);
+        }
+    }
+    bool shared = status == TP_OK && same_key(shared_trust.ca_file, cfg->ca_file);
+    if (shared) {
+        *out = shared_trust.list;
+        *anchors = shared_trust.anchors;
+    }
+    pthread_mutex_unlock(&trust_mu);
+    if (status != TP_OK || shared)
+        return status;
+    return load_trust(cfg->ca_file, out, anchors, err);
+}
+
+void tls_trust_release(gnutls_x509_trust_list_t list)
+{
+    if (list == NULL)
+        return;
+    pthread_mutex_lock(&trust_mu);
+    bool shared = shared_trust.loaded && list == shared_trust.list;
+    pthread_mutex_unlock(&trust_mu);
+    if (!shared)
+        gnutls_x509_trust_list_deinit(list, 1);
+}
+
+void tls_trust_finish(void)
+{
+    pthread_mutex_lock(&trust_mu);
+    if (shared_trust.loaded)
+        gnutls_x509_trust_list_deinit(shared_trust.list, 1);
+    free(shared_trust.ca_file);
+    memset(&shared_trust, 0, sizeof shared_trust);
+    pthread_mutex_unlock(&trust_mu);
+}
+
+/* gnutls_x509_trust_list_get_issuer() under trust_mu (see above). The
+ * issuer points into the list, which lives until tls_trust_finish(). */
+static int trust_get_issuer(gnutls_x509_trust_list_t trust, gnutls_x509_crt_t crt,
+                            gnutls_x509_crt_t *issuer)
+{
+    pthread_mutex_lock(&trust_mu);
+    int rc = gnutls_x509_trust_list_get_issuer(trust, crt, issuer, 0);
+    pthread_mutex_unlock(&trust_mu);
+    return rc;
+}
+
 tp_status tls_check_ca_file(const struct tp_config *cfg, tp_error *err)
 {
     if (cfg->ca_file == NULL)
@@ -76,7 +157,7 @@ tp_status tls_check_ca_file(const struct tp_config *cfg, tp_error *err)
     gnutls_x509_trust_list_t list = NULL;
     size_t anchors = 0;
     TP_TRY(tls_trust_load(cfg, &list, &anchors, err));
-    gnutls_x509_trust_list_deinit(list, 1);
+    tls_trust_release(list);
     return TP_OK;
 }
 
@@ -186,7 +267,7 @@ static size_t walk_from_leaf(const struct tls_chain *chain, const struct tp_repo
 static bool issuer_trusted(gnutls_x509_trust_list_t trust, gnutls_x509_crt_t crt)
 {
     gnutls_x509_crt_t issuer = NULL; /* points into the list: not freed */
-    return gnutls_x509_trust_list_get_issuer(trust, crt, &issuer, 0) >= 0;
+    return trust_get_issuer(trust, crt, &issuer) >= 0;
 }
 
 struct path_end {
@@ -271,8 +352,10 @@ static tp_status check_trust(const struct path_end *path, int64_t now,
     unsigned status = GNUTLS_CERT_INVALID;
     /* Default flags: the chain may be unsorted (GnuTLS sorts it) and the
      * default verification profile rejects weak algorithms and keys. */
+    pthread_mutex_lock(&trust_mu);
     int rc = gnutls_x509_trust_list_verify_crt2(path->trust, list, (unsigned)n, NULL, 0, 0, &status,
                                                 NULL);
+    pthread_mutex_unlock(&trust_mu);
     free(list);
     if (rc < 0)
         status = GNUTLS_CERT_INVALID;
@@ -426,7 +509,7 @@ gnutls_x509_crt_t tls_leaf_issuer(const struct tls_chain *chain,
         if (chain->crts[i] != NULL && gnutls_x509_crt_check_issuer(chain->crts[0], chain->crts[i]))
             return chain->crts[i];
     gnutls_x509_crt_t issuer = NULL; /* points into the list */
-    if (trust != NULL && gnutls_x509_trust_list_get_issuer(trust, chain->crts[0], &issuer, 0) >= 0)
+    if (trust != NULL && trust_get_issuer(trust, chain->crts[0], &issuer) >= 0)
         return issuer;
     return NULL;
 }
