@@ -172,6 +172,19 @@ def main():
             count_docs(out, a.long_targets)
             rows.append(("report", a.long_targets, jobs_list[0], "tlsprobe --targets", t,
                          a.long_targets / t, rss, rss))
+            # The system trust store instead of --ca-file: the store is loaded
+            # once per process, not once per target (every target is then
+            # untrusted, exit 1: the bench CA is not in the store).
+            sys_list = d / "fleet-system-store.txt"
+            sys_list.write_text("".join(f"127.0.0.1:{ports[i % len(ports)]} sni=localhost\n"
+                                        for i in range(a.targets)))
+            t, rc, rss, out = run_measured([tlsprobe, "--targets", str(sys_list), "--jobs",
+                                            str(jobs_list[0]), "--json"], d)
+            if rc != 1:
+                sys.exit(f"fleet run with the system store exited {rc}, expected 1")
+            count_docs(out, a.targets)
+            rows.append(("report, system store", a.targets, jobs_list[0], "tlsprobe --targets",
+                         t, a.targets / t, rss, rss))
             for name, n, extra in (("report", a.targets, []),
                                    ("--enum", a.enum_targets, ["--enum"])):
                 fleet_list = d / f"fleet-{name}.txt"
@@ -202,10 +215,10 @@ def main():
                 stop(proc)
     print(f"\nFleet benchmark: {len(ports)} nginx listeners on 127.0.0.1 "
           f"({len(KINDS)} kinds), {os.cpu_count()} CPUs")
-    print(f"{'mode':8} {'targets':>7} {'jobs':>4}  {'runner':28} {'time s':>7} "
+    print(f"{'mode':20} {'targets':>7} {'jobs':>4}  {'runner':28} {'time s':>7} "
           f"{'targets/s':>9} {'peak RSS MiB':>12} {'all procs MiB':>13}")
     for name, n, jobs, runner, t, rate, rss, total in rows:
-        print(f"{name:8} {n:7d} {jobs:4d}  {runner:28} {t:7.2f} {rate:9.1f} {rss:12.1f} "
+        print(f"{name:20} {n:7d} {jobs:4d}  {runner:28} {t:7.2f} {rate:9.1f} {rss:12.1f} "
               f"{total:13.1f}")
     print(f"\nopenssl s_time -new against one listener (one client, {a.s_time} s): "
           f"{ceiling:.1f} handshakes/s")
