@@ -6,6 +6,8 @@
 #include "serve/serve.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +75,12 @@ void serve_starttls(int fd, enum tp_starttls proto, tp_deadline deadline,
                     struct serve_dialogue *out)
 {
     memset(out, 0, sizeof *out);
+    /* Each reply is one small segment the client waits for: without
+     * TCP_NODELAY, Nagle holds a reply that follows an unacknowledged one
+     * (the farewell after the TLS records) for the client's delayed ACK,
+     * some 40 ms a connection. */
+    int on = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     const char *greeting = net_starttls_serve_greeting(proto);
     if (greeting == NULL) {
         why(out, "no STARTTLS server side for this protocol");
