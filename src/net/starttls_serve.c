@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/starttls.h"
 #include "wire/reader.h"
 
 #include "util/banned.h"
@@ -127,11 +128,6 @@ static const struct serve_dialect dialects[TP_STARTTLS_COUNT] = {
                           RULES(nntp_rules)},
 };
 
-static const char *const names[TP_STARTTLS_COUNT] = {
-    [TP_STARTTLS_SMTP] = "smtp", [TP_STARTTLS_LMTP] = "lmtp", [TP_STARTTLS_IMAP] = "imap",
-    [TP_STARTTLS_POP3] = "pop3", [TP_STARTTLS_FTP] = "ftp",   [TP_STARTTLS_NNTP] = "nntp",
-};
-
 static const struct serve_dialect *dialect_of(enum tp_starttls proto)
 {
     if ((unsigned)proto >= TP_STARTTLS_COUNT || dialects[proto].greeting == NULL)
@@ -151,9 +147,10 @@ void net_starttls_serve_list(char *out, size_t cap)
         return;
     out[0] = '\0';
     for (size_t i = 0; i < TP_STARTTLS_COUNT; i++) {
-        if (names[i] == NULL)
+        if (dialect_of((enum tp_starttls)i) == NULL)
             continue;
-        int n = snprintf(out + used, cap - used, "%s%s", used > 0 ? ", " : "", names[i]);
+        int n = snprintf(out + used, cap - used, "%s%s", used > 0 ? ", " : "",
+                         net_starttls_name((enum tp_starttls)i));
         if (n < 0 || (size_t)n >= cap - used)
             return;
         used += (size_t)n;
@@ -211,15 +208,35 @@ static bool line_byte(uint8_t c)
     return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r';
 }
 
-/* The next word of r (after spaces), borrowed. */
-static void next_word(tp_reader *r, const uint8_t **word, size_t *n)
+static void skip_spaces(tp_reader *r)
 {
     uint8_t c;
     tp_reader look = *r;
     while (tp_rd_u8(&look, "space", &c) == TP_OK && c == ' ')
         *r = look;
+}
+
+/* An HTTP/1.x request line (RFC 9112 Sec. 3: method SP target SP
+ * "HTTP/1." DIGIT), which a client that took the port for a web server
+ * sends. */
+static bool is_http_request(const uint8_t *text, size_t len)
+{
+    static const char version[] = " HTTP/1.";
+    const size_t n = sizeof version - 1;
+    tp_reader r;
+    const uint8_t *tail;
+    tp_rd_init(&r, text, len, NULL);
+    return len >= n + 2 && tp_rd_skip(&r, "request line", len - n - 1) == TP_OK &&
+           tp_rd_bytes(&r, "version", n, &tail) == TP_OK && memcmp(tail, version, n) == 0;
+}
+
+/* The next word of r (after spaces), borrowed. */
+static void next_word(tp_reader *r, const uint8_t **word, size_t *n)
+{
+    uint8_t c;
+    skip_spaces(r);
     *n = 0;
-    look = *r;
+    tp_reader look = *r;
     while (tp_rd_u8(&look, "word", &c) == TP_OK && c != ' ')
         (*n)++;
     if (tp_rd_bytes(r, "word", *n, word) != TP_OK)
@@ -294,25 +311,36 @@ enum tp_starttls_serve_action net_starttls_serve_answer(enum tp_starttls proto,
     if (line_len + 1 > TP_STARTTLS_SERVE_MAX_LINE)
         return error(out, d, "a line longer than 1024 bytes", buf, line_len);
     out->used = line_len + 1;
+    /* The line without its end, borrowed from buf. */
+    const uint8_t *text;
     size_t text_len = line_len;
-    if (text_len > 0 && buf[text_len - 1] == '\r')
+    tp_reader again;
+    tp_rd_init(&again, buf, len, NULL);
+    uint8_t last = 0;
+    tp_reader end = again;
+    if (line_len > 0 && (tp_rd_skip(&end, "line", line_len - 1) != TP_OK ||
+                         tp_rd_u8(&end, "line end", &last) != TP_OK))
+        return error(out, d, "a line that is not there", buf, len); /* cannot happen */
+    if (last == '\r')
         text_len--;
-    /* HTTP/1.x request line (RFC 9112 Sec. 3): METHOD SP target SP HTTP/1.x */
-    static const char http[] = " HTTP/1.";
-    if (text_len >= sizeof http + 1 &&
-        memcmp(buf + text_len - (sizeof http - 1) - 1, http, sizeof http - 1) == 0)
-        return error(out, d, "an HTTP request", buf, text_len);
+    if (tp_rd_bytes(&again, "line", text_len, &text) != TP_OK)
+        return error(out, d, "a line that is not there", buf, len);
+    if (is_http_request(text, text_len))
+        return error(out, d, "an HTTP request", text, text_len);
 
     tp_reader line;
-    tp_rd_init(&line, buf, text_len, NULL);
-    const uint8_t *tag = NULL, *cmd = NULL;
+    tp_rd_init(&line, text, text_len, NULL);
+    const uint8_t *tag = NULL, *cmd = NULL, *rest = NULL;
     size_t tag_len = 0, cmd_len = 0;
     if (d->tagged)
         next_word(&line, &tag, &tag_len);
+    skip_spaces(&line);
+    /* The command and what follows it, for two-word rules ("AUTH TLS"). */
+    size_t rest_len = tp_rd_left(&line);
+    tp_reader whole_rest = line;
+    if (tp_rd_bytes(&whole_rest, "command", rest_len, &rest) != TP_OK)
+        rest_len = 0;
     next_word(&line, &cmd, &cmd_len);
-    /* The command and what follows it, for two-word rules. */
-    const uint8_t *rest = cmd;
-    size_t rest_len = cmd_len + tp_rd_left(&line);
     quote(out->command, sizeof out->command, cmd, cmd_len < 12 ? cmd_len : 12);
     if (d->tagged && (tag_len == 0 || tag_len > TP_STARTTLS_SERVE_MAX_TAG || cmd_len == 0)) {
         /* RFC 9051 Sec. 7.1.5: an untagged BAD for a line with no usable
