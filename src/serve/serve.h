@@ -4,7 +4,9 @@
  * battery (battery.h); what the client then does is the case's verdict.
  * It stops when every case is decided, after --connections, or at
  * --timeout. One connection at a time: devices reconnect one after the
- * other, and the order of the cases is the point. */
+ * other, and the order of the cases is the point. With --starttls each
+ * connection first plays the protocol's server side in plaintext
+ * (starttls.c) until the client asks for TLS. */
 #ifndef TP_SERVE_SERVE_H
 #define TP_SERVE_SERVE_H
 
