@@ -5,8 +5,8 @@ For each client (curl, curl -k, gnutls-cli with and without --insecure,
 openssl s_client with and without -verify_return_error, python3 ssl with
 the CA and with CERT_NONE, mosquitto_pub with --cafile and --insecure,
 wget --no-check-certificate; then --starttls smtp, imap, pop3 and ftp with
-curl --ssl-reqd, curl -k --ssl-reqd and openssl s_client -starttls
--verify_return_error), tlsprobe --serve plays the full battery
+curl --ssl-reqd, curl -k --ssl-reqd, openssl s_client -starttls
+-verify_return_error and gnutls-cli --starttls-proto), tlsprobe --serve plays the full battery
 (20 tests) while the client reconnects in a loop, as a device does. Prints
 per client: the battery's wall time (from "listening" to exit), the
 connections it took, the mean time per connection, the client's own time
@@ -91,6 +91,11 @@ def _s_client_starttls(proto, quit_line):
                            "-verify_return_error", "-verify_hostname", "localhost"], quit_line)
 
 
+def _gnutls_cli_starttls(proto, quit_line):
+    return lambda p, ca: (["gnutls-cli", f"--starttls-proto={proto}", "--x509cafile", ca, "-p",
+                           str(p), "localhost"], quit_line)
+
+
 # --serve --starttls PROTO: (tool, make, the protocol).
 STARTTLS_CLIENTS = {}
 for _proto, _quit in [("smtp", b"QUIT\r\n"), ("imap", b"a9 LOGOUT\r\n"), ("pop3", b"QUIT\r\n"),
@@ -100,6 +105,8 @@ for _proto, _quit in [("smtp", b"QUIT\r\n"), ("imap", b"a9 LOGOUT\r\n"), ("pop3"
                                                         _proto)
     STARTTLS_CLIENTS[f"s_client -starttls {_proto}"] = ("openssl",
                                                         _s_client_starttls(_proto, _quit), _proto)
+    STARTTLS_CLIENTS[f"gnutls-cli --starttls-proto={_proto}"] = (
+        "gnutls-cli", _gnutls_cli_starttls(_proto, _quit), _proto)
 
 
 def one_battery(tlsprobe, make, cwd, pause, starttls=None):

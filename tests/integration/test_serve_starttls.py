@@ -3,7 +3,8 @@ POP3, FTP and NNTP up to STARTTLS, then the battery as over TLS at once.
 
 Real clients from Debian reconnect in a loop (test_serve.py's harness):
 curl --ssl-reqd against smtp://, imap://, pop3:// and ftp:// (validating,
-and with -k), openssl s_client -starttls with and without
+and with -k), gnutls-cli --starttls-proto (validating, and --insecure),
+openssl s_client -starttls with and without
 -verify_return_error (without it s_client goes on after a verify error,
 which is accepting). Their verdicts are checked case by case as in
 test_serve.py. Then clients that are not what they should be, from a raw
@@ -22,7 +23,7 @@ import time
 import pytest
 
 from conftest import tlsprobe_path
-from test_serve import (FEW, ServeRun, check_battery, client_hello_bytes, describe,
+from test_serve import (FEW, GNUTLS_DEFAULT_ACCEPTS, ServeRun, check_battery, client_hello_bytes, describe,
                         need, play, reconnect_loop)
 
 # What each client sends over TLS once the handshake is done (s_client's
@@ -88,6 +89,28 @@ def test_s_client_full_battery(tmp_path, proto, verify):
     (accepting), as over TLS at once."""
     rc, doc, stderr = battery(tmp_path, proto, s_client_starttls(proto, verify), "openssl")
     check_battery(doc, stderr, accepts_bad_certs=not verify)
+    assert doc["serve"]["bad_connections"] == 0, describe(doc, stderr)
+
+
+def gnutls_cli_starttls(proto, insecure):
+    def make(host, port, ca):
+        argv = ["gnutls-cli", f"--starttls-proto={proto}", "--x509cafile", ca, "-p", str(port),
+                "localhost"]
+        if insecure:
+            argv.insert(1, "--insecure")
+        return argv, QUIT[proto]
+    return make
+
+
+@pytest.mark.parametrize("proto", PROTOS)
+@pytest.mark.parametrize("insecure", [False, True], ids=["gnutls-cli", "gnutls-cli --insecure"])
+def test_gnutls_cli_full_battery(tmp_path, proto, insecure):
+    """gnutls-cli --starttls-proto: validating (GnuTLS's default profile
+    lets RSA-1024 pass, as over TLS at once), and --insecure."""
+    rc, doc, stderr = battery(tmp_path, proto, gnutls_cli_starttls(proto, insecure),
+                              "gnutls-cli")
+    check_battery(doc, stderr, accepts_bad_certs=insecure,
+                  accepted_certs=None if insecure else GNUTLS_DEFAULT_ACCEPTS)
     assert doc["serve"]["bad_connections"] == 0, describe(doc, stderr)
 
 
