@@ -105,7 +105,7 @@ for _proto, _quit in [("smtp", b"QUIT\r\n"), ("imap", b"a9 LOGOUT\r\n"), ("pop3"
                                                         _proto)
     STARTTLS_CLIENTS[f"s_client -starttls {_proto}"] = ("openssl",
                                                         _s_client_starttls(_proto, _quit), _proto)
-    STARTTLS_CLIENTS[f"gnutls-cli --starttls-proto={_proto}"] = (
+    STARTTLS_CLIENTS[f"gnutls-cli starttls {_proto}"] = (
         "gnutls-cli", _gnutls_cli_starttls(_proto, _quit), _proto)
 
 

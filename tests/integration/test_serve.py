@@ -736,3 +736,41 @@ def test_ssl2_compatible_hello_is_served(tmp_path):
     assert offer["client_hello"]["format"] == "sslv2"
     assert offer["client_hello"]["legacy_version"] == "TLSv1.0"
     assert "offer-no-tls13" in offer["findings"]
+
+
+TWO_AT_ONCE_CLIENT = r"""
+import socket, ssl, sys, threading
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+raws = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+def one(raw):
+    try:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    except (OSError, ssl.SSLError):
+        pass
+threads = [threading.Thread(target=one, args=(r,)) for r in raws]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+def test_two_connections_at_once(tmp_path):
+    """A browser-like client opens two connections at once and handshakes
+    on both: tlsprobe serves one connection at a time (the second waits in
+    the listen backlog, its ClientHello with it), so both are decided in
+    the battery's order and none is lost."""
+    def make(host, port, ca):
+        return [sys.executable, "-c", TWO_AT_ONCE_CLIENT, str(port)], b""
+    rc, doc, stderr = play(tmp_path, make, args=["--cases", FEW])
+    check_battery(doc, stderr, accepts_bad_certs=True, cases=["valid"] + FEW.split(","))
+    info = describe(doc, stderr)
+    assert doc["serve"]["bad_connections"] == 0, info
+    assert all(t["attempts"] == 1 for t in doc["client_tests"]), info
+    # Every connection that came while the battery ran was served a case.
+    served = [c for c in doc["serve"]["connection_log"] if c["case"] is not None]
+    assert len(served) == len(doc["client_tests"]), info
