@@ -11,6 +11,7 @@
 #include "cli/target.h"
 #include "cli/targets.h"
 #include "net/starttls.h"
+#include "net/starttls_serve.h"
 #include "serve/battery.h"
 #include "wire/registry.h"
 #include "util/banned.h"
@@ -734,7 +735,6 @@ static tp_status check_serve(int argc, char **argv, struct tp_config *cfg, tp_er
                         : cfg->targets_file != NULL         ? "targets"
                         : cfg->enumerate                    ? "enum"
                         : cfg->timing                       ? "timing"
-                        : cfg->starttls != TP_STARTTLS_NONE ? "starttls"
                         : cfg->cert_file != NULL            ? "cert"
                         : cfg->psk_identity != NULL         ? "psk-identity"
                         : cfg->sni != NULL                  ? "sni"
@@ -748,6 +748,12 @@ static tp_status check_serve(int argc, char **argv, struct tp_config *cfg, tp_er
                                                             : NULL;
     if (other != NULL)
         return tp_fail(err, TP_E_USAGE, "--serve cannot be combined with --%s", other);
+    if (cfg->starttls != TP_STARTTLS_NONE && !net_starttls_serve_supported(cfg->starttls)) {
+        char names[128];
+        net_starttls_serve_list(names, sizeof names);
+        return tp_fail(err, TP_E_USAGE, "--serve --starttls %s: the server side speaks %s",
+                       net_starttls_name(cfg->starttls), names);
+    }
     if (!cfg->timeout_given)
         cfg->timeout_ms = TP_DEFAULT_SERVE_TIMEOUT_MS;
     if (cfg->serve_wait_ms == 0)

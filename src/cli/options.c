@@ -121,7 +121,8 @@ const struct tp_option tp_options[] = {
      TP_CAT_TLS, OPT_SNI},
     {"starttls", 0, TP_ARG_REQUIRED, "PROTO",
      "speak PROTO in plaintext and upgrade with STARTTLS: smtp, lmtp, imap, pop3, ftp, xmpp, "
-     "ldap, postgres, mysql, nntp or sieve (default port: the protocol's)",
+     "ldap, postgres, mysql, nntp or sieve (default port: the protocol's); with --serve, play "
+     "the server side of smtp, lmtp, imap, pop3, ftp or nntp",
      TP_CAT_TARGET, OPT_STARTTLS},
     {"targets", 0, TP_ARG_REQUIRED, "FILE",
      "probe every target listed in FILE (- for stdin), one HOST[:PORT] a line, instead of HOST",

@@ -126,7 +126,7 @@ static json_t *serve_json(const struct tp_serve *s)
         return NULL;
     }
     if (!jput(o, "listen", jstr(s->listen)) || !jput(o, "hostname", jstr(s->hostname)) ||
-        !jput(o, "ca", ca) || !jput(o, "connections", json_integer(s->connections)) ||
+        !jput(o, "starttls", jstr(s->starttls)) || !jput(o, "ca", ca) || !jput(o, "connections", json_integer(s->connections)) ||
         !jput(o, "bad_connections", json_integer(s->bad_connections)) ||
         !jput(o, "complete", json_boolean(s->complete)) ||
         !jput(o, "stopped", jstr(s->stopped)) || !jput(o, "offers", offers) ||

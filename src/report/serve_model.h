@@ -64,6 +64,7 @@ struct tp_serve_conn {
 struct tp_serve {
     char *listen;                  /* "127.0.0.1:4443", "[::1]:4443" as bound */
     char *hostname;                /* what the certificates are issued for */
+    const char *starttls;          /* static: --starttls ("smtp"), NULL for TLS at once */
     char *ca_file;                 /* --serve-ca, or the file written */
     char *ca_key_file;
     bool ca_generated;             /* made for this run (and written) */

@@ -92,6 +92,8 @@ tp_status serve_render_text(FILE *f, const struct tp_report *r, bool colour)
     tw_esc(&o, s->listen != NULL ? s->listen : "(not listening)");
     tw_emit(&o, " as ");
     tw_esc(&o, s->hostname != NULL ? s->hostname : "?");
+    if (s->starttls != NULL)
+        tw_emit(&o, ", STARTTLS %s", s->starttls);
     tw_sgr(&o, SGR_RESET);
     tw_emit(&o, "\n  test CA: ");
     tw_esc(&o, s->ca_file != NULL ? s->ca_file : "-");

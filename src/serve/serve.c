@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/offer.h"
+#include "net/starttls.h"
+#include "net/starttls_serve.h"
 #include "report/serve_model.h"
 #include "serve/battery.h"
 #include "serve/hello.h"
@@ -39,38 +42,55 @@ static bool exists(const char *path)
     return access(path, F_OK) == 0;
 }
 
+/* Names for a new CA: TP_SERVE_CA_PREFIX, the UTC time, "-N" from 2 on
+ * while either name is taken. The write itself refuses to replace a file
+ * (O_EXCL), so a name taken in between is an error, never an overwrite. */
+static tp_status new_ca_names(char *cert, char *key, size_t size, tp_error *err)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char stamp[32];
+    if (gmtime_r(&now, &tm) == NULL || strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm) == 0)
+        return tp_fail(err, TP_E_INTERNAL, "cannot format the time");
+    for (unsigned n = 1; n < 1000; n++) {
+        char suffix[16] = "";
+        if (n > 1)
+            snprintf(suffix, sizeof suffix, "-%u", n);
+        snprintf(cert, size, TP_SERVE_CA_PREFIX "%s%s.pem", stamp, suffix);
+        snprintf(key, size, TP_SERVE_CA_PREFIX "%s%s.key", stamp, suffix);
+        if (!exists(cert) && !exists(key))
+            return TP_OK;
+    }
+    return tp_fail(err, TP_E_USAGE, "no free name for the test CA: %s* are all taken",
+                   TP_SERVE_CA_PREFIX);
+}
+
 static tp_status setup_ca(struct serve_ctx *c, tp_error *err)
 {
     const struct tp_config *cfg = c->cfg;
     const char *cert = cfg->serve_ca, *key = cfg->serve_ca_key;
-    /* A CA written by an earlier run is the one the device was given:
-     * reuse it rather than make the device's trust anchor stale. */
-    if (cert == NULL && exists(TP_SERVE_CA_FILE) != exists(TP_SERVE_CA_KEY_FILE))
-        return tp_fail(err, TP_E_USAGE,
-                       "%s exists without %s: remove it, or give --serve-ca and --serve-ca-key",
-                       exists(TP_SERVE_CA_FILE) ? TP_SERVE_CA_FILE : TP_SERVE_CA_KEY_FILE,
-                       exists(TP_SERVE_CA_FILE) ? TP_SERVE_CA_KEY_FILE : TP_SERVE_CA_FILE);
-    if (cert == NULL && exists(TP_SERVE_CA_FILE)) {
-        cert = TP_SERVE_CA_FILE;
-        key = TP_SERVE_CA_KEY_FILE;
-    }
+    char cert_name[80], key_name[80];
     if (cert != NULL) {
         TP_TRY(tls_serve_ca_load(cert, key, &c->ca, err));
     } else {
+        /* A CA of its own for every run, in new files: the one a device
+         * was given earlier stays as it was (--serve-ca reuses it). */
+        TP_TRY(new_ca_names(cert_name, key_name, sizeof cert_name, err));
         TP_TRY(tls_serve_ca_generate(&c->ca, err));
         /* A directory we cannot write to is the user's to fix (or to avoid
          * with --serve-ca): a usage error, not an internal one. */
-        tp_status written = tls_serve_ca_write(c->ca, TP_SERVE_CA_FILE, TP_SERVE_CA_KEY_FILE, err);
+        tp_status written = tls_serve_ca_write(c->ca, cert_name, key_name, err);
         if (written == TP_E_IO)
             return TP_E_USAGE;
         TP_TRY(written);
         c->s->ca_generated = true;
-        cert = TP_SERVE_CA_FILE;
-        key = TP_SERVE_CA_KEY_FILE;
+        cert = cert_name;
+        key = key_name;
         fprintf(stderr,
                 "tlsprobe: test CA written to %s (install it on the device as the trust "
-                "anchor); its key to %s: later runs in this directory reuse them\n",
-                cert, key);
+                "anchor), its key to %s; to serve from this CA again: --serve-ca %s "
+                "--serve-ca-key %s\n",
+                cert, key, cert, key);
     }
     if (tp_set_str(&c->s->ca_file, cert) != TP_OK ||
         tp_set_str(&c->s->ca_key_file, key) != TP_OK ||
@@ -196,9 +216,10 @@ static void say_progress(const struct serve_ctx *c, const char *peer, const char
             case_id != NULL ? case_id : "-", what);
 }
 
-/* A connection that brought no usable ClientHello: one line, and the same
- * case goes to the next connection. */
-static tp_status bad_input(struct serve_ctx *c, const char *peer, const struct tp_first *first)
+/* A connection that brought no usable ClientHello (or, with --starttls,
+ * never asked for TLS): one line, and the same case goes to the next
+ * connection. */
+static tp_status bad_input(struct serve_ctx *c, const char *peer, const char *what)
 {
     struct tp_client_test *t = c->next < c->s->n_tests ? &c->s->tests[c->next] : NULL;
     c->s->bad_connections++;
@@ -206,10 +227,10 @@ static tp_status bad_input(struct serve_ctx *c, const char *peer, const struct t
         t->attempts++;
     fprintf(stderr, "tlsprobe: connection %u from %s: %s; case %s marked unknown, served "
                     "again to the next connection\n",
-            (unsigned)c->s->connections, peer, first->what, t != NULL ? t->id : "-");
+            (unsigned)c->s->connections, peer, what, t != NULL ? t->id : "-");
     if (t != NULL)
-        TP_TRY(tp_set_str(&t->note, first->what));
-    return log_conn(c, peer, t != NULL ? t->id : NULL, TP_VERDICT_UNKNOWN, first->what);
+        TP_TRY(tp_set_str(&t->note, what));
+    return log_conn(c, peer, t != NULL ? t->id : NULL, TP_VERDICT_UNKNOWN, what);
 }
 
 static tp_status serve_one(struct serve_ctx *c, int fd, const char *peer, tp_error *err)
@@ -220,11 +241,18 @@ static tp_status serve_one(struct serve_ctx *c, int fd, const char *peer, tp_err
     struct tp_first first;
     size_t len = 0;
     tp_deadline conn_deadline = tp_deadline_min_ms(c->deadline_all, c->cfg->serve_wait_ms);
+    if (c->cfg->starttls != TP_STARTTLS_NONE) {
+        struct serve_dialogue d;
+        serve_starttls(fd, c->cfg->starttls, conn_deadline, &d);
+        if (!d.upgraded)
+            return bad_input(c, peer, d.why);
+    }
     tp_status status = serve_read_hello(fd, conn_deadline, c->buf, TP_SERVE_MAX_HELLO, &len, &h,
                                         &first);
     if (status != TP_OK || first.kind != TP_FIRST_CLIENT_HELLO) {
         tp_audit_hs_finish(&h);
-        return status != TP_OK ? tp_fail(err, status, "out of memory") : bad_input(c, peer, &first);
+        return status != TP_OK ? tp_fail(err, status, "out of memory")
+                               : bad_input(c, peer, first.what);
     }
     int offer = -1;
     if (keep_offer(s, &h, &offer) != TP_OK)
@@ -239,7 +267,7 @@ static tp_status serve_one(struct serve_ctx *c, int fd, const char *peer, tp_err
     TP_TRY(tls_serve_connection(fd, c->buf, len, c->creds[cs->cert], cs->priority, conn_deadline,
                                 c->cfg->serve_wait_ms < DATA_WAIT_MS ? c->cfg->serve_wait_ms
                                                                      : DATA_WAIT_MS,
-                                &r, err));
+                                net_starttls_serve_farewell(c->cfg->starttls), &r, err));
     t->attempts++;
     enum tp_client_verdict v = tp_verdict_of(&r);
     TP_TRY(log_conn(c, peer, t->id, v, r.message));
@@ -381,6 +409,7 @@ tp_status serve_run(const struct tp_config *cfg, struct tp_report *report, bool 
         return tp_fail(err, TP_E_NOMEM, "out of memory");
     tp_serve_init(report->serve);
     c.s = report->serve;
+    c.s->starttls = net_starttls_name(cfg->starttls);
     tp_status status = tp_set_str(&c.s->hostname, cfg->hostname);
     if (status != TP_OK)
         status = tp_fail(err, status, "out of memory");

@@ -4,7 +4,9 @@
  * battery (battery.h); what the client then does is the case's verdict.
  * It stops when every case is decided, after --connections, or at
  * --timeout. One connection at a time: devices reconnect one after the
- * other, and the order of the cases is the point. */
+ * other, and the order of the cases is the point. With --starttls each
+ * connection first plays the protocol's server side in plaintext
+ * (starttls.c) until the client asks for TLS. */
 #ifndef TP_SERVE_SERVE_H
 #define TP_SERVE_SERVE_H
 
@@ -16,9 +18,11 @@
 #include "util/clock.h"
 #include "util/err.h"
 
-/* The generated CA's files, in the working directory. */
-#define TP_SERVE_CA_FILE "tlsprobe-serve-ca.pem"
-#define TP_SERVE_CA_KEY_FILE "tlsprobe-serve-ca.key"
+/* The generated CA's files, in the working directory: this prefix, the
+ * run's UTC time (YYYYMMDD-HHMMSS), a "-N" when that name is taken, and
+ * .pem / .key. A run never replaces a file: the CA of an earlier run may
+ * be installed on a device, and is reused with --serve-ca/--serve-ca-key. */
+#define TP_SERVE_CA_PREFIX "tlsprobe-serve-ca-"
 
 /* Fill report->serve and the findings. progress: a line per connection on
  * stderr. TP_E_USAGE (CA files, an address that cannot be bound is
@@ -45,5 +49,19 @@ struct tp_audit_hs;
 TP_MUST_CHECK tp_status serve_read_hello(int fd, tp_deadline deadline, uint8_t *buf, size_t cap,
                                          size_t *len, struct tp_audit_hs *h,
                                          struct tp_first *first);
+
+/* ---- starttls.c ---- */
+
+struct serve_dialogue {
+    bool upgraded;   /* the client asked for TLS and was told to go ahead */
+    unsigned commands;
+    char why[448];   /* not upgraded: one line ("client did not ask for STARTTLS: ...") */
+};
+
+/* --starttls: greet on fd and answer the client's commands until it asks
+ * for TLS (its ClientHello is then the next byte), it leaves, it sends
+ * what is not proto, or deadline. */
+void serve_starttls(int fd, enum tp_starttls proto, tp_deadline deadline,
+                    struct serve_dialogue *out);
 
 #endif

@@ -108,13 +108,15 @@ struct tls_serve_result {
  * makes it so): the client's first bytes were already read into
  * first/first_len and are replayed to GnuTLS before the socket. The
  * handshake is bounded by deadline; then application data is awaited for
- * data_wait_ms (also bounded by deadline). The socket stays open (the caller
- * closes it). TP_E_NOMEM, or TP_E_USAGE for a priority GnuTLS refuses;
- * everything the client did is in out, not a failure. */
+ * data_wait_ms (also bounded by deadline), and answered with farewell
+ * (NULL: nothing; a STARTTLS protocol's "closing" reply) before our
+ * close_notify. The socket stays open (the caller closes it). TP_E_NOMEM,
+ * or TP_E_USAGE for a priority GnuTLS refuses; everything the client did
+ * is in out, not a failure. */
 TP_MUST_CHECK tp_status tls_serve_connection(int fd, const uint8_t *first, size_t first_len,
                                              const struct tls_serve_creds *creds,
                                              const char *priority, tp_deadline deadline,
-                                             uint32_t data_wait_ms,
+                                             uint32_t data_wait_ms, const char *farewell,
                                              struct tls_serve_result *out, tp_error *err);
 
 #endif

@@ -167,10 +167,25 @@ static void describe_done(struct tls_serve_result *out, uint32_t wait_ms)
     }
 }
 
+/* text as application data, as far as the transport's deadline lets. */
+static void send_all(gnutls_session_t s, const struct tls_transport *t, const char *text)
+{
+    size_t n = strlen(text), done = 0;
+    while (done < n && !t->timed_out) {
+        ssize_t w = gnutls_record_send(s, text + done, n - done);
+        if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (w <= 0)
+            return;
+        done += (size_t)w;
+    }
+}
+
 tp_status tls_serve_connection(int fd, const uint8_t *first, size_t first_len,
                                const struct tls_serve_creds *creds, const char *priority,
                                tp_deadline deadline, uint32_t data_wait_ms,
-                               struct tls_serve_result *out, tp_error *err)
+                               const char *farewell, struct tls_serve_result *out,
+                               tp_error *err)
 {
     memset(out, 0, sizeof *out);
     out->alert = -1;
@@ -213,6 +228,8 @@ tp_status tls_serve_connection(int fd, const uint8_t *first, size_t first_len,
         if (out->after == TLS_AFTER_DATA || out->after == TLS_AFTER_IDLE) {
             /* Say goodbye politely, but never wait for the client's. */
             t.deadline = tp_deadline_min_ms(deadline, 200);
+            if (farewell != NULL && out->after == TLS_AFTER_DATA)
+                send_all(s, &t, farewell);
             (void)gnutls_bye(s, GNUTLS_SHUT_WR);
         }
     }

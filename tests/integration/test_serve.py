@@ -122,6 +122,8 @@ class ServeRun:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                      start_new_session=True)
         self.stderr_lines = []
+        self.cwd = str(cwd)
+        self.ca = None  # the generated CA's file, from its stderr line
         self.port = None
         self.listening = threading.Event()
         self.reader = threading.Thread(target=self._read_stderr, daemon=True)
@@ -137,6 +139,9 @@ class ServeRun:
         for raw in self.proc.stderr:
             line = raw.decode(errors="replace")
             self.stderr_lines.append(line)
+            m = re.search(r"test CA written to (\S+) \(", line)
+            if m:
+                self.ca = os.path.join(self.cwd, m[1])
             m = re.search(r"listening on (\S+):(\d+),", line)
             if m:
                 self.host = m[1].strip("[]")
@@ -194,8 +199,8 @@ def play(tmp_path, make, args=(), tool=None, listen="127.0.0.1:0"):
         need(tool)
     serve = ServeRun(tmp_path, ["--timeout", "90s", "--serve-wait", "5s"] + list(args),
                      listen=listen)
-    ca = tmp_path / "tlsprobe-serve-ca.pem"
-    assert ca.exists(), serve.stderr()
+    ca = serve.ca
+    assert ca is not None and os.path.exists(ca), serve.stderr()
     loop = threading.Thread(target=reconnect_loop, args=(serve, make, ca), daemon=True)
     loop.start()
     rc, doc = serve.finish()
@@ -313,7 +318,7 @@ def test_text_report(tmp_path):
     serve = ServeRun(tmp_path, ["--cases", "self-signed,wrong-host", "--timeout", "60s"],
                      json=False)
     loop = threading.Thread(target=reconnect_loop, args=(serve, curl(False),
-                                                         tmp_path / "tlsprobe-serve-ca.pem"),
+                                                         serve.ca),
                             daemon=True)
     loop.start()
     rc = serve.proc.wait(timeout=90)
@@ -413,7 +418,7 @@ def test_given_ca_and_fail_on(tmp_path, pki):
     loop.start()
     rc, doc = serve.finish()
     loop.join(30)
-    assert not (tmp_path / "tlsprobe-serve-ca.pem").exists()
+    assert not list(tmp_path.glob("tlsprobe-serve-ca*"))
     assert doc["serve"]["ca"]["generated"] is False
     assert doc["serve"]["ca"]["file"] == str(pki / "root.pem")
     check_battery(doc, serve.stderr(), accepts_bad_certs=False,
@@ -421,17 +426,38 @@ def test_given_ca_and_fail_on(tmp_path, pki):
     assert rc == 0, describe(doc, serve.stderr())
 
 
-def test_generated_ca_is_reused(tmp_path):
+def test_generated_ca_is_new_each_run(tmp_path):
+    """Without --serve-ca every run makes a CA of its own, in new files
+    named after the time, and says how to serve from it again: the next
+    run with that --serve-ca/--serve-ca-key is trusted by a client that
+    was given the first run's CA."""
     need("curl")
     rc, doc, stderr = play(tmp_path, curl(True), args=["--cases", "expired"])
     assert doc["serve"]["ca"]["generated"] is True
-    assert "written to tlsprobe-serve-ca.pem" in stderr
-    pem = (tmp_path / "tlsprobe-serve-ca.pem").read_bytes()
-    assert oct((tmp_path / "tlsprobe-serve-ca.key").stat().st_mode & 0o777) == "0o600"
-    rc, doc, stderr = play(tmp_path, curl(False), args=["--cases", "expired"])
-    assert doc["serve"]["ca"]["generated"] is False
-    assert (tmp_path / "tlsprobe-serve-ca.pem").read_bytes() == pem
-    check_battery(doc, stderr, accepts_bad_certs=False, cases=["valid", "expired"])
+    m = re.search(r"test CA written to (tlsprobe-serve-ca-\d{8}-\d{6}(?:-\d+)?\.pem) .*its key "
+                  r"to (\S+\.key); .*--serve-ca (\S+) --serve-ca-key (\S+)\n", stderr)
+    assert m and m[1] == m[3] and m[2] == m[4] == m[1][:-4] + ".key", stderr
+    assert doc["serve"]["ca"]["file"] == m[1] and doc["serve"]["ca"]["key_file"] == m[2]
+    first, first_key = tmp_path / m[1], tmp_path / m[2]
+    pem = first.read_bytes()
+    assert oct(first_key.stat().st_mode & 0o777) == "0o600"
+    # A second run in the same directory: another CA, the first untouched.
+    rc, doc, stderr = play(tmp_path, curl(True), args=["--cases", "expired"])
+    assert doc["serve"]["ca"]["generated"] is True
+    assert doc["serve"]["ca"]["file"] != m[1]
+    assert first.read_bytes() == pem
+    assert len(list(tmp_path.glob("tlsprobe-serve-ca-*.pem"))) == 2
+    # The printed options serve from the first CA: a validating client that
+    # trusts only it passes the control.
+    serve = ServeRun(tmp_path, ["--serve-ca", m[3], "--serve-ca-key", m[4], "--cases", "expired",
+                                "--timeout", "60s"])
+    loop = threading.Thread(target=reconnect_loop, args=(serve, curl(False), first), daemon=True)
+    loop.start()
+    rc, doc = serve.finish()
+    loop.join(30)
+    assert doc["serve"]["ca"]["generated"] is False and serve.ca is None
+    check_battery(doc, serve.stderr(), accepts_bad_certs=False, cases=["valid", "expired"])
+    assert len(list(tmp_path.glob("tlsprobe-serve-ca-*"))) == 4
 
 
 def test_ipv6(tmp_path):
@@ -454,7 +480,7 @@ def test_ip_address_hostname(tmp_path):
         return ["curl", "-s", "-o", "/dev/null", "-m", "5", "--cacert", ca,
                 f"https://127.0.0.1:{port}/"], b""
     loop = threading.Thread(target=reconnect_loop,
-                            args=(serve, make, tmp_path / "tlsprobe-serve-ca.pem"), daemon=True)
+                            args=(serve, make, serve.ca), daemon=True)
     loop.start()
     rc, doc = serve.finish()
     loop.join(30)
@@ -481,7 +507,7 @@ def test_client_stalls_after_its_hello(tmp_path):
     serve = ServeRun(tmp_path, ["--cases", "expired", "--serve-wait", "1s", "--timeout", "60s"])
     raw_connection(serve.host, serve.port, client_hello_bytes(), linger=2.0, shut=False)
     loop = threading.Thread(target=reconnect_loop, args=(serve, curl(True),
-                                                         tmp_path / "tlsprobe-serve-ca.pem"),
+                                                         serve.ca),
                             daemon=True)
     loop.start()
     rc, doc = serve.finish()
@@ -527,13 +553,15 @@ def test_connections_limit(tmp_path):
     (["--serve", "127.0.0.1:0", "--hostname", "x", "--enum"], "--enum"),
     (["--serve", "127.0.0.1:0", "--hostname", "x", "-4"], "--ipv4"),
     (["--serve", "127.0.0.1:0", "--hostname", "x", "--serve-wait", "0"], "--serve-wait"),
+    (["--serve", "127.0.0.1:0", "--hostname", "x", "--starttls", "xmpp"],
+     "--serve --starttls xmpp: the server side speaks smtp, lmtp, imap, pop3, ftp, nntp"),
 ])
 def test_usage_errors(tmp_path, args, message):
     proc = subprocess.run([tlsprobe_path()] + args, cwd=tmp_path, capture_output=True,
                           text=True, timeout=30)
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
-    assert not (tmp_path / "tlsprobe-serve-ca.pem").exists()
+    assert not list(tmp_path.glob("tlsprobe-serve-ca*"))
 
 
 @pytest.mark.parametrize("cert,key,message", [
@@ -550,15 +578,28 @@ def test_bad_serve_ca(tmp_path, pki, cert, key, message):
     assert message in proc.stderr and proc.stdout == ""
 
 
-def test_half_a_generated_ca(tmp_path):
-    """A CA file without its key (or the reverse) is neither reused nor
-    overwritten."""
-    (tmp_path / "tlsprobe-serve-ca.pem").write_text("x")
-    proc = subprocess.run([tlsprobe_path(), "--serve", "127.0.0.1:0", "--hostname", "localhost"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and "exists without" in proc.stderr, proc.stderr
-    assert (tmp_path / "tlsprobe-serve-ca.pem").read_text() == "x"
-    assert not (tmp_path / "tlsprobe-serve-ca.key").exists()
+def test_generated_ca_never_replaces_a_file(tmp_path):
+    """Files with the names a run would pick (this second and the next
+    few, the key or the certificate alone) stay as they are: the run takes
+    a name with a suffix or a later time."""
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    taken = []
+    for k in range(-1, 8):
+        stamp = (now + datetime.timedelta(seconds=k)).strftime("%Y%m%d-%H%M%S")
+        name = tmp_path / f"tlsprobe-serve-ca-{stamp}.{'pem' if k % 2 else 'key'}"
+        name.write_text("x")
+        taken.append(name)
+    serve = ServeRun(tmp_path, ["--cases", "expired", "--timeout", "1s"])
+    rc, doc = serve.finish(timeout=30)
+    assert rc == 3, serve.stderr()
+    assert all(t.read_text() == "x" for t in taken)
+    written = doc["serve"]["ca"]["file"]
+    assert os.path.basename(serve.ca) == written
+    assert tmp_path / written not in taken
+    assert (tmp_path / written).read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert doc["serve"]["ca"]["key_file"] == written[:-4] + ".key"
+    assert oct((tmp_path / (written[:-4] + ".key")).stat().st_mode & 0o777) == "0o600"
 
 
 def test_address_in_use(tmp_path):
@@ -617,7 +658,7 @@ def test_bad_input_then_a_real_client(tmp_path):
         (b"\x16\x03\x01\x40\x00" + b"A" * 0x4000) * 8
     raw_connection(host, port, flood)
     loop = threading.Thread(target=reconnect_loop, args=(serve, curl(True),
-                                                         tmp_path / "tlsprobe-serve-ca.pem"),
+                                                         serve.ca),
                             daemon=True)
     loop.start()
     rc, doc = serve.finish()
@@ -662,7 +703,7 @@ def test_floods_keep_memory_bounded(tmp_path):
         raw_connection(serve.host, serve.port, junk)
     after = vm_hwm_kb(serve.proc.pid)
     loop = threading.Thread(target=reconnect_loop, args=(serve, curl(True),
-                                                         tmp_path / "tlsprobe-serve-ca.pem"),
+                                                         serve.ca),
                             daemon=True)
     loop.start()
     rc, doc = serve.finish()
@@ -695,3 +736,41 @@ def test_ssl2_compatible_hello_is_served(tmp_path):
     assert offer["client_hello"]["format"] == "sslv2"
     assert offer["client_hello"]["legacy_version"] == "TLSv1.0"
     assert "offer-no-tls13" in offer["findings"]
+
+
+TWO_AT_ONCE_CLIENT = r"""
+import socket, ssl, sys, threading
+port = int(sys.argv[1])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+raws = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+def one(raw):
+    try:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    except (OSError, ssl.SSLError):
+        pass
+threads = [threading.Thread(target=one, args=(r,)) for r in raws]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+def test_two_connections_at_once(tmp_path):
+    """A browser-like client opens two connections at once and handshakes
+    on both: tlsprobe serves one connection at a time (the second waits in
+    the listen backlog, its ClientHello with it), so both are decided in
+    the battery's order and none is lost."""
+    def make(host, port, ca):
+        return [sys.executable, "-c", TWO_AT_ONCE_CLIENT, str(port)], b""
+    rc, doc, stderr = play(tmp_path, make, args=["--cases", FEW])
+    check_battery(doc, stderr, accepts_bad_certs=True, cases=["valid"] + FEW.split(","))
+    info = describe(doc, stderr)
+    assert doc["serve"]["bad_connections"] == 0, info
+    assert all(t["attempts"] == 1 for t in doc["client_tests"]), info
+    # Every connection that came while the battery ran was served a case.
+    served = [c for c in doc["serve"]["connection_log"] if c["case"] is not None]
+    assert len(served) == len(doc["client_tests"]), info

@@ -69,6 +69,12 @@ static void defaults(void **state)
     assert_false(run.cfg.serve_cases[tp_case_find("expired")]);
     assert_string_equal(run.cfg.serve_ca, "ca.pem");
     assert_string_equal(run.cfg.serve_ca_key, "ca.key");
+    assert_int_equal(run.cfg.starttls, TP_STARTTLS_NONE);
+    run_free(&run);
+    assert_int_equal(parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "--starttls",
+                           "imap", NULL),
+                     TP_OK);
+    assert_int_equal(run.cfg.starttls, TP_STARTTLS_IMAP);
     run_free(&run);
 }
 
@@ -94,7 +100,7 @@ static void conflicts(void **state)
         {"--enum", NULL},     {"--timing", NULL},   {"--read", "x.pcap"},
         {"--sni", "x"},       {"--alpn", "h2"},     {"--ca-file", "x.pem"},
         {"--tls-max", "1.2"}, {"--priority", "NORMAL"},
-        {"--starttls", "smtp"}, {"-6", NULL},
+        {"-6", NULL},
     };
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         if (others[i][1] != NULL)
@@ -104,6 +110,10 @@ static void conflicts(void **state)
             parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", others[i][0], NULL);
         expect_usage(&run, "cannot be combined", NULL);
     }
+    /* --starttls: the server side of the line-based protocols only. */
+    parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "--starttls", "ldap", NULL);
+    expect_usage(&run, "--serve --starttls ldap: the server side speaks smtp, lmtp, imap, pop3, "
+                       "ftp, nntp", NULL);
     parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "--cases", "valid,nope", NULL);
     expect_usage(&run, "unknown case 'nope'", NULL);
     parse(&run, "--serve", "127.0.0.1:0", "--hostname", "dev", "--connections", "0", NULL);
