@@ -3,6 +3,7 @@
  * the cookie exchange that keeps a spoofed ClientHello from turning the
  * server into an amplifier (RFC 9147 Sec. 5.1, RFC 6347 Sec. 4.2.1). */
 #include "grade/checks.h"
+#include "grade/policy.h"
 
 #include <string.h>
 
@@ -101,5 +102,6 @@ tp_status grade_dtls(const struct grade_ctx *ctx)
     TP_TRY(check_raw_key(r));
     TP_TRY(check_cookie(r));
     TP_TRY(check_cid(r));
-    return check_rfc7925(r, ctx->cfg);
+    TP_TRY(check_rfc7925(r, ctx->cfg));
+    return grade_dtls_scan(r, ctx->cfg->policy);
 }
