@@ -685,15 +685,21 @@ static tp_status eliminate_codes(struct dscan *sc, struct elim_list *l, uint16_t
         }
         bool has = l->is_sigalgs ? r.has_sigalg : r.has_group;
         uint16_t code = l->is_sigalgs ? r.sigalg : r.group;
+        if (!l->is_sigalgs && !has && r.kx_bits != 0) {
+            /* A DHE prime of the server's own although RFC 7919 groups
+             * were offered: it does not negotiate them (RFC 7919 Sec. 4
+             * leaves that to servers that implement it), so none of
+             * those left is used; the prime's size rates the suites. */
+            *complete = TP_TRI_YES;
+            return TP_OK;
+        }
         if (!has || !remove_code(l->left, &l->n_left, code)) {
             if (has)
                 note_why(out, "%s: the server chose 0x%04X, which was not offered", l->what,
                          code);
             else
-                note_why(out, "%s: %s", l->what,
-                         l->is_sigalgs ? "no signature scheme in the ServerKeyExchange"
-                         : r.kx_bits != 0 ? "the server's DH prime is no RFC 7919 group"
-                                          : "no group in the ServerKeyExchange");
+                note_why(out, "%s: no %s in the ServerKeyExchange", l->what,
+                         l->is_sigalgs ? "signature scheme" : "group");
             return TP_OK;
         }
         found[(*n_found)++] = code;
