@@ -18,8 +18,8 @@ static tp_status check_version(struct tp_report *r)
                                      "although DTLSv1.2 was offered");
     if (r->dtls.dtls10_accepted == TP_TRI_YES)
         return tp_report_add_finding(r, "dtls-10-accepted",
-                                     "server completes handshakes that offer only DTLSv1.0, "
-                                     "which RFC 8996 forbids");
+                                     "server completes handshakes that offer only DTLSv1.0 "
+                                     "(TLS 1.1 over datagrams), which RFC 8996 forbids");
     return TP_OK;
 }
 
