@@ -202,3 +202,27 @@ def test_text_shows_ratings(udp_servers, pki):  # noqa: F811
     line = [ln for ln in out.splitlines() if "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA " in ln]
     assert line and "weak [" in line[0], out
     assert "CBC mode" in out and "DTLSv1.2 signatures" in out, out
+
+
+def test_rfc7925_curve_missing(udp_servers, pki):  # noqa: F811
+    """An ECDHE server without secp256r1: under iot-rfc7925,
+    dtls-rfc7925-curve-missing; with P-256 added, not (s_client -groups
+    is the ground truth that the set is what it is)."""
+    def scan(groups):
+        srv = udp_servers.openssl("-dtls1_2", extra=[
+            "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-groups", groups])
+        res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
+                        str(pki / "root.pem"), "--policy", "iot-rfc7925", "--timeout", "60s"])
+        p256 = s_client_completes(srv.target, "-dtls1_2", "-groups", "P-256")
+        srv.stop()
+        return res, p256
+
+    res, p256 = scan("P-384:X25519")
+    assert not p256
+    e = enumeration(res)
+    assert e["groups_complete"] is True, explain(res)
+    assert {g["name"] for g in e["groups"]} == {"secp384r1", "x25519"}, explain(res)
+    assert "dtls-rfc7925-curve-missing" in finding_ids(res.doc), explain(res)
+    res, p256 = scan("P-256:X25519")
+    assert p256
+    assert "dtls-rfc7925-curve-missing" not in finding_ids(res.doc), explain(res)
