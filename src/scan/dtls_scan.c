@@ -353,8 +353,12 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
         res->suite = sh.cipher_suite;
         res->cid = tp_ext_find(&sh.exts, EXT_CONNECTION_ID) != NULL;
         const struct tp_suite_info *si = tp_suite_by_code(sh.cipher_suite);
-        if (!st->offer->want_ske || si == NULL ||
-            tp_ske_kx_from_suite_kx(si->kx).params == TP_SKE_NONE)
+        /* ECDHE and DHE always send one (RFC 5246 Sec. 7.4.3); an
+         * RSA_EXPORT server only with a key over 512 bits, so not waited
+         * for. */
+        tp_ske_params params = si != NULL ? tp_ske_kx_from_suite_kx(si->kx).params
+                                          : TP_SKE_NONE;
+        if (!st->offer->want_ske || (params != TP_SKE_ECDHE && params != TP_SKE_DHE))
             return 1;
         /* The same datagram may hold the ServerKeyExchange too. */
         st->have_sh = true;
