@@ -321,8 +321,11 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
     tp_error ignored = {0};
     if (tp_dtls_datagram_parse(buf, len, &d, &ignored) != TP_OK)
         return 0; /* not DTLS: discarded, as RFC 6347 Sec. 4.1.2.7 allows */
+    /* An alert after the ServerHello: the server gave up on the suite it
+     * chose (OpenSSL picks ECDHE_PSK without a shared curve); accepted,
+     * with nothing from a ServerKeyExchange. */
     if (st->have_sh)
-        return take_ske(st, buf, len, res);
+        return d.has_alert ? 1 : take_ske(st, buf, len, res);
     const uint8_t *sh_body = d.server_hello;
     size_t sh_len = d.server_hello_len;
     if (sh_body == NULL && d.hs_fragments > 0) {
@@ -618,9 +621,10 @@ static bool remove_code(uint16_t *list, size_t *n, uint16_t code)
 }
 
 /* The suites found in version whose ServerKeyExchange carries params
- * (signed: with a signature, so no anonymous or PSK one). */
-static size_t found_with(const struct tp_dtls_enum *e, uint16_t version, tp_ske_params params,
-                         bool signed_only, uint16_t *out)
+ * (TP_SKE_NONE: ECDHE or DHE), PSK ones only when psk (signed: with a
+ * signature, so no anonymous or PSK one). */
+static size_t found_with_psk(const struct tp_dtls_enum *e, uint16_t version,
+                             tp_ske_params params, bool psk, bool signed_only, uint16_t *out)
 {
     size_t slot = version_slot(version), n = 0;
     for (size_t i = 0; i < e->n_suites[slot]; i++) {
@@ -628,10 +632,22 @@ static size_t found_with(const struct tp_dtls_enum *e, uint16_t version, tp_ske_
         tp_ske_kx kx = tp_ske_kx_from_suite_kx(si != NULL ? si->kx : NULL);
         bool any = params == TP_SKE_NONE ? kx.params == TP_SKE_ECDHE || kx.params == TP_SKE_DHE
                                          : kx.params == params;
-        if (si != NULL && any && (!signed_only || (!kx.anonymous && !kx.psk_hint)))
+        if (si != NULL && any && (psk || !kx.psk_hint) &&
+            (!signed_only || (!kx.anonymous && !kx.psk_hint)))
             out[n++] = e->suites[slot][i];
     }
     return n;
+}
+
+/* As the TCP scan, groups are asked with the suites that are not PSK
+ * ones: OpenSSL selects ECDHE_PSK with no curve in common and then gives
+ * up. A PSK-only server's ECDHE_PSK and DHE_PSK suites are all there is
+ * to ask with. */
+static size_t found_with(const struct tp_dtls_enum *e, uint16_t version, tp_ske_params params,
+                         bool signed_only, uint16_t *out)
+{
+    size_t n = found_with_psk(e, version, params, false, signed_only, out);
+    return n != 0 ? n : found_with_psk(e, version, params, true, signed_only, out);
 }
 
 static void add_group(struct tp_dtls_enum *e, uint16_t code, uint16_t version)
