@@ -77,8 +77,11 @@ def test_openssl_ratings_schemes_and_dtls10_groups(udp_servers, servers, pki):  
     assert e["dtls10_groups_complete"] is True and e["groups_complete"] is True, explain(res)
     # openssl's DHE prime is its own: no RFC 7919 group, an end all the same.
     assert e["ffdhe_groups_complete"] is True, explain(res)
-    assert e["unknown_because"] is None and e["retries"] == 0, explain(res)
-    assert e["probes"] <= 30 and e["datagrams_sent"] <= 3 * e["probes"], explain(res)
+    assert e["unknown_because"] is None, explain(res)
+    # The budget: a ClientHello, its cookie copy and, when accepted, the
+    # closing alert per probe, plus retries after silence (a loaded machine).
+    assert e["probes"] <= 30, explain(res)
+    assert e["datagrams_sent"] <= 3 * e["probes"] + e["retries"], explain(res)
 
     schemes = {s["name"] for s in e["signature_schemes"]}
     truth = {x for x in SIGALG_CANDIDATES
