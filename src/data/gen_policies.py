@@ -34,7 +34,8 @@ RATINGS = {"recommended": "TP_RATING_RECOMMENDED", "ok": "TP_RATING_OK",
            "forbidden": "TP_RATING_FORBIDDEN"}
 COMBINE = {"set": "PC_SET", "worst": "PC_WORST", "base": "PC_BASE"}
 VERSION_NAMES = {"SSLv2": 0x0200, "SSLv3": 0x0300, "TLSv1.0": 0x0301,
-                 "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+                 "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304,
+                 "DTLSv1.0": 0xFEFF, "DTLSv1.2": 0xFEFD, "DTLSv1.3": 0xFEFC}
 SEVERITIES = gen_registry.SEVERITIES + ("none",)
 
 # field -> (C enum, kinds it applies to, value type)

@@ -3,9 +3,11 @@
  * the cookie exchange that keeps a spoofed ClientHello from turning the
  * server into an amplifier (RFC 9147 Sec. 5.1, RFC 6347 Sec. 4.2.1). */
 #include "grade/checks.h"
+#include "grade/policy.h"
 
 #include <string.h>
 
+#include "wire/handshake.h"
 #include "wire/registry.h"
 #include "util/banned.h"
 
@@ -17,8 +19,8 @@ static tp_status check_version(struct tp_report *r)
                                      "although DTLSv1.2 was offered");
     if (r->dtls.dtls10_accepted == TP_TRI_YES)
         return tp_report_add_finding(r, "dtls-10-accepted",
-                                     "server completes handshakes that offer only DTLSv1.0, "
-                                     "which RFC 8996 forbids");
+                                     "server completes handshakes that offer only DTLSv1.0 "
+                                     "(TLS 1.1 over datagrams), which RFC 8996 forbids");
     return TP_OK;
 }
 
@@ -78,6 +80,24 @@ static tp_status check_rfc7925(struct tp_report *r, const struct tp_config *cfg)
                                  "the suites RFC 7925 makes mandatory");
 }
 
+/* --policy iot-rfc7925: RFC 7925 Sec. 4.3-4.4 makes secp256r1 the curve
+ * of its ECDHE suites; a complete DTLS 1.2 group search without it means
+ * a profile client cannot use ECDHE with this server. */
+static tp_status check_rfc7925_curve(struct tp_report *r, const struct tp_config *cfg)
+{
+    const struct tp_dtls_enum *e = &r->dtls.scan;
+    if (!e->run || cfg->policy == NULL || strcmp(cfg->policy, "iot-rfc7925") != 0 ||
+        !e->groups_searched || e->groups_complete != TP_TRI_YES)
+        return TP_OK;
+    for (size_t i = 0; i < e->n_groups; i++)
+        if (e->groups[i] == TP_GROUP_SECP256R1 && (e->group_versions[i] & 2u) != 0)
+            return TP_OK;
+    return tp_report_add_finding(r, "dtls-rfc7925-curve-missing",
+                                 "the DTLSv1.2 ECDHE suites are accepted with %zu other "
+                                 "group%s but not secp256r1, the curve RFC 7925 mandates",
+                                 e->n_groups, e->n_groups == 1 ? "" : "s");
+}
+
 /* RFC 7250 Sec. 3: with a raw public key "the client has to verify the
  * key by other means", such as a pinned fingerprint: there is no chain,
  * so say what there is to pin. */
@@ -101,5 +121,7 @@ tp_status grade_dtls(const struct grade_ctx *ctx)
     TP_TRY(check_raw_key(r));
     TP_TRY(check_cookie(r));
     TP_TRY(check_cid(r));
-    return check_rfc7925(r, ctx->cfg);
+    TP_TRY(check_rfc7925(r, ctx->cfg));
+    TP_TRY(check_rfc7925_curve(r, ctx->cfg));
+    return grade_dtls_scan(r, ctx->cfg->policy);
 }

@@ -381,8 +381,7 @@ enum tp_tri pol_feature(const struct tp_scan *scan, const char *id)
     return TP_TRI_UNKNOWN;
 }
 
-/* Replaces what an earlier grading left in v. */
-static tp_status set_verdict(struct tp_verdict *v, const struct pol_result *r)
+tp_status pol_set_verdict(struct tp_verdict *v, const struct pol_result *r)
 {
     tp_verdict_finish(v);
     v->rating = r->rating;
@@ -405,22 +404,22 @@ static tp_status rate_all(struct tp_scan *scan, int policy)
     for (size_t i = 0; i < TP_SCAN_VERSIONS; i++) {
         struct pol_subject s = pol_version_subject(scan->protocols[i].version);
         pol_rate(policy, &s, &r);
-        TP_TRY(set_verdict(&scan->protocols[i].verdict, &r));
+        TP_TRY(pol_set_verdict(&scan->protocols[i].verdict, &r));
     }
     for (size_t i = 0; i < scan->n_suites; i++) {
         struct pol_subject s = pol_suite_subject(&scan->suites[i]);
         pol_rate(policy, &s, &r);
-        TP_TRY(set_verdict(&scan->suites[i].verdict, &r));
+        TP_TRY(pol_set_verdict(&scan->suites[i].verdict, &r));
     }
     for (size_t i = 0; i < scan->n_groups; i++) {
         struct pol_subject s = pol_group_subject(&scan->groups[i]);
         pol_rate(policy, &s, &r);
-        TP_TRY(set_verdict(&scan->groups[i].verdict, &r));
+        TP_TRY(pol_set_verdict(&scan->groups[i].verdict, &r));
     }
     for (size_t i = 0; i < scan->n_sigschemes; i++) {
         struct pol_subject s = pol_sigscheme_subject(&scan->sigschemes[i]);
         pol_rate(policy, &s, &r);
-        TP_TRY(set_verdict(&scan->sigschemes[i].verdict, &r));
+        TP_TRY(pol_set_verdict(&scan->sigschemes[i].verdict, &r));
     }
     return TP_OK;
 }

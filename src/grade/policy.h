@@ -41,6 +41,13 @@
 TP_MUST_CHECK tp_status grade_scan(struct tp_scan *scan, const char *policy,
                                    struct tp_report *report);
 
+/* --dtls --enum: rate report->dtls.scan's versions, suites, groups and
+ * signature schemes under policy (NULL = the default) into its verdicts,
+ * and append the enum-* findings about suites, groups and schemes, as
+ * grade_scan() does for TCP (grade/policy_dtls.c). Nothing when the DTLS
+ * scan did not run. TP_E_USAGE for an unknown policy name. */
+TP_MUST_CHECK tp_status grade_dtls_scan(struct tp_report *report, const char *policy);
+
 /* For CLI validation and --help: the names in table order, default first. */
 bool policy_known(const char *name);
 size_t policy_count(void);

@@ -354,14 +354,21 @@ static tp_status find_psk_only(const struct tp_scan *scan, struct tp_report *rep
                                  "hint given)");
 }
 
-tp_status pol_add_findings(const struct tp_scan *scan, int policy, struct tp_report *report)
+tp_status pol_add_item_findings(const struct tp_scan *scan, int policy,
+                                struct tp_report *report)
 {
-    TP_TRY(find_psk_only(scan, report));
     const struct pol_info *pol = &tp_policies[policy];
-    TP_TRY(find_versions(scan, pol, report));
+    TP_TRY(find_psk_only(scan, report));
     TP_TRY(find_suites(scan, policy, report));
     TP_TRY(find_suite_properties(scan, pol, report));
     TP_TRY(find_groups_and_schemes(scan, policy, report));
-    TP_TRY(find_features(scan, pol, report));
     return find_violations(scan, policy, report);
+}
+
+tp_status pol_add_findings(const struct tp_scan *scan, int policy, struct tp_report *report)
+{
+    const struct pol_info *pol = &tp_policies[policy];
+    TP_TRY(pol_add_item_findings(scan, policy, report));
+    TP_TRY(find_versions(scan, pol, report));
+    return find_features(scan, pol, report);
 }

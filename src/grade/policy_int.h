@@ -58,12 +58,20 @@ struct pol_subject pol_version_subject(uint16_t version);
 
 void pol_rate(int policy, const struct pol_subject *subject, struct pol_result *out);
 
+/* r as a verdict, replacing what an earlier grading left in v. */
+TP_MUST_CHECK tp_status pol_set_verdict(struct tp_verdict *v, const struct pol_result *r);
+
 /* The overall grade, score and caps (policy_grade.c). */
 TP_MUST_CHECK tp_status pol_grade_overall(struct tp_scan *scan, const struct tp_report *report);
 
 /* The enum-* findings (policy_findings.c). */
 TP_MUST_CHECK tp_status pol_add_findings(const struct tp_scan *scan, int policy,
                                          struct tp_report *report);
+/* The part of them about suites, groups and signature schemes (and
+ * server-psk-only), which --dtls --enum shares; the rest reads TCP-only
+ * facts (TLS versions, features). */
+TP_MUST_CHECK tp_status pol_add_item_findings(const struct tp_scan *scan, int policy,
+                                              struct tp_report *report);
 
 /* The post-quantum enum-* findings (pq_findings.c). */
 TP_MUST_CHECK tp_status pol_find_pq(const struct tp_scan *scan, struct tp_report *report);

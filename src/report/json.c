@@ -259,6 +259,13 @@ static json_t *handshake_json(const struct tp_handshake *hs, const struct tp_fai
     return o;
 }
 
+static json_t *dtls_group_name(uint16_t code)
+{
+    const struct tp_group_info *g = code != 0 ? tp_group_by_code(code) : NULL;
+    return jstr(g != NULL ? g->iana_name : NULL);
+}
+
+/* Each as the top-level cipher_suites' entries, the verdict included. */
 static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
 {
     static const uint16_t versions[2] = {TP_VER_DTLS10, TP_VER_DTLS12};
@@ -267,9 +274,12 @@ static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
         for (size_t i = 0; i < e->n_suites[v]; i++) {
             const struct tp_suite_info *info = tp_suite_by_code(e->suites[v][i]);
             json_t *o = json_object();
-            if (o == NULL || !jput(o, "version", jversion(versions[v])) ||
+            if (!jappend(a, o) || !jput(o, "version", jversion(versions[v])) ||
                 !jput(o, "name", jstr(info != NULL ? tp_suite_name(info) : NULL)) ||
-                !jput(o, "code", jcode_or_null(e->suites[v][i])) || !jappend(a, o)) {
+                !jput(o, "code", jcode_or_null(e->suites[v][i])) ||
+                !jput_verdict(o, &e->suite_verdicts[v][i]) ||
+                !jput(o, "kx_bits", juint_or_null(e->suite_kx_bits[v][i])) ||
+                !jput(o, "kx_group", dtls_group_name(e->suite_kx_group[v][i]))) {
                 json_decref(a);
                 return NULL;
             }
@@ -277,24 +287,76 @@ static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
     return a;
 }
 
-/* --dtls --enum's groups, null when no ECDHE suite was found to ask
- * with; each as the TCP scan's groups name one. */
+/* group_versions bits as version names. */
+static json_t *dtls_group_versions(uint8_t bits)
+{
+    json_t *a = json_array();
+    if (a == NULL || ((bits & 1u) != 0 && !jappend(a, jversion(TP_VER_DTLS10))) ||
+        ((bits & 2u) != 0 && !jappend(a, jversion(TP_VER_DTLS12)))) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* --dtls --enum's groups, null when no ECDHE or DHE suite was found to
+ * ask with; each as the TCP scan's groups name one. */
 static json_t *dtls_groups_json(const struct tp_dtls_enum *e)
 {
-    if (!e->groups_searched)
+    if (!e->groups_searched && !e->ffdhe_searched && !e->groups10_searched)
         return json_null();
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < e->n_groups; i++) {
-        const struct tp_group_info *g = tp_group_by_code(e->groups[i]);
         json_t *o = json_object();
-        if (o == NULL || !jput(o, "name", jstr(g != NULL ? g->iana_name : NULL)) ||
+        if (!jappend(a, o) || !jput(o, "name", dtls_group_name(e->groups[i])) ||
             !jput(o, "code", jcode_or_null(e->groups[i])) ||
-            !jput(o, "supported", json_true()) || !jappend(a, o)) {
+            !jput(o, "supported", json_true()) ||
+            !jput(o, "versions", dtls_group_versions(e->group_versions[i])) ||
+            !jput(o, "bits", juint_or_null(tp_group_bits(e->groups[i]))) ||
+            !jput_verdict(o, &e->group_verdicts[i])) {
             json_decref(a);
             return NULL;
         }
     }
     return a;
+}
+
+static json_t *dtls_sigschemes_json(const struct tp_dtls_enum *e)
+{
+    if (!e->sigschemes_searched)
+        return json_null();
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < e->n_sigschemes; i++) {
+        const struct tp_sigscheme_info *info = tp_sigscheme_by_code(e->sigschemes[i]);
+        json_t *o = json_object();
+        if (!jappend(a, o) || !jput(o, "name", jstr(info != NULL ? info->name : NULL)) ||
+            !jput(o, "code", jcode(e->sigschemes[i])) || !jput(o, "supported", json_true()) ||
+            !jput_verdict(o, &e->sigscheme_verdicts[i])) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* {"DTLSv1.0": {rating, ...}, ...}: each version's verdict, null when
+ * unrated. */
+static json_t *dtls_version_ratings(const struct tp_dtls_enum *e)
+{
+    static const uint16_t versions[TP_DTLS_NVERSIONS] = {TP_VER_DTLS10, TP_VER_DTLS12,
+                                                         TP_VER_DTLS13};
+    if (e->policy == NULL)
+        return json_null();
+    json_t *o = json_object();
+    for (size_t i = 0; o != NULL && i < TP_DTLS_NVERSIONS; i++) {
+        json_t *v = json_object();
+        const char *name = tp_version_name(versions[i]);
+        if (!jput(o, name != NULL ? name : "?", v) || !jput_verdict(v, &e->version_verdicts[i])) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }
 
 static json_t *jms2(double ms)
@@ -391,6 +453,15 @@ static json_t *dtls_enum_json(const struct tp_dtls_enum *e)
         !jput(o, "connection_id", jtri(e->connection_id)) ||
         !jput(o, "groups", dtls_groups_json(e)) ||
         !jput(o, "groups_complete", jtri(e->groups_complete)) ||
+        !jput(o, "ffdhe_groups_complete",
+              e->ffdhe_searched ? jtri(e->ffdhe_complete) : json_null()) ||
+        !jput(o, "dtls10_groups_complete",
+              e->groups10_searched ? jtri(e->groups10_complete) : json_null()) ||
+        !jput(o, "signature_schemes", dtls_sigschemes_json(e)) ||
+        !jput(o, "signature_schemes_complete",
+              e->sigschemes_searched ? jtri(e->sigschemes_complete) : json_null()) ||
+        !jput(o, "policy", jstr(e->policy)) ||
+        !jput(o, "version_ratings", dtls_version_ratings(e)) ||
         !jput(o, "probes", json_integer(e->probes)) ||
         !jput(o, "datagrams_sent", json_integer(e->datagrams_sent)) ||
         !jput(o, "retries", json_integer(e->retries)) ||

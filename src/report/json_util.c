@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/scan_model.h"
 #include "wire/registry.h"
 #include "util/text.h"
 #include "util/banned.h"
@@ -96,4 +97,32 @@ json_t *joffer_parts(uint32_t parts)
         }
     }
     return a;
+}
+
+/* [{rating, reason, reference}, ...], worst first as the policy engine
+ * left them. */
+static json_t *reasons_json(const struct tp_verdict *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < v->n_reasons; i++) {
+        const struct tp_verdict_reason *r = &v->reasons[i];
+        json_t *o = json_object();
+        if (!jappend(a, o) || !jput(o, "rating", json_string(tp_rating_name(r->rating))) ||
+            !jput(o, "reason", jstr(r->reason)) || !jput(o, "reference", jstr(r->reference))) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* Adds rating, reason, reference and reasons to o; an unrated verdict (no
+ * policy ran) is null throughout. */
+bool jput_verdict(json_t *o, const struct tp_verdict *v)
+{
+    bool rated = v->rating != TP_RATING_UNRATED;
+    return jput(o, "rating", rated ? json_string(tp_rating_name(v->rating)) : json_null()) &&
+           jput(o, "reason", rated ? jstr(v->reason) : json_null()) &&
+           jput(o, "reference", rated ? jstr(v->reference) : json_null()) &&
+           jput(o, "reasons", rated ? reasons_json(v) : json_null());
 }

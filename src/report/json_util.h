@@ -56,4 +56,9 @@ json_t *jms_from_us(uint64_t us);
  * array (empty for 0). */
 json_t *joffer_parts(uint32_t parts);
 
+/* A policy's verdict into o: rating, reason, reference and reasons (the
+ * rule engine's order, worst first); null throughout when unrated. Used
+ * by --enum (scan_json.c) and --dtls --enum (json.c) alike. */
+bool jput_verdict(json_t *o, const struct tp_verdict *v);
+
 #endif

@@ -81,6 +81,21 @@ void tp_other_chain_finish(struct tp_other_chain *c)
     verification_finish(&c->verification);
 }
 
+static void dtls_enum_finish(struct tp_dtls_enum *e)
+{
+    free(e->policy);
+    e->policy = NULL;
+    for (size_t i = 0; i < TP_DTLS_NVERSIONS; i++)
+        tp_verdict_finish(&e->version_verdicts[i]);
+    for (size_t v = 0; v < 2; v++)
+        for (size_t i = 0; i < TP_DTLS_MAX_SUITES; i++)
+            tp_verdict_finish(&e->suite_verdicts[v][i]);
+    for (size_t i = 0; i < TP_DTLS_MAX_GROUPS; i++)
+        tp_verdict_finish(&e->group_verdicts[i]);
+    for (size_t i = 0; i < TP_DTLS_MAX_SIGSCHEMES; i++)
+        tp_verdict_finish(&e->sigscheme_verdicts[i]);
+}
+
 void tp_report_finish(struct tp_report *report)
 {
     if (report == NULL)
@@ -107,6 +122,7 @@ void tp_report_finish(struct tp_report *report)
     free(report->findings);
     free(report->failure.message);
     free(report->failure.alert_name);
+    dtls_enum_finish(&report->dtls.scan);
     if (report->scan != NULL) {
         tp_scan_finish(report->scan);
         free(report->scan);

@@ -195,11 +195,46 @@ struct tp_finding {
     char *reference;               /* standard or guidance behind it */
 };
 
+/* A policy's ratings (grade/policy.h), here because --dtls --enum carries
+ * them as --enum does (report/scan_model.h). Ordered so that a larger
+ * value is worse. */
+enum tp_rating {
+    TP_RATING_UNRATED = 0,
+    TP_RATING_RECOMMENDED,
+    TP_RATING_OK,
+    TP_RATING_WEAK,
+    TP_RATING_DEPRECATED,
+    TP_RATING_FORBIDDEN,
+};
+
+/* One reason a rule of the policy gives. */
+struct tp_verdict_reason {
+    enum tp_rating rating;
+    char *reason;
+    char *reference;
+};
+
+struct tp_verdict {
+    enum tp_rating rating;
+    char *reason;       /* one line: why this rating under the policy */
+    char *reference;    /* the standard or guidance behind it */
+    /* Every reason that applies, worst first: reasons[0] is reason and
+     * reference above (same rating); none when unrated. */
+    struct tp_verdict_reason *reasons;
+    size_t n_reasons;
+};
+
+/* Free a verdict's strings and reasons and leave it unrated. */
+void tp_verdict_finish(struct tp_verdict *verdict);
+/* Append a zeroed reason owned by the verdict, or NULL (no memory). */
+struct tp_verdict_reason *tp_verdict_add_reason(struct tp_verdict *verdict);
+
 /* --dtls --enum (scan/dtls_scan.c): versions and suites found with
  * hand-built DTLS ClientHellos, one exchange each. Plain data. */
 #define TP_DTLS_MAX_SUITES 192
 enum { TP_DTLS_V10 = 0, TP_DTLS_V12, TP_DTLS_V13, TP_DTLS_NVERSIONS };
 #define TP_DTLS_MAX_GROUPS 48
+#define TP_DTLS_MAX_SIGSCHEMES 48
 struct tp_dtls_enum {
     bool run;
     enum tp_tri versions[TP_DTLS_NVERSIONS];
@@ -216,6 +251,32 @@ struct tp_dtls_enum {
     size_t n_groups;
     bool groups_searched;          /* false: no ECDHE suite to ask with */
     enum tp_tri groups_complete;
+    /* Per suite found: the key exchange size its ServerKeyExchange
+     * showed (DHE prime bits, EC group size; 0 unknown) and the group it
+     * named (an ECDHE curve, or the RFC 7919 group a DHE prime is; 0). */
+    unsigned suite_kx_bits[2][TP_DTLS_MAX_SUITES];
+    uint16_t suite_kx_group[2][TP_DTLS_MAX_SUITES];
+    /* groups[i] was seen with: bit 0 DTLS 1.0, bit 1 DTLS 1.2. The DTLS
+     * 1.2 FFDHE search (DHE suites, RFC 7919) and the DTLS 1.0 ECDHE
+     * search add to groups; each says how it ended, as groups_complete. */
+    uint8_t group_versions[TP_DTLS_MAX_GROUPS];
+    bool ffdhe_searched;           /* false: no DTLS 1.2 DHE suite to ask with */
+    enum tp_tri ffdhe_complete;
+    bool groups10_searched;        /* false: no DTLS 1.0 ECDHE suite */
+    enum tp_tri groups10_complete;
+    /* DTLS 1.2 signature schemes, each read from a ServerKeyExchange, by
+     * elimination over signature_algorithms. */
+    uint16_t sigschemes[TP_DTLS_MAX_SIGSCHEMES];
+    size_t n_sigschemes;
+    bool sigschemes_searched;      /* false: no signed DTLS 1.2 suite */
+    enum tp_tri sigschemes_complete;
+    /* The policy's ratings (grade/policy_dtls.c): owned, freed by
+     * tp_report_finish(); unrated until graded. */
+    char *policy;
+    struct tp_verdict version_verdicts[TP_DTLS_NVERSIONS];
+    struct tp_verdict suite_verdicts[2][TP_DTLS_MAX_SUITES];
+    struct tp_verdict group_verdicts[TP_DTLS_MAX_GROUPS];
+    struct tp_verdict sigscheme_verdicts[TP_DTLS_MAX_SIGSCHEMES];
     uint32_t probes;               /* ClientHello exchanges */
     uint32_t datagrams_sent;       /* retries and cookie answers included */
     uint32_t retries;              /* ClientHellos re-sent after silence */

@@ -27,34 +27,6 @@ static json_t *jsuite_code(uint32_t code, uint16_t version)
     return jcode((uint16_t)code);
 }
 
-/* [{rating, reason, reference}, ...], worst first as the policy engine
- * left them. */
-static json_t *reasons_json(const struct tp_verdict *v)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; a != NULL && i < v->n_reasons; i++) {
-        const struct tp_verdict_reason *r = &v->reasons[i];
-        json_t *o = json_object();
-        if (!jappend(a, o) || !jput(o, "rating", json_string(tp_rating_name(r->rating))) ||
-            !jput(o, "reason", jstr(r->reason)) || !jput(o, "reference", jstr(r->reference))) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-/* Adds rating, reason, reference and reasons to o; an unrated verdict (no
- * policy ran) is null throughout. */
-static bool put_verdict(json_t *o, const struct tp_verdict *v)
-{
-    bool rated = v->rating != TP_RATING_UNRATED;
-    return jput(o, "rating", rated ? json_string(tp_rating_name(v->rating)) : json_null()) &&
-           jput(o, "reason", rated ? jstr(v->reason) : json_null()) &&
-           jput(o, "reference", rated ? jstr(v->reference) : json_null()) &&
-           jput(o, "reasons", rated ? reasons_json(v) : json_null());
-}
-
 static json_t *caps_json(const struct tp_scan *scan)
 {
     json_t *a = json_array();
@@ -94,7 +66,7 @@ static json_t *protocol_json(const struct tp_scan_protocol *p)
     json_t *o = json_object();
     if (o == NULL || !jput(o, "version", jversion(p->version)) ||
         !jput(o, "supported", jtri(p->supported)) || !jput(o, "why", jstr(p->why)) ||
-        !jput(o, "server_order", jtri(p->server_order)) || !put_verdict(o, &p->verdict)) {
+        !jput(o, "server_order", jtri(p->server_order)) || !jput_verdict(o, &p->verdict)) {
         json_decref(o);
         return NULL;
     }
@@ -106,7 +78,7 @@ static json_t *suite_json(const struct tp_scan_suite *s)
     json_t *o = json_object();
     if (o == NULL || !jput(o, "version", jversion(s->version)) ||
         !jput(o, "name", jstr(s->name)) || !jput(o, "code", jsuite_code(s->code, s->version)) ||
-        !put_verdict(o, &s->verdict) || !jput(o, "order", juint_or_null(s->order)) ||
+        !jput_verdict(o, &s->verdict) || !jput(o, "order", juint_or_null(s->order)) ||
         !jput(o, "kx_bits", juint_or_null(s->kx_bits)) || !jput(o, "kx_group", jstr(s->kx_group))) {
         json_decref(o);
         return NULL;
@@ -139,7 +111,7 @@ static json_t *group_json(const struct tp_scan_group *g)
         !jput(o, "selected_in_hrr", g->probed ? jtri(g->selected_in_hrr) : json_null()) ||
         !jput(o, "share_bytes", juint_or_null(g->share_bytes)) ||
         !jput(o, "share_bytes_expected", juint_or_null(g->share_bytes_expected)) ||
-        !put_verdict(o, &g->verdict)) {
+        !jput_verdict(o, &g->verdict)) {
         json_decref(o);
         return NULL;
     }
@@ -151,7 +123,7 @@ static json_t *sigscheme_json(const struct tp_scan_sigscheme *s)
     json_t *o = json_object();
     if (o == NULL || !jput(o, "name", jstr(s->name)) ||
         !jput(o, "code", jcode(s->code)) ||
-        !jput(o, "supported", jtri(s->supported)) || !put_verdict(o, &s->verdict)) {
+        !jput(o, "supported", jtri(s->supported)) || !jput_verdict(o, &s->verdict)) {
         json_decref(o);
         return NULL;
     }

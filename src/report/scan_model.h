@@ -11,33 +11,6 @@
 
 #include "report/model.h"
 
-/* Ratings, ordered so that a larger value is worse. */
-enum tp_rating {
-    TP_RATING_UNRATED = 0,
-    TP_RATING_RECOMMENDED,
-    TP_RATING_OK,
-    TP_RATING_WEAK,
-    TP_RATING_DEPRECATED,
-    TP_RATING_FORBIDDEN,
-};
-
-/* One reason a rule of the policy gives. */
-struct tp_verdict_reason {
-    enum tp_rating rating;
-    char *reason;
-    char *reference;
-};
-
-struct tp_verdict {
-    enum tp_rating rating;
-    char *reason;       /* one line: why this rating under the policy */
-    char *reference;    /* the standard or guidance behind it */
-    /* Every reason that applies, worst first: reasons[0] is reason and
-     * reference above (same rating); none when unrated. */
-    struct tp_verdict_reason *reasons;
-    size_t n_reasons;
-};
-
 /* The six versions, in this order, are always present in tp_scan.protocols. */
 #define TP_SCAN_VERSIONS 6
 
@@ -141,10 +114,6 @@ struct tp_scan_feature *tp_scan_add_feature(struct tp_scan *scan);
 TP_MUST_CHECK tp_status tp_scan_set_feature(struct tp_scan *scan, const char *id,
                                             enum tp_tri value, const char *detail);
 struct tp_grade_cap *tp_scan_add_cap(struct tp_scan *scan);
-/* Free a verdict's strings and reasons and leave it unrated. */
-void tp_verdict_finish(struct tp_verdict *verdict);
-/* Append a zeroed reason owned by the verdict, or NULL (no memory). */
-struct tp_verdict_reason *tp_verdict_add_reason(struct tp_verdict *verdict);
 /* The protocol entry for a version, or NULL. */
 struct tp_scan_protocol *tp_scan_protocol(struct tp_scan *scan, uint16_t version);
 

@@ -25,40 +25,6 @@
 
 #define NAME_WIDTH 46
 #define KX_WIDTH 18
-#define MAX_NOTES 64 /* distinct reasons numbered; more are left unnumbered */
-
-/* The reasons of the table being printed, numbered in order of first use. */
-struct notes {
-    const char *reason[MAX_NOTES];
-    const char *reference[MAX_NOTES];
-    size_t n;
-};
-
-static const char *rating_colour(enum tp_rating rating)
-{
-    switch (rating) {
-    case TP_RATING_FORBIDDEN:
-        return SGR_RED;
-    case TP_RATING_DEPRECATED:
-    case TP_RATING_WEAK:
-        return SGR_YELLOW;
-    case TP_RATING_RECOMMENDED:
-        return SGR_GREEN;
-    default:
-        return NULL;
-    }
-}
-
-static void rating(struct text_writer *w, enum tp_rating r)
-{
-    if (r == TP_RATING_UNRATED)
-        return;
-    const char *colour = rating_colour(r);
-    tw_sgr(w, colour);
-    tw_emit(w, "%s", tp_rating_name(r));
-    if (colour != NULL)
-        tw_sgr(w, SGR_RESET);
-}
 
 /* yes / no / unknown, padded to width columns (outside the colour codes). */
 static void tri_pad(struct text_writer *w, enum tp_tri value, int width)
@@ -67,56 +33,6 @@ static void tri_pad(struct text_writer *w, enum tp_tri value, int width)
     int pad = width - (int)strlen(tp_tri_name(value));
     if (pad > 0)
         tw_emit(w, "%*s", pad, "");
-}
-
-/* The note number of a reason (1-based), adding it; 0 when out of room. */
-static size_t note_for(struct notes *notes, const char *reason, const char *reference)
-{
-    if (reason == NULL)
-        return 0;
-    for (size_t i = 0; i < notes->n; i++)
-        if (strcmp(notes->reason[i], reason) == 0)
-            return i + 1;
-    if (notes->n == MAX_NOTES)
-        return 0;
-    notes->reason[notes->n] = reason;
-    notes->reference[notes->n] = reference;
-    return ++notes->n;
-}
-
-static void note_ref(struct text_writer *w, struct notes *notes, const char *reason,
-                     const char *reference, size_t *shown)
-{
-    size_t note = note_for(notes, reason, reference);
-    if (note != 0)
-        tw_emit(w, "%s%zu", (*shown)++ == 0 ? " [" : ", ", note);
-}
-
-/* " [1, 4, 7]": the notes of every reason of a verdict, worst first (a
- * verdict filled without its reasons list has the one reason). */
-static void note_refs(struct text_writer *w, struct notes *notes, const struct tp_verdict *v)
-{
-    size_t shown = 0;
-    if (v->n_reasons == 0)
-        note_ref(w, notes, v->reason, v->reference, &shown);
-    for (size_t i = 0; i < v->n_reasons; i++)
-        note_ref(w, notes, v->reasons[i].reason, v->reasons[i].reference, &shown);
-    if (shown != 0)
-        tw_emit(w, "]");
-}
-
-static void print_notes(struct text_writer *w, const struct notes *notes)
-{
-    for (size_t i = 0; i < notes->n; i++) {
-        tw_emit(w, "  [%zu] ", i + 1);
-        tw_esc(w, notes->reason[i]);
-        if (notes->reference[i] != NULL) {
-            tw_emit(w, " (");
-            tw_esc(w, notes->reference[i]);
-            tw_emit(w, ")");
-        }
-        tw_emit(w, "\n");
-    }
 }
 
 static void suite_code(struct text_writer *w, const struct tp_scan_suite *s)
@@ -148,7 +64,7 @@ static void suite_kx(struct text_writer *w, const struct tp_scan_suite *s)
     tw_emit(w, "%-*s", KX_WIDTH, kx);
 }
 
-static void suite_line(struct text_writer *w, struct notes *notes, const struct tp_scan_suite *s)
+static void suite_line(struct text_writer *w, struct tw_notes *notes, const struct tp_scan_suite *s)
 {
     if (s->order != 0)
         tw_emit(w, "    %4u  ", s->order);
@@ -159,14 +75,14 @@ static void suite_line(struct text_writer *w, struct notes *notes, const struct 
     tw_emit(w, " ");
     suite_kx(w, s);
     tw_emit(w, " ");
-    rating(w, s->verdict.rating);
+    tw_rating(w, s->verdict.rating);
     if (s->verdict.rating >= TP_RATING_WEAK)
-        note_refs(w, notes, &s->verdict);
+        tw_note_refs(w, notes, &s->verdict);
     tw_emit(w, "\n");
 }
 
 /* Suites of one version: ordered ones by order, then the rest as found. */
-static void version_suites(struct text_writer *w, struct notes *notes, const struct tp_scan *scan,
+static void version_suites(struct text_writer *w, struct tw_notes *notes, const struct tp_scan *scan,
                            uint16_t version)
 {
     unsigned max_order = 0;
@@ -212,7 +128,7 @@ static void version_header(struct text_writer *w, const struct tp_scan_protocol 
         tw_emit(w, "  server order: ");
         tw_tri(w, p->server_order, TW_NEUTRAL);
         tw_emit(w, "  ");
-        rating(w, p->verdict.rating);
+        tw_rating(w, p->verdict.rating);
     }
     tw_emit(w, "\n");
     if (p->supported != TP_TRI_YES || p->verdict.rating < TP_RATING_DEPRECATED)
@@ -225,7 +141,7 @@ static void version_header(struct text_writer *w, const struct tp_scan_protocol 
 
 static void protocols(struct text_writer *w, const struct tp_scan *scan)
 {
-    struct notes notes = {.n = 0};
+    struct tw_notes notes = {.n = 0};
     tw_title(w, "Protocols and cipher suites");
     if (scan->policy != NULL) {
         tw_emit(w, " (policy ");
@@ -237,22 +153,7 @@ static void protocols(struct text_writer *w, const struct tp_scan *scan)
         version_header(w, &scan->protocols[i]);
         version_suites(w, &notes, scan, scan->protocols[i].version);
     }
-    print_notes(w, &notes);
-}
-
-static void verdict_tail(struct text_writer *w, const struct tp_verdict *v)
-{
-    tw_emit(w, "  ");
-    rating(w, v->rating);
-    if (v->rating >= TP_RATING_WEAK && v->reason != NULL) {
-        tw_emit(w, ": ");
-        tw_esc(w, v->reason);
-        for (size_t i = 1; i < v->n_reasons; i++) {
-            tw_emit(w, "; ");
-            tw_esc(w, v->reasons[i].reason);
-        }
-    }
-    tw_emit(w, "\n");
+    tw_print_notes(w, &notes);
 }
 
 /* Under a post-quantum group: how it was accepted and its share's size. */
@@ -286,7 +187,7 @@ static void groups(struct text_writer *w, const struct tp_scan *scan)
         if (g->bits != 0)
             snprintf(bits, sizeof bits, "%u bits", g->bits);
         tw_emit(w, "%-10s", bits);
-        verdict_tail(w, &g->verdict);
+        tw_verdict_tail(w, &g->verdict);
         pq_line(w, g);
     }
 }
@@ -302,7 +203,7 @@ static void sigschemes(struct text_writer *w, const struct tp_scan *scan)
         tw_esc_pad(w, s->name, 34);
         tw_emit(w, " 0x%04X  ", (unsigned)s->code);
         tri_pad(w, s->supported, 8);
-        verdict_tail(w, &s->verdict);
+        tw_verdict_tail(w, &s->verdict);
     }
 }
 

@@ -324,7 +324,95 @@ static void dtls_section(struct text_writer *w, const struct tp_dtls *d)
             (unsigned)d->retrans_timeout_ms, (unsigned)d->mtu);
 }
 
-/* --dtls --enum: versions, suites by version, groups, connection_id. */
+/* "    NAME (0xCODE)  secp256r1  rating [1, 3]": a found suite as
+ * --enum's suite tables show one, the reasons as numbered notes. */
+static void dtls_suite_line(struct text_writer *w, struct tw_notes *notes, const char *name,
+                            uint16_t code, const char *kx, const struct tp_verdict *v)
+{
+    char head[96];
+    snprintf(head, sizeof head, "%s (0x%04X)", name != NULL ? name : "unnamed",
+             (unsigned)code);
+    tw_emit(w, "    ");
+    tw_esc_pad(w, head, 50);
+    tw_emit(w, " %-12s ", kx);
+    tw_rating(w, v->rating);
+    if (v->rating >= TP_RATING_WEAK)
+        tw_note_refs(w, notes, v);
+    tw_emit(w, "\n");
+}
+
+/* A version's line: yes/no, and for one accepted its rating. */
+static void dtls_version_line(struct text_writer *w, const char *name, enum tp_tri value,
+                              const struct tp_verdict *v)
+{
+    label(w, name);
+    tw_tri(w, value, TW_NEUTRAL);
+    if (value == TP_TRI_YES && v->rating != TP_RATING_UNRATED)
+        tw_verdict_tail(w, v);
+    else
+        tw_emit(w, "\n");
+}
+
+/* "    NAME (0xCODE)  secp256r1  rating: reasons": a found suite, group
+ * or scheme with what it was seen with and its rating. */
+static void dtls_item_line(struct text_writer *w, const char *name, uint16_t code,
+                           const char *extra, const struct tp_verdict *v)
+{
+    char head[96];
+    snprintf(head, sizeof head, "%s (0x%04X)", name != NULL ? name : "unnamed",
+             (unsigned)code);
+    tw_emit(w, "    ");
+    tw_esc_pad(w, head, 50);
+    tw_emit(w, " %-12s", extra != NULL ? extra : "");
+    if (v->rating != TP_RATING_UNRATED)
+        tw_verdict_tail(w, v);
+    else
+        tw_emit(w, "\n");
+}
+
+/* "secp256r1", "DHE 1024", "RSA": a suite's key exchange as seen. */
+static const char *dtls_suite_kx(const struct tp_dtls_enum *e, size_t slot, size_t i,
+                                 char *buf, size_t size)
+{
+    const struct tp_suite_info *info = tp_suite_by_code(e->suites[slot][i]);
+    const struct tp_group_info *g = e->suite_kx_group[slot][i] != 0
+                                        ? tp_group_by_code(e->suite_kx_group[slot][i])
+                                        : NULL;
+    if (g != NULL && g->iana_name != NULL)
+        snprintf(buf, size, "%s", g->iana_name);
+    else if (e->suite_kx_bits[slot][i] != 0)
+        snprintf(buf, size, "%s %u", info != NULL && info->kx != NULL ? info->kx : "kx",
+                 e->suite_kx_bits[slot][i]);
+    else
+        snprintf(buf, size, "%s", info != NULL && info->kx != NULL ? info->kx : "-");
+    return buf;
+}
+
+static const char *search_end(bool complete)
+{
+    return complete ? "" : " (search incomplete)";
+}
+
+static void dtls_groups_lines(struct text_writer *w, const struct tp_dtls_enum *e)
+{
+    if (!e->groups_searched && !e->ffdhe_searched && !e->groups10_searched)
+        return;
+    bool complete = (!e->groups_searched || e->groups_complete == TP_TRI_YES) &&
+                    (!e->ffdhe_searched || e->ffdhe_complete == TP_TRI_YES) &&
+                    (!e->groups10_searched || e->groups10_complete == TP_TRI_YES);
+    label(w, "Groups");
+    tw_emit(w, "%zu%s\n", e->n_groups, search_end(complete));
+    for (size_t i = 0; i < e->n_groups; i++) {
+        const struct tp_group_info *g = tp_group_by_code(e->groups[i]);
+        uint8_t bits = e->group_versions[i];
+        dtls_item_line(w, g != NULL ? g->iana_name : NULL, e->groups[i],
+                       bits == 3u ? "DTLS 1.0+1.2" : bits == 1u ? "DTLS 1.0" : "DTLS 1.2",
+                       &e->group_verdicts[i]);
+    }
+}
+
+/* --dtls --enum: versions, suites by version, groups, signature schemes,
+ * connection_id, each rated under the policy as --enum rates TLS. */
 static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *e)
 {
     static const char *const vnames[TP_DTLS_NVERSIONS] = {"DTLSv1.0", "DTLSv1.2",
@@ -332,30 +420,34 @@ static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *
     if (!e->run)
         return;
     tw_section(w, "DTLS enumeration");
+    if (e->policy != NULL)
+        str_line(w, "Policy", e->policy);
     for (size_t v = 0; v < TP_DTLS_NVERSIONS; v++)
-        tri_line(w, vnames[v], e->versions[v], TW_NEUTRAL);
+        dtls_version_line(w, vnames[v], e->versions[v], &e->version_verdicts[v]);
+    struct tw_notes notes = {.n = 0};
     for (size_t slot = 0; slot < 2; slot++) { /* suites[0] DTLS 1.0, [1] DTLS 1.2 */
         if (e->n_suites[slot] == 0)
             continue;
         label(w, slot == 0 ? "DTLSv1.0 suites" : "DTLSv1.2 suites");
-        tw_emit(w, "%zu%s\n", e->n_suites[slot],
-                e->complete[slot] == TP_TRI_YES ? "" : " (search incomplete)");
+        tw_emit(w, "%zu%s\n", e->n_suites[slot], search_end(e->complete[slot] == TP_TRI_YES));
         for (size_t i = 0; i < e->n_suites[slot]; i++) {
             const struct tp_suite_info *info = tp_suite_by_code(e->suites[slot][i]);
-            const char *name = info != NULL ? tp_suite_name(info) : NULL;
-            tw_emit(w, "    %s (0x%04X)\n", name != NULL ? name : "unnamed",
-                    (unsigned)e->suites[slot][i]);
+            char kx[48];
+            dtls_suite_line(w, &notes, info != NULL ? tp_suite_name(info) : NULL,
+                            e->suites[slot][i], dtls_suite_kx(e, slot, i, kx, sizeof kx),
+                            &e->suite_verdicts[slot][i]);
         }
     }
-    if (e->groups_searched) {
-        label(w, "DTLSv1.2 groups");
-        tw_emit(w, "%zu%s\n", e->n_groups,
-                e->groups_complete == TP_TRI_YES ? "" : " (search incomplete)");
-        for (size_t i = 0; i < e->n_groups; i++) {
-            const struct tp_group_info *g = tp_group_by_code(e->groups[i]);
-            tw_emit(w, "    %s (0x%04X)\n", g != NULL && g->iana_name != NULL ? g->iana_name
-                                                                             : "unnamed",
-                    (unsigned)e->groups[i]);
+    tw_print_notes(w, &notes);
+    dtls_groups_lines(w, e);
+    if (e->sigschemes_searched) {
+        label(w, "DTLSv1.2 signatures");
+        tw_emit(w, "%zu%s\n", e->n_sigschemes,
+                search_end(e->sigschemes_complete == TP_TRI_YES));
+        for (size_t i = 0; i < e->n_sigschemes; i++) {
+            const struct tp_sigscheme_info *info = tp_sigscheme_by_code(e->sigschemes[i]);
+            dtls_item_line(w, info != NULL ? info->name : NULL, e->sigschemes[i], NULL,
+                           &e->sigscheme_verdicts[i]);
         }
     }
     tri_line(w, "Connection ID", e->connection_id, TW_YES_IS_GOOD);

@@ -62,4 +62,25 @@ void tw_section(struct text_writer *w, const char *text);
  * buffered write can fail after the call that queued it returned). */
 TP_MUST_CHECK tp_status tw_status(const struct text_writer *w);
 
+/* A policy's rating word, coloured (forbidden red, deprecated and weak
+ * yellow, recommended green); nothing when unrated. */
+void tw_rating(struct text_writer *w, enum tp_rating r);
+/* "  rating: reason; other reasons\n" (the reasons from weak up), as
+ * --enum's group and scheme lines and --dtls --enum's lines end. */
+void tw_verdict_tail(struct text_writer *w, const struct tp_verdict *v);
+
+/* The reasons of a table being printed, numbered in order of first use
+ * (--enum's suite tables, --dtls --enum's): a line shows " [1, 4]", the
+ * table ends with the notes. */
+#define TW_MAX_NOTES 64 /* distinct reasons numbered; more are left unnumbered */
+struct tw_notes {
+    const char *reason[TW_MAX_NOTES];
+    const char *reference[TW_MAX_NOTES];
+    size_t n;
+};
+/* " [1, 4, 7]": the notes of every reason of a verdict, worst first. */
+void tw_note_refs(struct text_writer *w, struct tw_notes *notes, const struct tp_verdict *v);
+/* "  [1] reason (reference)" for each note. */
+void tw_print_notes(struct text_writer *w, const struct tw_notes *notes);
+
 #endif

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "scan/plan.h"
+#include "scan/probe.h"
 #include "wire/clienthello.h"
 #include "wire/dtls.h"
 #include "wire/handshake.h"
@@ -41,8 +43,14 @@ struct dp_result {
     uint16_t version;     /* the ServerHello's */
     uint16_t suite;
     bool cid;             /* connection_id in the ServerHello */
-    bool has_group;       /* an ECDHE ServerKeyExchange named group */
+    /* From the ServerKeyExchange, with want_ske: an ECDHE curve or the
+     * RFC 7919 group of a DHE prime (has_group), the key exchange size,
+     * and the TLS 1.2 signature scheme. */
+    bool has_group;
     uint16_t group;
+    unsigned kx_bits;
+    bool has_sigalg;
+    uint16_t sigalg;
     int alert;            /* description of a refusal's alert, -1 none */
     char why[160];
 };
@@ -123,12 +131,15 @@ struct dp_offer {
     uint16_t version;              /* TP_VER_DTLS10/12; DTLS13 via supported_versions */
     const uint16_t *suites;
     size_t n_suites;
-    /* supported_groups: these when set, else every group we know; and
-     * whether to wait past the ServerHello for an ECDHE
-     * ServerKeyExchange's group. */
+    /* supported_groups: these when set, else every group we know;
+     * signature_algorithms: these when set, else every scheme we know
+     * (DTLS 1.2); and whether to wait past the ServerHello for the
+     * ServerKeyExchange of an ECDHE or DHE suite. */
     const uint16_t *groups;
     size_t n_groups;
-    bool want_group;
+    const uint16_t *sigalgs;
+    size_t n_sigalgs;
+    bool want_ske;
 };
 
 static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
@@ -159,8 +170,10 @@ static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
         .n_groups = o->groups != NULL ? o->n_groups : all_groups(all, 64),
         .ec_point_formats = point_formats,
         .n_ec_point_formats = 1,
-        .sigalgs = sigalgs,
-        .n_sigalgs = o->version == TP_VER_DTLS10 ? 0 : all_sigalgs(sigalgs, 96),
+        .sigalgs = o->sigalgs != NULL ? o->sigalgs : sigalgs,
+        .n_sigalgs = o->version == TP_VER_DTLS10 ? 0
+                     : o->sigalgs != NULL        ? o->n_sigalgs
+                                                 : all_sigalgs(sigalgs, 96),
         .renegotiation_info = !v13,
         .extended_master_secret = !v13,
         .encrypt_then_mac = !v13,
@@ -194,7 +207,7 @@ struct dp_state {
     unsigned hvrs;
     uint64_t sent_ns;    /* the latest ClientHello */
     tp_dtls_reasm sh;    /* a ServerHello that comes in fragments */
-    tp_dtls_reasm ske;   /* the ServerKeyExchange, with want_group */
+    tp_dtls_reasm ske;   /* the ServerKeyExchange, with want_ske */
     bool have_sh;
     const struct dp_offer *offer;
 };
@@ -254,8 +267,32 @@ static void learn_rtt(struct dscan *sc, const struct dp_state *st)
     sc->out->retry_timeout_ms = sc->timer_ms;
 }
 
-/* With want_group, after an ECDHE ServerHello: 1 once the
- * ServerKeyExchange is whole (res->group set if it names one), else 0. */
+/* What a parsed ServerKeyExchange says about the key exchange. */
+static void read_ske(const tp_ske *ske, struct dp_result *res)
+{
+    switch (ske->params) {
+    case TP_SKE_ECDHE:
+        res->has_group = ske->curve_type == 3;
+        res->group = ske->group;
+        res->kx_bits = res->has_group ? tp_group_bits(ske->group) : 0;
+        break;
+    case TP_SKE_DHE:
+        res->kx_bits = ske->dh_p_bits;
+        res->group = tp_ffdhe_group_of_prime(ske->dh_p, ske->dh_p_len);
+        res->has_group = res->group != 0;
+        break;
+    case TP_SKE_RSA:
+        res->kx_bits = ske->rsa_modulus_bits;
+        break;
+    default:
+        break;
+    }
+    res->has_sigalg = ske->has_sigalg;
+    res->sigalg = ske->sigalg;
+}
+
+/* With want_ske, after an ECDHE or DHE ServerHello: 1 once the
+ * ServerKeyExchange is whole (res filled from it when it parses), else 0. */
 static int take_ske(struct dp_state *st, const uint8_t *buf, size_t len, struct dp_result *res)
 {
     bool whole = false;
@@ -267,13 +304,11 @@ static int take_ske(struct dp_state *st, const uint8_t *buf, size_t len, struct 
     const struct tp_suite_info *si = tp_suite_by_code(res->suite);
     tp_ske_kx kx = tp_ske_kx_from_suite_kx(si != NULL ? si->kx : NULL);
     tp_ske ske;
-    /* DTLS 1.2 is TLS 1.2's layout (RFC 6347 Sec. 4.2). */
-    if (tp_ske_parse(st->ske.body, st->ske.length, kx, TP_VER_TLS12, &ske, &ignored) ==
-            TP_OK &&
-        ske.curve_type == 3) {
-        res->has_group = true;
-        res->group = ske.group;
-    }
+    /* DTLS 1.2 has TLS 1.2's layout, DTLS 1.0 TLS 1.1's (no signature
+     * scheme): RFC 6347 Sec. 4.2, RFC 4347 Sec. 4.2. */
+    uint16_t layout = res->version == TP_VER_DTLS10 ? TP_VER_TLS11 : TP_VER_TLS12;
+    if (tp_ske_parse(st->ske.body, st->ske.length, kx, layout, &ske, &ignored) == TP_OK)
+        read_ske(&ske, res);
     return 1;
 }
 
@@ -286,8 +321,11 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
     tp_error ignored = {0};
     if (tp_dtls_datagram_parse(buf, len, &d, &ignored) != TP_OK)
         return 0; /* not DTLS: discarded, as RFC 6347 Sec. 4.1.2.7 allows */
+    /* An alert after the ServerHello: the server gave up on the suite it
+     * chose (OpenSSL picks ECDHE_PSK without a shared curve); accepted,
+     * with nothing from a ServerKeyExchange. */
     if (st->have_sh)
-        return take_ske(st, buf, len, res);
+        return d.has_alert ? 1 : take_ske(st, buf, len, res);
     const uint8_t *sh_body = d.server_hello;
     size_t sh_len = d.server_hello_len;
     if (sh_body == NULL && d.hs_fragments > 0) {
@@ -318,8 +356,12 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
         res->suite = sh.cipher_suite;
         res->cid = tp_ext_find(&sh.exts, EXT_CONNECTION_ID) != NULL;
         const struct tp_suite_info *si = tp_suite_by_code(sh.cipher_suite);
-        if (!st->offer->want_group || si == NULL ||
-            tp_ske_kx_from_suite_kx(si->kx).params != TP_SKE_ECDHE)
+        /* ECDHE and DHE always send one (RFC 5246 Sec. 7.4.3); an
+         * RSA_EXPORT server only with a key over 512 bits, so not waited
+         * for. */
+        tp_ske_params params = si != NULL ? tp_ske_kx_from_suite_kx(si->kx).params
+                                          : TP_SKE_NONE;
+        if (!st->offer->want_ske || (params != TP_SKE_ECDHE && params != TP_SKE_DHE))
             return 1;
         /* The same datagram may hold the ServerKeyExchange too. */
         st->have_sh = true;
@@ -484,7 +526,9 @@ static tp_status eliminate(struct dscan *sc, uint16_t version, enum suite_class 
         *end = END_REFUSED;
         if (n == 0)
             return TP_OK;
-        struct dp_offer o = {.version = version, .suites = offer, .n_suites = n};
+        /* The ServerKeyExchange too: its key size rates DHE suites. */
+        struct dp_offer o = {.version = version, .suites = offer, .n_suites = n,
+                             .want_ske = true};
         struct dp_result r;
         TP_TRY(run_probe(sc, &o, &r, err));
         if (r.outcome == DP_UNREACHABLE)
@@ -518,6 +562,8 @@ static tp_status eliminate(struct dscan *sc, uint16_t version, enum suite_class 
             *end = END_STOPPED;
             return TP_OK;
         }
+        out->suite_kx_bits[slot][out->n_suites[slot]] = r.kx_bits;
+        out->suite_kx_group[slot][out->n_suites[slot]] = r.has_group ? r.group : 0;
         out->suites[slot][out->n_suites[slot]++] = r.suite;
         if (sc->cfg->delay_ms != 0)
             pause_ms(sc->cfg->delay_ms, sc->deadline);
@@ -546,16 +592,21 @@ static tp_status enum_version(struct dscan *sc, uint16_t version, tp_error *err)
     return TP_OK;
 }
 
-/* The elliptic-curve groups an ECDHE suite can use in DTLS 1.2
- * (RFC 8422, RFC 7027, RFC 7748): codes 1 to 30, minus the TLS 1.3
- * brainpool ones, GOST and SM2 (their own suites). */
-static size_t ec_groups(uint16_t *out, size_t cap)
+/* The groups a key exchange can name: for ECDHE the elliptic curves of
+ * DTLS 1.0 and 1.2 (RFC 8422, RFC 7027, RFC 7748): codes 1 to 30, minus
+ * the TLS 1.3 brainpool ones, GOST and SM2 (their own suites); for DHE
+ * the RFC 7919 groups. */
+static size_t kx_groups(tp_ske_params params, uint16_t *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < tp_groups_count && n < cap; i++)
-        if (tp_groups[i].code >= 0x0001 && tp_groups[i].code <= 0x001E &&
-            tp_groups[i].type != NULL && strncmp(tp_groups[i].type, "ec-", 3) == 0)
-            out[n++] = tp_groups[i].code;
+    for (size_t i = 0; i < tp_groups_count && n < cap; i++) {
+        const struct tp_group_info *g = &tp_groups[i];
+        bool ec = g->code >= 0x0001 && g->code <= 0x001E && g->type != NULL &&
+                  strncmp(g->type, "ec-", 3) == 0;
+        bool ff = g->type != NULL && strcmp(g->type, "ffdhe") == 0;
+        if (params == TP_SKE_ECDHE ? ec : ff)
+            out[n++] = g->code;
+    }
     return n;
 }
 
@@ -569,51 +620,161 @@ static bool remove_code(uint16_t *list, size_t *n, uint16_t code)
     return false;
 }
 
-/* DTLS 1.2's ECDHE groups by elimination, as the TCP scan: offer the
- * ECDHE suites found with every group left, read the group from the
- * ServerKeyExchange, drop it, until refused or silent. */
-static tp_status enum_groups(struct dscan *sc, tp_error *err)
+/* The suites found in version whose ServerKeyExchange carries params
+ * (TP_SKE_NONE: ECDHE or DHE), PSK ones only when psk (signed: with a
+ * signature, so no anonymous or PSK one). */
+static size_t found_with_psk(const struct tp_dtls_enum *e, uint16_t version,
+                             tp_ske_params params, bool psk, bool signed_only, uint16_t *out)
+{
+    size_t slot = version_slot(version), n = 0;
+    for (size_t i = 0; i < e->n_suites[slot]; i++) {
+        const struct tp_suite_info *si = tp_suite_by_code(e->suites[slot][i]);
+        tp_ske_kx kx = tp_ske_kx_from_suite_kx(si != NULL ? si->kx : NULL);
+        bool any = params == TP_SKE_NONE ? kx.params == TP_SKE_ECDHE || kx.params == TP_SKE_DHE
+                                         : kx.params == params;
+        if (si != NULL && any && (psk || !kx.psk_hint) &&
+            (!signed_only || (!kx.anonymous && !kx.psk_hint)))
+            out[n++] = e->suites[slot][i];
+    }
+    return n;
+}
+
+/* As the TCP scan, groups are asked with the suites that are not PSK
+ * ones: OpenSSL selects ECDHE_PSK with no curve in common and then gives
+ * up. A PSK-only server's ECDHE_PSK and DHE_PSK suites are all there is
+ * to ask with. */
+static size_t found_with(const struct tp_dtls_enum *e, uint16_t version, tp_ske_params params,
+                         bool signed_only, uint16_t *out)
+{
+    size_t n = found_with_psk(e, version, params, false, signed_only, out);
+    return n != 0 ? n : found_with_psk(e, version, params, true, signed_only, out);
+}
+
+static void add_group(struct tp_dtls_enum *e, uint16_t code, uint16_t version)
+{
+    uint8_t bit = version == TP_VER_DTLS10 ? 1u : 2u;
+    for (size_t i = 0; i < e->n_groups; i++)
+        if (e->groups[i] == code) {
+            e->group_versions[i] |= bit;
+            return;
+        }
+    if (e->n_groups < TP_DTLS_MAX_GROUPS) {
+        e->group_versions[e->n_groups] = bit;
+        e->groups[e->n_groups++] = code;
+    }
+}
+
+/* One elimination over supported_groups (is_sigalgs false) or
+ * signature_algorithms: offer suites with the codes left, read the
+ * chosen one from the ServerKeyExchange, drop it, until refused or
+ * silent. found(ctx, code) records each; *complete says how it ended. */
+struct elim_list {
+    const char *what;          /* "DTLSv1.2 groups", for unknown_because */
+    uint16_t version;
+    const uint16_t *suites;
+    size_t n_suites;
+    bool is_sigalgs;
+    uint16_t *left;
+    size_t n_left;
+    size_t room;               /* codes it may still record */
+};
+
+static tp_status eliminate_codes(struct dscan *sc, struct elim_list *l, uint16_t *found,
+                                 size_t *n_found, enum tp_tri *complete, tp_error *err)
 {
     struct tp_dtls_enum *out = sc->out;
-    size_t slot = version_slot(TP_VER_DTLS12);
-    uint16_t suites[TP_DTLS_MAX_SUITES], left[64];
-    size_t n_suites = 0;
-    for (size_t i = 0; i < out->n_suites[slot]; i++) {
-        const struct tp_suite_info *si = tp_suite_by_code(out->suites[slot][i]);
-        if (si != NULL && tp_ske_kx_from_suite_kx(si->kx).params == TP_SKE_ECDHE)
-            suites[n_suites++] = out->suites[slot][i];
-    }
-    if (n_suites == 0)
-        return TP_OK; /* no ECDHE suite: groups stay null */
-    size_t n_left = ec_groups(left, sizeof left / sizeof left[0]);
-    out->groups_searched = true;
-    while (n_left > 0 && out->n_groups < TP_DTLS_MAX_GROUPS) {
-        struct dp_offer o = {.version = TP_VER_DTLS12, .suites = suites, .n_suites = n_suites,
-                             .groups = left, .n_groups = n_left, .want_group = true};
+    while (l->n_left > 0 && l->room > 0) {
+        struct dp_offer o = {.version = l->version, .suites = l->suites,
+                             .n_suites = l->n_suites, .want_ske = true};
+        if (l->is_sigalgs) {
+            o.sigalgs = l->left;
+            o.n_sigalgs = l->n_left;
+        } else {
+            o.groups = l->left;
+            o.n_groups = l->n_left;
+        }
         struct dp_result r;
         TP_TRY(run_probe(sc, &o, &r, err));
-        if (r.outcome == DP_REFUSED || (r.outcome == DP_ACCEPTED && r.version != TP_VER_DTLS12)) {
-            out->groups_complete = TP_TRI_YES;
+        if (r.outcome == DP_REFUSED || (r.outcome == DP_ACCEPTED && r.version != l->version)) {
+            *complete = TP_TRI_YES;
             return TP_OK;
         }
         if (r.outcome != DP_ACCEPTED) {
-            note_silence(sc, "DTLSv1.2 groups", &r);
+            note_silence(sc, l->what, &r);
             return TP_OK;
         }
-        if (!r.has_group || !remove_code(left, &n_left, r.group)) {
-            note_why(out, "DTLSv1.2 groups: %s", r.has_group ? "the server chose a group that "
-                                                               "was not offered"
-                                                             : "no group in the "
-                                                               "ServerKeyExchange");
+        bool has = l->is_sigalgs ? r.has_sigalg : r.has_group;
+        uint16_t code = l->is_sigalgs ? r.sigalg : r.group;
+        if (!l->is_sigalgs && !has && r.kx_bits != 0) {
+            /* A DHE prime of the server's own although RFC 7919 groups
+             * were offered: it does not negotiate them (RFC 7919 Sec. 4
+             * leaves that to servers that implement it), so none of
+             * those left is used; the prime's size rates the suites. */
+            *complete = TP_TRI_YES;
             return TP_OK;
         }
-        out->groups[out->n_groups++] = r.group;
+        if (!has || !remove_code(l->left, &l->n_left, code)) {
+            if (has)
+                note_why(out, "%s: the server chose 0x%04X, which was not offered", l->what,
+                         code);
+            else
+                note_why(out, "%s: no %s in the ServerKeyExchange", l->what,
+                         l->is_sigalgs ? "signature scheme" : "group");
+            return TP_OK;
+        }
+        found[(*n_found)++] = code;
+        l->room--;
         if (sc->cfg->delay_ms != 0)
             pause_ms(sc->cfg->delay_ms, sc->deadline);
     }
-    if (n_left == 0)
-        out->groups_complete = TP_TRI_YES;
+    if (l->n_left == 0)
+        *complete = TP_TRI_YES;
     return TP_OK;
+}
+
+/* The groups of version's ECDHE (or, params DHE, RFC 7919) suites by
+ * elimination, as the TCP scan: the group read from the
+ * ServerKeyExchange (a DHE prime matched against RFC 7919's). */
+static tp_status enum_groups(struct dscan *sc, uint16_t version, tp_ske_params params,
+                             bool *searched, enum tp_tri *complete, tp_error *err)
+{
+    struct tp_dtls_enum *out = sc->out;
+    uint16_t suites[TP_DTLS_MAX_SUITES], left[64], found[64];
+    size_t n_found = 0;
+    char what[48];
+    snprintf(what, sizeof what, "%s %s groups", tp_version_name(version),
+             params == TP_SKE_DHE ? "FFDHE" : "ECDHE");
+    struct elim_list l = {.what = what, .version = version, .suites = suites,
+                          .n_suites = found_with(out, version, params, false, suites),
+                          .left = left, .n_left = kx_groups(params, left, 64),
+                          .room = TP_DTLS_MAX_GROUPS - out->n_groups};
+    if (l.n_suites == 0)
+        return TP_OK; /* nothing to ask with: not searched */
+    *searched = true;
+    tp_status status = eliminate_codes(sc, &l, found, &n_found, complete, err);
+    for (size_t i = 0; i < n_found; i++)
+        add_group(out, found[i], version);
+    return status;
+}
+
+/* DTLS 1.2 signature schemes by elimination over signature_algorithms,
+ * with the signed ECDHE and DHE suites found (RFC 5246 Sec. 7.4.3: the
+ * ServerKeyExchange names the scheme it signed with). */
+static tp_status enum_sigschemes(struct dscan *sc, tp_error *err)
+{
+    struct tp_dtls_enum *out = sc->out;
+    uint16_t suites[TP_DTLS_MAX_SUITES], left[PROBE_MAX_SIGALGS];
+    struct elim_list l = {.what = "DTLSv1.2 signature schemes", .version = TP_VER_DTLS12,
+                          .suites = suites,
+                          .n_suites = found_with(out, TP_VER_DTLS12, TP_SKE_NONE, true, suites),
+                          .is_sigalgs = true, .left = left,
+                          .n_left = plan_sigscheme_candidates(left, PROBE_MAX_SIGALGS),
+                          .room = TP_DTLS_MAX_SIGSCHEMES};
+    if (l.n_suites == 0)
+        return TP_OK;
+    out->sigschemes_searched = true;
+    return eliminate_codes(sc, &l, out->sigschemes, &out->n_sigschemes,
+                           &out->sigschemes_complete, err);
 }
 
 /* DTLS 1.3 (RFC 9147 Sec. 5.3): supported_versions holding 0xFEFC; the
@@ -655,9 +816,18 @@ tp_status dtls_scan_run(const struct tp_config *cfg, const struct tp_addr *addr,
     out->retry_timeout_ms = sc.timer_ms;
     tp_status status = enum_version(&sc, TP_VER_DTLS12, err);
     if (status == TP_OK)
-        status = enum_groups(&sc, err);
+        status = enum_groups(&sc, TP_VER_DTLS12, TP_SKE_ECDHE, &out->groups_searched,
+                             &out->groups_complete, err);
+    if (status == TP_OK)
+        status = enum_groups(&sc, TP_VER_DTLS12, TP_SKE_DHE, &out->ffdhe_searched,
+                             &out->ffdhe_complete, err);
+    if (status == TP_OK)
+        status = enum_sigschemes(&sc, err);
     if (status == TP_OK)
         status = enum_version(&sc, TP_VER_DTLS10, err);
+    if (status == TP_OK)
+        status = enum_groups(&sc, TP_VER_DTLS10, TP_SKE_ECDHE, &out->groups10_searched,
+                             &out->groups10_complete, err);
     if (status == TP_OK)
         status = detect_dtls13(&sc, err);
     out->elapsed_us = (tp_now_ns() - start) / 1000u;

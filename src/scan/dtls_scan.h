@@ -10,8 +10,14 @@
  * supported_versions (detect only: the ServerHello says so; no DTLS 1.3
  * handshake is completed); every suite of each version by elimination
  * (offer all, remove the one chosen, until refused), the PSK and CCM_8
- * suites RFC 7925 asks for among them; and whether the server echoes the
- * connection_id extension (RFC 9146, extension 54). */
+ * suites RFC 7925 asks for among them; the groups and DTLS 1.2 signature
+ * schemes by the same elimination over supported_groups and
+ * signature_algorithms, each read from the ServerKeyExchange (DTLS 1.2 and
+ * 1.0 elliptic curves with the ECDHE suites found, RFC 7919 groups with the
+ * DHE ones, schemes with the signed ones), and each suite's key exchange
+ * size on the way; and whether the server echoes the connection_id
+ * extension (RFC 9146, extension 54). Facts only: grade/policy_dtls.c
+ * rates them. */
 #ifndef TP_DTLS_SCAN_H
 #define TP_DTLS_SCAN_H
 

@@ -190,3 +190,27 @@ const struct tp_link_info *tp_link_by_name(const char *preset)
             return &tp_links[i];
     return NULL;
 }
+
+unsigned tp_group_bits(uint16_t group)
+{
+    const struct tp_group_info *g = tp_group_by_code(group);
+    if (g == NULL || g->iana_name == NULL)
+        return 0;
+    /* X25519MLKEM768, MLKEM1024: the digits are not a key size; their
+     * strength is the registry's security_bits. */
+    if (g->status & TP_GS_POST_QUANTUM)
+        return 0;
+    if (strcmp(g->iana_name, "x25519") == 0)
+        return 255;
+    /* ffdhe2048, secp384r1, sect571k1, brainpoolP512r1, x448: the first run
+     * of digits is the size. */
+    const char *p = g->iana_name;
+    while (*p != '\0' && (*p < '0' || *p > '9'))
+        p++;
+    unsigned bits = 0;
+    for (; *p >= '0' && *p <= '9' && bits < 100000; p++)
+        bits = bits * 10 + (unsigned)(*p - '0');
+    if (bits >= 160)
+        return bits;
+    return (unsigned)g->security_bits * 2u;
+}

@@ -157,6 +157,9 @@ const struct tp_suite_info *tp_ssl2_kind_by_code(uint32_t code);
 const char *tp_suite_name(const struct tp_suite_info *suite);
 
 const struct tp_group_info *tp_group_by_code(uint16_t code);
+/* A group's key size in bits (ffdhe2048: 2048, x25519: 255, secp384r1:
+ * 384), 0 when unknown or post-quantum (no key size in the name). */
+unsigned tp_group_bits(uint16_t group);
 /* By GnuTLS group name as gnutls_group_get_name() prints it ("SECP256R1",
  * "X25519", "FFDHE2048"), case-insensitive. */
 const struct tp_group_info *tp_group_by_gnutls_name(const char *name);

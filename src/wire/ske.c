@@ -138,3 +138,40 @@ tp_status tp_ske_parse(const uint8_t *body, size_t len, tp_ske_kx kx, uint16_t v
         TP_TRY(parse_signature(&rd, version, out));
     return tp_rd_expect_end(&rd, "ServerKeyExchange");
 }
+
+/* RFC 7919 App. A: each group's p is 2^b - 2^{b-64} + {[2^{b-130} e] +
+ * X} * 2^64 - 1: 64 one bits, then the bits of e (the same for every
+ * size, ADF85458A2BB4A9A...), ..., then the group's own X adjustment, then
+ * 64 one bits. The size, both ends and the 8 bytes before the low ones
+ * (where X makes each group differ) tell the five apart; a server's own
+ * prime has no reason to look like that. */
+uint16_t tp_ffdhe_group_of_prime(const uint8_t *p, size_t len)
+{
+    static const uint8_t e_bits[8] = {0xAD, 0xF8, 0x54, 0x58, 0xA2, 0xBB, 0x4A, 0x9A};
+    static const struct {
+        uint16_t group;
+        size_t bytes;
+        uint8_t tail[8];
+    } groups[] = {
+        {256, 256, {0x88, 0x6B, 0x42, 0x38, 0x61, 0x28, 0x5C, 0x97}},
+        {257, 384, {0x25, 0xE4, 0x1D, 0x2B, 0x66, 0xC6, 0x2E, 0x37}},
+        {258, 512, {0xC6, 0x8A, 0x00, 0x7E, 0x5E, 0x65, 0x5F, 0x6A}},
+        {259, 768, {0xA4, 0x0E, 0x32, 0x9C, 0xD0, 0xE4, 0x0E, 0x65}},
+        {260, 1024, {0xD6, 0x8C, 0x8B, 0xB7, 0xC5, 0xC6, 0x42, 0x4C}},
+    };
+    /* dh_p may carry leading zero bytes (an unsigned big-endian integer). */
+    while (len > 0 && p[0] == 0) {
+        p++;
+        len--;
+    }
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+        if (len != groups[i].bytes)
+            continue;
+        for (size_t k = 0; k < 8; k++)
+            if (p[k] != 0xFF || p[len - 1 - k] != 0xFF || p[8 + k] != e_bits[k] ||
+                p[len - 16 + k] != groups[i].tail[k])
+                return 0;
+        return groups[i].group;
+    }
+    return 0;
+}

@@ -85,6 +85,10 @@ typedef struct tp_ske {
 TP_MUST_CHECK tp_status tp_ske_parse(const uint8_t *body, size_t len, tp_ske_kx kx,
                                      uint16_t version, tp_ske *out, tp_error *err);
 
+/* The RFC 7919 named group (256 ffdhe2048 .. 260 ffdhe8192) whose prime
+ * is p (big-endian, as dh_p), 0 for any other prime. */
+uint16_t tp_ffdhe_group_of_prime(const uint8_t *p, size_t len);
+
 /* Bit length of a big-endian unsigned integer (0 for zero). */
 uint32_t tp_bignum_bits(const uint8_t *p, size_t len);
 

@@ -4,8 +4,8 @@
 and coap-client-gnutls (same server, PSK, one CoAP GET over DTLS). Prints
 median and p90 wall time per run, and the datagrams tlsprobe sent and
 received (from its JSON). Then --dtls --enum against openssl s_server
-(which refuses with an alert) and coap-server-openssl (PSK): time, probes
-and datagrams sent.
+(which refuses with an alert) and coap-server-openssl (PSK): time, suites,
+groups and signature schemes found, probes and datagrams sent.
 
 tlsprobe's default report makes a second handshake to see whether DTLS 1.0
 is accepted; the "1 handshake" rows narrow the offer with --priority, which
@@ -157,7 +157,9 @@ def enum_run(cmd):
     elapsed = time.perf_counter() - t0
     e = json.loads(out)["dtls"]["enumeration"]
     n = len(e["cipher_suites"])
-    return elapsed, n, e["probes"], e["datagrams_sent"], e["retries"]
+    groups = len(e["groups"] or [])
+    schemes = len(e["signature_schemes"] or [])
+    return elapsed, n, groups, schemes, e["probes"], e["datagrams_sent"], e["retries"]
 
 
 def bench_enum(a):
@@ -192,9 +194,11 @@ def bench_enum(a):
                 s.wait(timeout=10)
     print()
     print("--dtls --enum, median of 3 runs (report handshake included)")
-    print(f"{'server':<38} {'ms':>8} {'suites':>7} {'probes':>7} {'datagrams':>10} {'retries':>8}")
-    for name, (el, n, probes, dg, retries) in rows.items():
-        print(f"{name:<38} {el * 1000:>8.1f} {n:>7} {probes:>7} {dg:>10} {retries:>8}")
+    print(f"{'server':<38} {'ms':>8} {'suites':>7} {'groups':>7} {'schemes':>8} {'probes':>7} "
+          f"{'datagrams':>10} {'retries':>8}")
+    for name, (el, n, groups, schemes, probes, dg, retries) in rows.items():
+        print(f"{name:<38} {el * 1000:>8.1f} {n:>7} {groups:>7} {schemes:>8} {probes:>7} "
+              f"{dg:>10} {retries:>8}")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,18 @@ def messages(buf):
         pos += 4 + length
 
 
+# RFC 7919 App. A.1.
+FFDHE2048_P = bytes.fromhex(
+    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+    "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+    "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+    "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+    "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+    "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF"
+)
+
 def write(target, name, data):
     d = CORPUS / target
     d.mkdir(parents=True, exist_ok=True)
@@ -106,6 +118,10 @@ def built_seeds():
           + vec(2, b"\x02") + vec(2, b"\x05"))
     write("ske", "rsa-export", bytes([3]) + vec(2, b"\xc1" + bytes(63)) + vec(2, b"\x01\x00\x01")
           + vec(2, b"\xab\xcd"))
+    # DHE in TLS 1.2 with RFC 7919's ffdhe2048 prime, which the DTLS scan
+    # names (tp_ffdhe_group_of_prime), and a signature.
+    write("ske", "dhe-ffdhe2048", bytes([2 | 16]) + vec(2, FFDHE2048_P) + vec(2, b"\x02")
+          + vec(2, b"\x05" * 256) + b"\x04\x01" + vec(2, b"\xab" * 16))
     write("client_hello", "rfc8448", RFC8448_CH)
     # RFC 8448 Sec. 4: the resumed ClientHello, pre_shared_key last (body only).
     write("client_hello", "rfc8448-psk", bytes.fromhex(RFC8448_PSK_CH)[4:])

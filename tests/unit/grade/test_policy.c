@@ -800,6 +800,77 @@ static void test_sha224_no_finding(void **state)
     tp_report_finish(&dsa);
 }
 
+static void same_verdict(const struct tp_verdict *a, const struct tp_verdict *b)
+{
+    assert_int_equal(a->rating, b->rating);
+    assert_string_equal(a->reason, b->reason);
+    assert_int_equal(a->n_reasons, b->n_reasons);
+    for (size_t i = 0; i < a->n_reasons; i++)
+        assert_string_equal(a->reasons[i].reason, b->reasons[i].reason);
+}
+
+/* --dtls --enum: grade_dtls_scan() rates a DTLS 1.2 suite as grade_scan()
+ * rates it in TLS 1.2 and a DTLS 1.0 one as in TLS 1.1 (the DHE prime size
+ * included), DTLS 1.0 itself forbidden, and adds the same enum-* findings. */
+static void test_dtls_scan_rated_as_tls(void **state)
+{
+    struct fx *f = *state;
+    static const uint16_t suites12[] = {0x000A, 0xC013, 0xC02F, 0x009E, 0xC0A8};
+    set_versions(f->scan, N, N, N, Y, Y, N);
+    /* In the DTLS scan's order: DTLS 1.0 first. */
+    add_suite(f->scan, TP_VER_TLS11, 0x002F, 0, 0, NULL);
+    for (size_t i = 0; i < sizeof suites12 / sizeof suites12[0]; i++)
+        add_suite(f->scan, TP_VER_TLS12, suites12[i], 0, suites12[i] == 0x009E ? 1024 : 0,
+                  NULL);
+    add_scheme(f->scan, 0x0201);
+    add_group(f->scan, 0x0017, 256);
+    ok(grade_scan(f->scan, NULL, &f->report));
+
+    struct tp_report d;
+    tp_report_init(&d);
+    struct tp_dtls_enum *e = &d.dtls.scan;
+    e->run = true;
+    for (size_t i = 0; i < sizeof suites12 / sizeof suites12[0]; i++) {
+        e->suite_kx_bits[1][i] = suites12[i] == 0x009E ? 1024 : 0;
+        e->suites[1][e->n_suites[1]++] = suites12[i];
+    }
+    e->suites[0][e->n_suites[0]++] = 0x002F;
+    e->sigschemes[e->n_sigschemes++] = 0x0201;
+    e->groups[e->n_groups++] = 0x0017;
+    ok(grade_dtls_scan(&d, NULL));
+    assert_string_equal(e->policy, "rfc9325");
+    same_verdict(&e->suite_verdicts[0][0], &f->scan->suites[0].verdict);
+    for (size_t i = 0; i < e->n_suites[1]; i++)
+        same_verdict(&e->suite_verdicts[1][i], &f->scan->suites[i + 1].verdict);
+    same_verdict(&e->sigscheme_verdicts[0], &f->scan->sigschemes[0].verdict);
+    same_verdict(&e->group_verdicts[0], &f->scan->groups[0].verdict);
+    assert_int_equal(e->suite_verdicts[1][3].rating, TP_RATING_FORBIDDEN); /* DHE 1024 */
+    assert_int_equal(e->version_verdicts[TP_DTLS_V10].rating, TP_RATING_FORBIDDEN);
+    assert_non_null(strstr(e->version_verdicts[TP_DTLS_V10].reference, "RFC 8996"));
+    assert_int_equal(e->version_verdicts[TP_DTLS_V12].rating, TP_RATING_OK);
+    assert_int_equal(e->version_verdicts[TP_DTLS_V13].rating, TP_RATING_RECOMMENDED);
+    static const char *const shared[] = {"enum-suite-forbidden", "enum-suite-deprecated",
+                                         "enum-suite-weak", "enum-sigscheme-weak",
+                                         "enum-dh-small"};
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++) {
+        const struct tp_finding *tcp = finding(&f->report, shared[i]);
+        const struct tp_finding *dtls = finding(&d, shared[i]);
+        assert_non_null(tcp);
+        assert_non_null(dtls);
+        assert_string_equal(tcp->message, dtls->message);
+    }
+    /* The TLS version findings are the TCP scan's alone. */
+    assert_null(finding(&d, "enum-protocol-tls11"));
+    assert_null(finding(&d, "enum-no-tls13"));
+
+    /* iot-rfc7925: the mandatory PSK CCM_8 suite and DTLS 1.2 recommended. */
+    ok(grade_dtls_scan(&d, "iot-rfc7925"));
+    assert_int_equal(e->suite_verdicts[1][4].rating, TP_RATING_RECOMMENDED);
+    assert_int_equal(e->version_verdicts[TP_DTLS_V12].rating, TP_RATING_RECOMMENDED);
+    assert_int_equal(grade_dtls_scan(&d, "no-such-policy"), TP_E_USAGE);
+    tp_report_finish(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +900,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_iot_requires_tls12, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_feature_findings, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_facts_stay_quiet, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_dtls_scan_rated_as_tls, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

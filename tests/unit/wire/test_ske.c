@@ -233,6 +233,75 @@ static void test_built_variants(void **state)
     assert_int_equal(tp_ske_parse(zero_p, sizeof zero_p, anon, TP_VER_TLS12, &s, &err), TP_E_PARSE);
 }
 
+/* RFC 7919 App. A.1 and A.2, as `openssl genpkey -genparam -algorithm DH
+ * -pkeyopt group:ffdheN` prints them. */
+static const char ffdhe2048_hex[] =
+    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+    "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+    "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+    "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+    "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+    "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF"
+    ;
+static const char ffdhe3072_hex[] =
+    "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+    "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+    "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+    "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+    "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+    "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+    "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+    "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B"
+    "BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C"
+    "AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF"
+    "5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E"
+    "0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B66C62E37FFFFFFFFFFFFFFFF"
+    ;
+
+static size_t from_hex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (; hex[0] != '\0' && hex[1] != '\0' && n < cap; hex += 2) {
+        unsigned v = 0;
+        for (int k = 0; k < 2; k++) {
+            char c = hex[k];
+            v = v * 16u + (unsigned)(c <= '9' ? c - '0' : c - 'A' + 10);
+        }
+        out[n++] = (uint8_t)v;
+    }
+    return n;
+}
+
+static void test_ffdhe_group_of_prime(void **state)
+{
+    (void)state;
+    uint8_t p[1 + 384];
+    p[0] = 0;
+    size_t n = from_hex(ffdhe2048_hex, p + 1, 384);
+    assert_int_equal(n, 256);
+    assert_int_equal(tp_ffdhe_group_of_prime(p + 1, n), 256);
+    /* dh_p with a leading zero byte is the same integer. */
+    assert_int_equal(tp_ffdhe_group_of_prime(p, n + 1), 256);
+    /* One bit off where RFC 7919's X adjustment lives: not the group. */
+    p[1 + n - 12] ^= 1;
+    assert_int_equal(tp_ffdhe_group_of_prime(p + 1, n), 0);
+    p[1 + n - 12] ^= 1;
+    assert_int_equal(tp_ffdhe_group_of_prime(p + 1, n - 1), 0);
+    assert_int_equal(tp_ffdhe_group_of_prime(p + 1, 0), 0);
+    n = from_hex(ffdhe3072_hex, p + 1, 384);
+    assert_int_equal(n, 384);
+    assert_int_equal(tp_ffdhe_group_of_prime(p + 1, n), 257);
+    /* Only the ends are compared (what tells the five groups apart): a
+     * flipped middle bit still reads as the group, a flipped bit next to
+     * the low 64 ones does not. */
+    p[1 + 100] ^= 0x80;
+    assert_int_equal(tp_ffdhe_group_of_prime(p + 1, n), 257);
+    p[1 + n - 9] ^= 0x01;
+    assert_int_equal(tp_ffdhe_group_of_prime(p + 1, n), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_psk_hint),
         cmocka_unit_test(test_captures),
         cmocka_unit_test(test_built_variants),
+        cmocka_unit_test(test_ffdhe_group_of_prime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
