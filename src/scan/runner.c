@@ -357,6 +357,38 @@ static void run_probe(struct runner *r, struct scan_job *job, struct probe_spec 
     }
 }
 
+/* TLSPROBE_TRACE set (a developer's aid, undocumented for users): one line
+ * per probe on stderr when it ends, its start and end in ms since the
+ * first runner started, what it offered and what came back, to find the
+ * critical path of a scan behind a slow link. */
+static uint64_t trace_epoch_ns;
+
+static bool tracing(void)
+{
+    static int on = -1;
+    if (on < 0)
+        on = getenv("TLSPROBE_TRACE") != NULL; /* NOLINT(concurrency-mt-unsafe): read once */
+    return on == 1;
+}
+
+static void trace_probe(const struct scan_job *job, const struct probe_spec *spec,
+                        const struct probe_result *res, uint64_t began_ns)
+{
+    uint64_t now = tp_now_ns();
+    fprintf(stderr,
+            "trace %6llu..%6llu job=%p v=%04x suites=%zu groups=%zu sigalgs=%zu%s -> %s "
+            "v=%04x suite=%04x alert=%d conn=%u first=%u%s\n",
+            (unsigned long long)((began_ns - trace_epoch_ns) / 1000000u),
+            (unsigned long long)((now - trace_epoch_ns) / 1000000u), (const void *)job,
+            spec->version, spec->n_suites, spec->n_groups, spec->n_sigalgs,
+            spec->empty_key_share ? " hrr" : "",
+            res->outcome == PROBE_ACCEPTED  ? "accepted"
+            : res->outcome == PROBE_REFUSED ? "refused"
+                                            : "unknown",
+            res->version, res->suite, res->alert, res->connect_ms, res->first_byte_ms,
+            res->reset ? " reset" : "");
+}
+
 static void *worker(void *arg)
 {
     struct runner *r = arg;
@@ -384,7 +416,10 @@ static void *worker(void *arg)
         }
         job->busy = true;
         r->in_flight++;
+        uint64_t began = tp_now_ns();
         run_probe(r, job, &spec, &res, &spare);
+        if (tracing())
+            trace_probe(job, &spec, &res, began);
         job->ops->done(job, r->ctx, &res);
         job->busy = false;
         r->in_flight--;
@@ -403,6 +438,11 @@ tp_status runner_run(struct runner *r, struct scan_job **jobs, size_t n, tp_erro
 {
     pthread_t threads[RUNNER_MAX_THREADS];
     size_t started = 0;
+    if (trace_epoch_ns == 0)
+        trace_epoch_ns = tp_now_ns();
+    if (tracing())
+        fprintf(stderr, "trace %6llu run of %zu jobs\n",
+                (unsigned long long)((tp_now_ns() - trace_epoch_ns) / 1000000u), n);
     if (n == 0)
         return TP_OK;
     struct scan_job **own = malloc(2 * n * sizeof *own);
