@@ -3,6 +3,7 @@
 
 #include "scan/plan.h"
 #include "wire/registry.h"
+#include "util/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -357,29 +358,14 @@ static void run_probe(struct runner *r, struct scan_job *job, struct probe_spec 
     }
 }
 
-/* TLSPROBE_TRACE set (a developer's aid, undocumented for users): one line
- * per probe on stderr when it ends, its start and end in ms since the
- * first runner started, what it offered and what came back, to find the
- * critical path of a scan behind a slow link. */
-static uint64_t trace_epoch_ns;
-
-static bool tracing(void)
-{
-    static int on = -1;
-    if (on < 0)
-        on = getenv("TLSPROBE_TRACE") != NULL; /* NOLINT(concurrency-mt-unsafe): read once */
-    return on == 1;
-}
-
+/* TLSPROBE_TRACE (util/trace.h): one line per probe when it ends, its
+ * start, what it offered and what came back. */
 static void trace_probe(const struct scan_job *job, const struct probe_spec *spec,
-                        const struct probe_result *res, uint64_t began_ns)
+                        const struct probe_result *res, uint64_t began_ms)
 {
-    uint64_t now = tp_now_ns();
-    fprintf(stderr,
-            "trace %6llu..%6llu job=%p v=%04x suites=%zu groups=%zu sigalgs=%zu%s -> %s "
-            "v=%04x suite=%04x alert=%d conn=%u first=%u%s\n",
-            (unsigned long long)((began_ns - trace_epoch_ns) / 1000000u),
-            (unsigned long long)((now - trace_epoch_ns) / 1000000u), (const void *)job,
+    tp_trace("..%6llu job=%p v=%04x suites=%zu groups=%zu sigalgs=%zu%s -> %s "
+            "v=%04x suite=%04x alert=%d conn=%u first=%u%s",
+            (unsigned long long)began_ms, (const void *)job,
             spec->version, spec->n_suites, spec->n_groups, spec->n_sigalgs,
             spec->empty_key_share ? " hrr" : "",
             res->outcome == PROBE_ACCEPTED  ? "accepted"
@@ -416,9 +402,9 @@ static void *worker(void *arg)
         }
         job->busy = true;
         r->in_flight++;
-        uint64_t began = tp_now_ns();
+        uint64_t began = tp_trace_ms();
         run_probe(r, job, &spec, &res, &spare);
-        if (tracing())
+        if (tp_tracing())
             trace_probe(job, &spec, &res, began);
         job->ops->done(job, r->ctx, &res);
         job->busy = false;
@@ -438,11 +424,7 @@ tp_status runner_run(struct runner *r, struct scan_job **jobs, size_t n, tp_erro
 {
     pthread_t threads[RUNNER_MAX_THREADS];
     size_t started = 0;
-    if (trace_epoch_ns == 0)
-        trace_epoch_ns = tp_now_ns();
-    if (tracing())
-        fprintf(stderr, "trace %6llu run of %zu jobs\n",
-                (unsigned long long)((tp_now_ns() - trace_epoch_ns) / 1000000u), n);
+    tp_trace("run of %zu jobs", n);
     if (n == 0)
         return TP_OK;
     struct scan_job **own = malloc(2 * n * sizeof *own);

@@ -485,6 +485,7 @@ struct tls_run {
     struct tls_resume *resume;    /* NULL: no resumption asked for */
     const char *restrict_to;      /* appended to the offer, or NULL */
     uint32_t omit;                /* TP_OFFER_* parts left out of the offer */
+    bool bye_sent;                /* close_notify is out (before the ticket read) */
 };
 
 static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
@@ -590,6 +591,17 @@ static int run_exchange(struct tls_run *run, tp_status *status)
      * learns nothing from the ticket, and the wait would be its dearest
      * part. */
     if (hs->version == TP_VER_TLS13 && run->restrict_to == NULL) {
+        /* close_notify first, behind our Finished: servers send their
+         * tickets on reading the Finished, before the alert, and a server
+         * serving one connection at a time (openssl s_server, gnutls-serv)
+         * is then free a round trip sooner instead of waiting on us while
+         * the tickets travel (--enum's probes queue behind it). */
+        tp_deadline overall = run->t.deadline;
+        run->t.deadline = tp_deadline_min_ms(overall, BYE_WAIT_MS);
+        (void)gnutls_bye(run->session, GNUTLS_SHUT_WR);
+        run->t.deadline = overall;
+        run->t.timed_out = false;
+        run->bye_sent = true;
         rc = await_tls13_ticket(run->session, &run->t, hs);
         hs->completed = rc == 0;
     }
@@ -703,7 +715,8 @@ static tp_status handshake_report(int fd, const struct tp_config *cfg, const cha
         goto out;
     /* close_notify (RFC 8446 Sec. 6.1), briefly: the peer may be gone. */
     run.t.deadline = tp_deadline_min_ms(deadline, BYE_WAIT_MS);
-    (void)gnutls_bye(run.session, GNUTLS_SHUT_WR);
+    if (!run.bye_sent)
+        (void)gnutls_bye(run.session, GNUTLS_SHUT_WR);
 out:
     if (status == TP_E_NOMEM)
         tp_fail(err, TP_E_NOMEM, "out of memory");

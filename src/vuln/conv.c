@@ -18,6 +18,7 @@
 #include "wire/record.h"
 #include "wire/registry.h"
 
+#include "util/trace.h"
 #include "util/banned.h"
 
 /* A first flight is tens of KiB; a Heartbleed reply 16 KiB more. */
@@ -182,11 +183,14 @@ int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size)
         vuln_strf(why, size, "the run's time-out was reached");
         return -1;
     }
+    uint64_t t0 = tp_trace_ms();
     if (net_connect_addr(ctx->addr, ctx->cfg->connect_timeout_ms, ctx->deadline, &fd, &err) !=
         TP_OK) {
         vuln_strf(why, size, "%s", err.msg);
+        tp_trace("vuln connect from %llu failed: %s", (unsigned long long)t0, err.msg);
         return -1;
     }
+    tp_trace("vuln connect fd %d from %llu", fd, (unsigned long long)t0);
     ctx->connections++;
     return fd;
 }
@@ -279,6 +283,7 @@ static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_
     for (;;) {
         int r = read_some(c, until);
         if (r == -2) {
+            tp_trace("vuln fd %d no first flight", c->fd);
             vuln_strf(c->why, sizeof c->why, "no first flight within %u ms",
                      PLAN_INITIAL_TIMEOUT_MS);
             return CONV_UNKNOWN;
@@ -298,6 +303,8 @@ static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_
             break;
     }
     c->flight_ms = ms_since(sent_at);
+    tp_trace("vuln fd %d flight %u ms first byte %u ms, %zu bytes%s", c->fd, c->flight_ms,
+             c->rtt_ms, c->len, closed ? ", closed" : "");
     if (c->len > 0)
         note_rtt(ctx, c->rtt_ms);
     return flight_state(c, closed);

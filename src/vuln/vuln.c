@@ -11,6 +11,7 @@
 #include "scan/plan.h"
 #include "vuln/pace.h"
 #include "wire/registry.h"
+#include "util/trace.h"
 
 #include "util/banned.h"
 
@@ -91,10 +92,14 @@ static void run_row(struct vuln_ctx *ctx, const struct vuln_input *in, size_t i,
                     struct vuln_answer *a)
 {
     *a = (struct vuln_answer){TP_VULN_UNKNOWN, ""};
+    uint64_t began = tp_trace_ms();
     if (tp_deadline_passed(ctx->deadline))
         vuln_answer(a, TP_VULN_UNKNOWN, "not run: the run's time-out was reached");
     else
         vuln_table[i].fn(ctx, in, a);
+    /* TLSPROBE_TRACE (a developer's aid, as scan/runner.c's): each check's
+     * span on stderr. */
+    tp_trace("check %s began at %llu", vuln_table[i].id, (unsigned long long)began);
 }
 
 static void *pool_worker(void *arg)
