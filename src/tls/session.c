@@ -704,6 +704,7 @@ static tp_status handshake_report(int fd, const struct tp_config *cfg, const cha
         d->retrans_timeout_ms = DTLS_RETRANS_MS;
         run.t.dtls = d;
     }
+    run.t.fin_after_hello = offer != NULL && offer->fin_after_hello && !cfg->dtls;
     tp_status status = run_setup(&run, sni, err);
     if (status != TP_OK)
         goto out;
@@ -738,6 +739,15 @@ tp_status tls_handshake_report_within(int fd, const struct tp_config *cfg, const
                                       struct tp_report *report, tp_error *err)
 {
     return handshake_report(fd, cfg, sni, deadline, hook, resume, restrict_to, NULL, report,
+                            err);
+}
+
+tp_status tls_handshake_report_offered(int fd, const struct tp_config *cfg, const char *sni,
+                                       tp_deadline deadline, const char *restrict_to,
+                                       struct tls_offer *offer, struct tp_report *report,
+                                       tp_error *err)
+{
+    return handshake_report(fd, cfg, sni, deadline, NULL, NULL, restrict_to, offer, report,
                             err);
 }
 

@@ -47,7 +47,7 @@ static int one_share(struct vuln_ctx *ctx, uint16_t version, bool (*keep)(uint16
     } else {
         vuln_tls12_spec(&spec, ctx->sni, keep);
     }
-    enum conv_state st = conv_open(ctx, &spec, &c);
+    enum conv_state st = conv_open_flight(ctx, &spec, &c);
     int got = st == CONV_REFUSED ? 0 : -1;
     const uint8_t *p = NULL;
     size_t n = 0;

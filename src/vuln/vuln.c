@@ -143,7 +143,8 @@ tp_status vuln_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
     vuln_gate_init(&shared.gate, cfg->max_connections, scan != NULL ? scan->connections : 0,
                    cfg->delay_ms);
     struct vuln_ctx ctx = {
-        .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared};
+        .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared,
+        .half_close = scan != NULL && scan->rtt_ms >= PLAN_SLOW_LINK_MS};
     struct vuln_input in = {.scan = scan};
     struct vuln_pool *pool = calloc(1, sizeof *pool);
     if (pool == NULL)
