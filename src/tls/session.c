@@ -591,12 +591,13 @@ static int run_exchange(struct tls_run *run, tp_status *status)
     /* A handshake that only asks for another certificate (restrict_to)
      * learns nothing from the ticket, and the wait would be its dearest
      * part. */
-    if (hs->version == TP_VER_TLS13 && run->restrict_to == NULL) {
-        /* close_notify first, behind our Finished: servers send their
-         * tickets on reading the Finished, before the alert, and a server
-         * serving one connection at a time (openssl s_server, gnutls-serv)
-         * is then free a round trip sooner instead of waiting on us while
-         * the tickets travel (--enum's probes queue behind it). */
+    if (hs->version == TP_VER_TLS13 && run->restrict_to == NULL && run->cfg->enumerate) {
+        /* Beside --enum, close_notify first, behind our Finished: servers
+         * send their tickets on reading the Finished, before the alert,
+         * and a server serving one connection at a time (openssl s_server,
+         * gnutls-serv) is then free a round trip sooner instead of waiting
+         * on us while the tickets travel and the scan's probes queue
+         * behind it. Without --enum the handshake ends as it always did. */
         tp_deadline overall = run->t.deadline;
         run->t.deadline = tp_deadline_min_ms(overall, BYE_WAIT_MS);
         (void)gnutls_bye(run->session, GNUTLS_SHUT_WR);
