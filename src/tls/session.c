@@ -561,6 +561,8 @@ static void forget_omitted(struct tp_handshake *hs, uint32_t omit)
         hs->secure_renegotiation = TP_TRI_UNKNOWN;
 }
 
+static void send_bye_early(struct tls_run *run);
+
 /* The handshake and, in TLS 1.3, the ticket read after it. Returns 0 or
  * the GnuTLS error that ended it; *status is set on local failures. */
 static int run_exchange(struct tls_run *run, tp_status *status)
@@ -591,31 +593,36 @@ static int run_exchange(struct tls_run *run, tp_status *status)
     /* A handshake that only asks for another certificate (restrict_to)
      * learns nothing from the ticket, and the wait would be its dearest
      * part. */
-    if (hs->version == TP_VER_TLS13 && run->restrict_to == NULL && run->cfg->enumerate) {
-        /* Beside --enum, close_notify first, behind our Finished: servers
-         * send their tickets on reading the Finished, before the alert,
-         * and a server serving one connection at a time (openssl s_server,
-         * gnutls-serv) is then free a round trip sooner instead of waiting
-         * on us while the tickets travel and the scan's probes queue
-         * behind it. Without --enum the handshake ends as it always did. */
-        tp_deadline overall = run->t.deadline;
-        run->t.deadline = tp_deadline_min_ms(overall, BYE_WAIT_MS);
-        (void)gnutls_bye(run->session, GNUTLS_SHUT_WR);
-        /* ... and our FIN behind it: openssl s_server, having answered
-         * the alert with its own, still waits for our side's end of the
-         * connection before it accepts the next (a round trip, measured
-         * behind 300 ms). The tickets still come: only our direction
-         * closes. */
-        if (run->t.dtls == NULL)
-            (void)shutdown(run->t.fd, SHUT_WR);
-        run->t.deadline = overall;
-        run->t.timed_out = false;
-        run->bye_sent = true;
+    if (hs->version == TP_VER_TLS13 && run->restrict_to == NULL) {
+        if (run->cfg->enumerate)
+            send_bye_early(run);
         rc = await_tls13_ticket(run->session, &run->t, hs);
         hs->completed = rc == 0;
     }
     forget_omitted(hs, run->omit);
     return rc;
+}
+
+/* Beside --enum, close_notify first, behind our Finished: servers send
+ * their tickets on reading the Finished, before the alert, and a server
+ * serving one connection at a time (openssl s_server, gnutls-serv) is then
+ * free a round trip sooner instead of waiting on us while the tickets
+ * travel and the scan's probes queue behind it. Without --enum the
+ * handshake ends as it always did. */
+static void send_bye_early(struct tls_run *run)
+{
+    tp_deadline overall = run->t.deadline;
+    run->t.deadline = tp_deadline_min_ms(overall, BYE_WAIT_MS);
+    (void)gnutls_bye(run->session, GNUTLS_SHUT_WR);
+    /* ... and our FIN behind it: openssl s_server, having answered the
+     * alert with its own, still waits for our side's end of the connection
+     * before it accepts the next (a round trip, measured behind 300 ms).
+     * The tickets still come: only our direction closes. */
+    if (run->t.dtls == NULL)
+        (void)shutdown(run->t.fd, SHUT_WR);
+    run->t.deadline = overall;
+    run->t.timed_out = false;
+    run->bye_sent = true;
 }
 
 /* Certificates, verification and the OCSP staple, whatever the outcome. */
