@@ -13,6 +13,7 @@
 #include "serve/serve.h"
 #include "tls/tls.h"
 #include "util/clock.h"
+#include "util/trace.h"
 #include "util/banned.h"
 
 enum exit_code {
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
     uint64_t started = tp_now_ns();
     bool streamed = false; /* --read wrote its report as it went */
     tp_status rendered = TP_OK;
+    tp_trace("main: start");
     status = tls_global_init(&err);
     if (status == TP_OK)
         status = tls_check_ca_file(&cfg, &err);
@@ -143,6 +145,7 @@ int main(int argc, char **argv)
     report.elapsed_us = (tp_now_ns() - started) / 1000u;
 
     /* A usage error prints no report, in JSON or text: nothing was run. */
+    tp_trace("main: rendering");
     if (status != TP_E_USAGE && !streamed)
         rendered = cfg.json ? render_json(stdout, &report, &cfg)
                             : render_text(stdout, &report, &cfg, want_colour(&cfg));
@@ -152,9 +155,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsprobe: could not write the report\n");
         status = status == TP_OK ? TP_E_IO : status;
     }
+    tp_trace("main: rendered");
     int code = exit_code_for(status, &report, &cfg);
     tp_report_finish(&report);
     cli_config_finish(&cfg);
     tls_global_finish();
+    tp_trace("main: done");
     return code;
 }

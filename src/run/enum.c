@@ -12,6 +12,7 @@
  * They fill a tp_vulns of the task's, handed to the report at the end
  * (none with --no-vulns). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "run/run_int.h"
 #include "scan/scan.h"
 #include "vuln/vuln.h"
+#include "util/trace.h"
 #include "util/banned.h"
 
 /* --enum progress on a terminal: one line, overwritten (scan/runner.h calls
@@ -45,13 +47,15 @@ struct enum_task {
     tp_error err;
     pthread_t thread;
     bool threaded;
+    atomic_bool abandoned;      /* enum_abandon: no checks after the scan */
 };
 
 static void *scan_thread(void *arg)
 {
     struct enum_task *t = arg;
     t->status = scan_run(t->cfg, &t->addr, t->sni, t->deadline, &t->progress, t->scan, &t->err);
-    if (t->status == TP_OK && t->vulns != NULL)
+    tp_trace("enum: scan done");
+    if (t->status == TP_OK && t->vulns != NULL && !atomic_load(&t->abandoned))
         t->status = vuln_run(t->cfg, &t->addr, t->sni, t->deadline, t->scan, t->vulns, &t->err);
     return NULL;
 }
@@ -123,4 +127,19 @@ tp_status enum_finish(struct enum_task *t, struct tp_report *report, tp_error *e
     if (graded != TP_OK)
         return tp_fail(err, graded, "grading the enumeration failed");
     return TP_OK;
+}
+
+void enum_abandon(struct enum_task *t, struct tp_report *report)
+{
+    struct tp_vulns *vulns = NULL;
+    tp_error ignored = {0};
+    atomic_store(&t->abandoned, true);
+    (void)enum_wait(t, &vulns, &ignored);
+    if (vulns != NULL) {
+        tp_vulns_finish(vulns);
+        free(vulns);
+    }
+    tp_scan_finish(report->scan);
+    free(report->scan);
+    report->scan = NULL;
 }

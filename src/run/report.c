@@ -2,6 +2,7 @@
  * handshake and its grading, with --enum beside it. */
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "grade/grade.h"
@@ -12,7 +13,12 @@
 #include "run/run_int.h"
 #include "tls/tls.h"
 #include "wire/alert.h"
+#include "util/trace.h"
 #include "util/banned.h"
+
+/* How long the report's connect waits for the scan's first ones (see
+ * run_report): the scan's thread issues them within a millisecond. */
+#define REPORT_BEHIND_SCAN_MS 10u
 
 static bool scan_found_a_version(const struct tp_scan *scan)
 {
@@ -95,6 +101,7 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     tp_status status;
     struct enum_task *task = NULL;
 
+    tp_trace("report: start");
     if (cfg->dtls)
         return run_dtls_report(cfg, report, err);
     if ((status = run_fill_target(cfg, sni, report)) != TP_OK)
@@ -105,14 +112,27 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     if (status != TP_OK)
         goto out;
     stage = TP_STAGE_CONNECT;
+    /* One address: the scan needs no connect of the report's to know where
+     * to go, and starts now (behind a slow link, a round trip earlier). */
+    if (cfg->enumerate && addrs.count == 1 &&
+        (status = enum_start(&task, cfg, &addrs.items[0], sni, deadline, report, err)) != TP_OK)
+        goto out;
+    /* ... and its first connections reach the server's accept queue ahead
+     * of ours: a server serving one connection at a time (openssl
+     * s_server) then answers the scan's version probes first and holds
+     * our handshake while they travel, instead of holding them a round
+     * trip or more behind it. Hidden behind the scan either way. */
+    if (task != NULL)
+        (void)poll(NULL, 0, (int)REPORT_BEHIND_SCAN_MS);
     status = net_connect_first(&addrs, cfg->connect_timeout_ms, deadline, report, &fd, &which,
                                err);
     if (status != TP_OK)
         goto out;
+    tp_trace("report: connected");
     report->target.family = addrs.items[which].family;
     if ((status = tp_set_str(&report->target.address, addrs.items[which].text)) != TP_OK)
         goto out;
-    if (cfg->enumerate &&
+    if (cfg->enumerate && task == NULL &&
         (status = enum_start(&task, cfg, &addrs.items[which], sni, deadline, report, err)) !=
             TP_OK)
         goto out;
@@ -137,6 +157,7 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
         fd = -1;
         status = run_diagnose_handshake(&target, offer.aborted, status, report, err);
     }
+    tp_trace("report: handshake done");
     /* Without --enum (whose scan finds PSK suites itself): was that a
      * PSK-only server? A second connection, so free the first: servers
      * such as openssl s_server serve one at a time. */
@@ -158,6 +179,7 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     if (status == TP_OK &&
         (status = run_other_chains(cfg, &addrs.items[which], sni, deadline, report)) != TP_OK)
         tp_fail(err, status, "out of memory");
+    tp_trace("report: other chains done");
     if (status == TP_OK) {
         stage = TP_STAGE_NONE;
         status = grade_handshake(report, cfg, tp_wall_seconds());
@@ -186,10 +208,14 @@ tp_status run_report(const struct tp_config *cfg, struct tp_report *report, tp_e
     if (task != NULL) {
         if (status == TP_OK)
             status = run_check_sni(cfg, &addrs.items[which], sni, deadline, report);
+        tp_trace("report: sni checked");
         status = finish_enum(task, report, status, stage, err);
+        tp_trace("report: enum joined");
         task = NULL;
     }
 out:
+    if (task != NULL) /* the connect failed: the scan started early is of no use */
+        enum_abandon(task, report);
     status = run_note_failure(report, status, stage, err);
     if (fd >= 0)
         close(fd);

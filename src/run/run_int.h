@@ -50,6 +50,9 @@ TP_MUST_CHECK tp_status enum_start(struct enum_task **task, const struct tp_conf
 /* Wait for the scan, grade it and free the task (on every path). */
 TP_MUST_CHECK tp_status enum_finish(struct enum_task *task, struct tp_report *report,
                                     tp_error *err);
+/* The run stopped before its handshake (the connect failed) with the scan
+ * started: wait for it, free the task and drop report->scan. */
+void enum_abandon(struct enum_task *task, struct tp_report *report);
 
 /* --vulns without --enum (run/vulns.c): the vulnerability checks into
  * report->vulns and their findings; nothing without --vulns. --enum runs

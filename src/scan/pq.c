@@ -283,15 +283,23 @@ static void blame_path(struct pq_state *st, const struct pq_job *jobs, size_t n)
     }
 }
 
-tp_status pq_run(struct runner *r, const char *sni, const uint16_t *suites, size_t n_suites,
-                 const uint16_t *accepted13, size_t n_accepted13, uint32_t omit,
-                 struct pq_state *out, tp_error *err)
+/* The first round's jobs: a share and an HRR probe per candidate, the
+ * small and the big hello. */
+struct pq_round {
+    struct pq_job jobs[2 * PQ_MAX_GROUPS + 2];
+    size_t n, handed;
+    size_t i_small, i_big;
+};
+
+tp_status pq_prepare(struct pq_round **round, const char *sni, const uint16_t *suites,
+                     size_t n_suites, uint32_t omit, struct pq_state *out, tp_error *err)
 {
+    struct pq_round *pr = calloc(1, sizeof *pr);
+    if (pr == NULL)
+        return tp_fail(err, TP_E_NOMEM, "out of memory");
     uint16_t cand[PQ_MAX_GROUPS];
     size_t n_cand = pq_candidates(cand, PQ_MAX_GROUPS);
-    struct pq_job *jobs = calloc(2 * PQ_MAX_GROUPS + 2, sizeof *jobs);
-    if (jobs == NULL)
-        return tp_fail(err, TP_E_NOMEM, "out of memory");
+    struct pq_job *jobs = pr->jobs;
     memset(out, 0, sizeof *out);
     out->ran = true;
     size_t n = 0;
@@ -307,15 +315,45 @@ tp_status pq_run(struct runner *r, const char *sni, const uint16_t *suites, size
     /* What Chrome and Firefox send, and the same with the small share. */
     static const uint16_t browser[] = {G_X25519MLKEM768, TP_GROUP_X25519, TP_GROUP_SECP256R1};
     static const uint16_t x25519[] = {TP_GROUP_X25519};
-    size_t i_small = n, i_big = n + 1;
+    pr->i_small = n;
+    pr->i_big = n + 1;
     job_spec(&jobs[n], sni, suites, n_suites, omit, browser, 3, x25519, 1);
     jobs[n++].kind = PJ_SMALL;
     job_spec(&jobs[n], sni, suites, n_suites, omit, browser, 3, browser, 2);
     jobs[n].spec.pad_to = PQ_BIG_HELLO_BYTES;
     jobs[n++].kind = PJ_BIG;
-    tp_status st = run(r, jobs, n, err);
-    if (st != TP_OK)
-        goto out;
+    for (size_t i = 0; i < n; i++)
+        jobs[i].base.ops = &pq_ops;
+    pr->n = n;
+    *round = pr;
+    return TP_OK;
+}
+
+struct scan_job *pq_hand_out(struct pq_round *pr)
+{
+    if (pr == NULL || pr->handed == pr->n)
+        return NULL;
+    return &pr->jobs[pr->handed++].base;
+}
+
+void pq_discard(struct pq_round *pr)
+{
+    free(pr);
+}
+
+tp_status pq_complete(struct runner *r, struct pq_round *pr, const char *sni,
+                      const uint16_t *suites, size_t n_suites, const uint16_t *accepted13,
+                      size_t n_accepted13, uint32_t omit, struct pq_state *out, tp_error *err)
+{
+    struct pq_job *jobs = pr->jobs;
+    size_t n = pr->n;
+    /* What no runner took yet (a phase ended before it could) runs now. */
+    if (pr->handed < n) {
+        tp_status st = run(r, jobs + pr->handed, n - pr->handed, err);
+        pr->handed = n;
+        if (st != TP_OK)
+            return st;
+    }
     for (size_t i = 0; i < n; i++) {
         struct pq_group *g = &out->groups[jobs[i].gi];
         if (jobs[i].kind == PJ_SHARE)
@@ -323,29 +361,40 @@ tp_status pq_run(struct runner *r, const char *sni, const uint16_t *suites, size
         else if (jobs[i].kind == PJ_HRR)
             pq_hrr_answer(g->code, &jobs[i].res, g);
     }
-    out->small_bytes = pq_hello_bytes(&jobs[i_small].spec);
-    out->big_bytes = pq_hello_bytes(&jobs[i_big].spec);
-    out->large_hello = pq_large_hello(&jobs[i_small].res, &jobs[i_big].res, out->small_bytes,
-                                      out->big_bytes, out->large_why, sizeof out->large_why);
+    out->small_bytes = pq_hello_bytes(&jobs[pr->i_small].spec);
+    out->big_bytes = pq_hello_bytes(&jobs[pr->i_big].spec);
+    out->large_hello = pq_large_hello(&jobs[pr->i_small].res, &jobs[pr->i_big].res,
+                                      out->small_bytes, out->big_bytes, out->large_why,
+                                      sizeof out->large_why);
     if (out->large_hello == TP_TRI_NO)
         blame_path(out, jobs, n);
 
     uint16_t p, c;
     if (!hybrid_of(out, &p) || !classical_of(accepted13, n_accepted13, &c))
-        goto out;
-    memset(jobs, 0, 2 * sizeof *jobs);
+        return TP_OK;
+    struct pq_job pref[2];
+    memset(pref, 0, sizeof pref);
     const uint16_t fwd[] = {p, c}, rev[] = {c, p};
-    job_spec(&jobs[0], sni, suites, n_suites, omit, fwd, 2, fwd, 2);
-    jobs[0].kind = PJ_FWD;
-    job_spec(&jobs[1], sni, suites, n_suites, omit, rev, 2, rev, 2);
-    jobs[1].kind = PJ_REV;
-    if ((st = run(r, jobs, 2, err)) != TP_OK)
-        goto out;
+    job_spec(&pref[0], sni, suites, n_suites, omit, fwd, 2, fwd, 2);
+    pref[0].kind = PJ_FWD;
+    job_spec(&pref[1], sni, suites, n_suites, omit, rev, 2, rev, 2);
+    pref[1].kind = PJ_REV;
+    TP_TRY(run(r, pref, 2, err));
     out->pref_ran = true;
-    out->prefers_pq = pq_preference(p, c, &jobs[0].res, &jobs[1].res, out->pref_why,
+    out->prefers_pq = pq_preference(p, c, &pref[0].res, &pref[1].res, out->pref_why,
                                     sizeof out->pref_why);
-out:
-    free(jobs);
+    return TP_OK;
+}
+
+tp_status pq_run(struct runner *r, const char *sni, const uint16_t *suites, size_t n_suites,
+                 const uint16_t *accepted13, size_t n_accepted13, uint32_t omit,
+                 struct pq_state *out, tp_error *err)
+{
+    struct pq_round *pr = NULL;
+    TP_TRY(pq_prepare(&pr, sni, suites, n_suites, omit, out, err));
+    tp_status st = pq_complete(r, pr, sni, suites, n_suites, accepted13, n_accepted13, omit,
+                               out, err);
+    pq_discard(pr);
     return st;
 }
 

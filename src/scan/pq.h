@@ -90,6 +90,23 @@ TP_MUST_CHECK tp_status pq_run(struct runner *r, const char *sni, const uint16_t
                                size_t n_suites, const uint16_t *accepted13, size_t n_accepted13,
                                uint32_t omit, struct pq_state *out, tp_error *err);
 
+/* pq_run in two halves, so that the first round's probes (which need only
+ * the TLS 1.3 suites) run in the shadow of the scan's phase 2 instead of
+ * a round trip or two after it: pq_prepare plans them into *round (fills
+ * out's candidates), pq_hand_out gives them one by one to a runner (NULL
+ * when none is left), pq_complete runs what was not handed out, reads the
+ * answers and runs the preference probes; pq_discard frees the round. */
+struct pq_round;
+TP_MUST_CHECK tp_status pq_prepare(struct pq_round **round, const char *sni,
+                                   const uint16_t *suites, size_t n_suites, uint32_t omit,
+                                   struct pq_state *out, tp_error *err);
+struct scan_job *pq_hand_out(struct pq_round *round);
+TP_MUST_CHECK tp_status pq_complete(struct runner *r, struct pq_round *round, const char *sni,
+                                    const uint16_t *suites, size_t n_suites,
+                                    const uint16_t *accepted13, size_t n_accepted13,
+                                    uint32_t omit, struct pq_state *out, tp_error *err);
+void pq_discard(struct pq_round *round);
+
 /* Add the phase's facts to the model: post_quantum on every group, the
  * probe columns on the candidates (accepted ones are added to the group
  * list when the enumeration missed them), and the features post_quantum,

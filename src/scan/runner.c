@@ -3,6 +3,7 @@
 
 #include "scan/plan.h"
 #include "wire/registry.h"
+#include "util/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -357,6 +358,23 @@ static void run_probe(struct runner *r, struct scan_job *job, struct probe_spec 
     }
 }
 
+/* TLSPROBE_TRACE (util/trace.h): one line per probe when it ends, its
+ * start, what it offered and what came back. */
+static void trace_probe(const struct scan_job *job, const struct probe_spec *spec,
+                        const struct probe_result *res, uint64_t began_ms)
+{
+    tp_trace("..%6llu job=%p v=%04x suites=%zu groups=%zu sigalgs=%zu%s -> %s "
+            "v=%04x suite=%04x alert=%d conn=%u first=%u%s",
+            (unsigned long long)began_ms, (const void *)job,
+            spec->version, spec->n_suites, spec->n_groups, spec->n_sigalgs,
+            spec->empty_key_share ? " hrr" : "",
+            res->outcome == PROBE_ACCEPTED  ? "accepted"
+            : res->outcome == PROBE_REFUSED ? "refused"
+                                            : "unknown",
+            res->version, res->suite, res->alert, res->connect_ms, res->first_byte_ms,
+            res->reset ? " reset" : "");
+}
+
 static void *worker(void *arg)
 {
     struct runner *r = arg;
@@ -384,7 +402,10 @@ static void *worker(void *arg)
         }
         job->busy = true;
         r->in_flight++;
+        uint64_t began = tp_trace_ms();
         run_probe(r, job, &spec, &res, &spare);
+        if (tp_tracing())
+            trace_probe(job, &spec, &res, began);
         job->ops->done(job, r->ctx, &res);
         job->busy = false;
         r->in_flight--;
@@ -403,6 +424,7 @@ tp_status runner_run(struct runner *r, struct scan_job **jobs, size_t n, tp_erro
 {
     pthread_t threads[RUNNER_MAX_THREADS];
     size_t started = 0;
+    tp_trace("run of %zu jobs", n);
     if (n == 0)
         return TP_OK;
     struct scan_job **own = malloc(2 * n * sizeof *own);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/trace.h"
 #include "util/banned.h"
 
 /* GnuTLS priority keywords of each family (GnuTLS manual, "Priority
@@ -94,18 +95,30 @@ static bool restriction(unsigned set, char *prio, size_t prio_size, char *words,
     return ok;
 }
 
-tp_status tls_other_chain(int fd, const struct tp_config *cfg, const char *sni,
-                          tp_deadline deadline, unsigned families, struct tp_other_chain *out,
-                          tp_error *err)
+static tp_status other_chain(int fd, const struct tp_config *cfg, const char *sni,
+                             tp_deadline deadline, unsigned families, struct tls_offer *offer,
+                             struct tp_other_chain *out, bool *answered, tp_error *err)
 {
     char prio[640] = "", words[96] = "";
+    *answered = false;
     if ((families & TLS_KEYS_ALL) == 0 ||
         !restriction(families & TLS_KEYS_ALL, prio, sizeof prio, words, sizeof words))
         return tp_fail(err, TP_E_INTERNAL, "no key type to ask for");
     struct tp_report scratch;
     tp_report_init(&scratch);
-    tp_status status = tls_handshake_report_within(fd, cfg, sni, deadline, NULL, NULL, prio,
-                                                   &scratch, err);
+    tp_status status = tls_handshake_report_offered(fd, cfg, sni, deadline, prio, offer,
+                                                    &scratch, err);
+    *answered = scratch.n_certs > 0 || scratch.failure.alert >= 0;
+    tp_trace("other chain%s: status %d, %zu certs, alert %d: %s",
+             offer != NULL && offer->fin_after_hello ? " (FIN)" : "", (int)status, scratch.n_certs,
+             scratch.failure.alert, err->msg);
+    /* With our FIN behind the hello the handshake cannot end well: the
+     * chain it brought is what was asked for. */
+    if (offer != NULL && offer->fin_after_hello && scratch.n_certs > 0 &&
+        (status == TP_E_TLS || status == TP_E_TIMEOUT)) {
+        tp_error_clear(err);
+        status = TP_OK;
+    }
     if (status == TP_OK && scratch.n_certs == 0)
         status = tp_fail(err, TP_E_TLS, "the server sent no certificate");
     if (status != TP_OK)
@@ -121,4 +134,20 @@ tp_status tls_other_chain(int fd, const struct tp_config *cfg, const char *sni,
 out:
     tp_report_finish(&scratch);
     return status;
+}
+
+tp_status tls_other_chain(int fd, const struct tp_config *cfg, const char *sni,
+                          tp_deadline deadline, unsigned families, struct tp_other_chain *out,
+                          tp_error *err)
+{
+    bool answered = false;
+    return other_chain(fd, cfg, sni, deadline, families, NULL, out, &answered, err);
+}
+
+tp_status tls_other_chain_flight(int fd, const struct tp_config *cfg, const char *sni,
+                                 tp_deadline deadline, unsigned families,
+                                 struct tp_other_chain *out, bool *answered, tp_error *err)
+{
+    struct tls_offer offer = {.fin_after_hello = true};
+    return other_chain(fd, cfg, sni, deadline, families, &offer, out, answered, err);
 }

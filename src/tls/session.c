@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/dtls.h>
@@ -486,6 +487,7 @@ struct tls_run {
     struct tls_resume *resume;    /* NULL: no resumption asked for */
     const char *restrict_to;      /* appended to the offer, or NULL */
     uint32_t omit;                /* TP_OFFER_* parts left out of the offer */
+    bool bye_sent;                /* close_notify is out (before the ticket read) */
 };
 
 static tp_status run_setup(struct tls_run *run, const char *sni, tp_error *err)
@@ -560,6 +562,8 @@ static void forget_omitted(struct tp_handshake *hs, uint32_t omit)
         hs->secure_renegotiation = TP_TRI_UNKNOWN;
 }
 
+static void send_bye_early(struct tls_run *run);
+
 /* The handshake and, in TLS 1.3, the ticket read after it. Returns 0 or
  * the GnuTLS error that ended it; *status is set on local failures. */
 static int run_exchange(struct tls_run *run, tp_status *status)
@@ -591,11 +595,35 @@ static int run_exchange(struct tls_run *run, tp_status *status)
      * learns nothing from the ticket, and the wait would be its dearest
      * part. */
     if (hs->version == TP_VER_TLS13 && run->restrict_to == NULL) {
+        if (run->cfg->enumerate)
+            send_bye_early(run);
         rc = await_tls13_ticket(run->session, &run->t, hs);
         hs->completed = rc == 0;
     }
     forget_omitted(hs, run->omit);
     return rc;
+}
+
+/* Beside --enum, close_notify first, behind our Finished: servers send
+ * their tickets on reading the Finished, before the alert, and a server
+ * serving one connection at a time (openssl s_server, gnutls-serv) is then
+ * free a round trip sooner instead of waiting on us while the tickets
+ * travel and the scan's probes queue behind it. Without --enum the
+ * handshake ends as it always did. */
+static void send_bye_early(struct tls_run *run)
+{
+    tp_deadline overall = run->t.deadline;
+    run->t.deadline = tp_deadline_min_ms(overall, BYE_WAIT_MS);
+    (void)gnutls_bye(run->session, GNUTLS_SHUT_WR);
+    /* ... and our FIN behind it: openssl s_server, having answered the
+     * alert with its own, still waits for our side's end of the connection
+     * before it accepts the next (a round trip, measured behind 300 ms).
+     * The tickets still come: only our direction closes. */
+    if (run->t.dtls == NULL)
+        (void)shutdown(run->t.fd, SHUT_WR);
+    run->t.deadline = overall;
+    run->t.timed_out = false;
+    run->bye_sent = true;
 }
 
 /* Certificates, verification and the OCSP staple, whatever the outcome. */
@@ -684,6 +712,7 @@ static tp_status handshake_report(int fd, const struct tp_config *cfg, const cha
         d->retrans_timeout_ms = DTLS_RETRANS_MS;
         run.t.dtls = d;
     }
+    run.t.fin_after_hello = offer != NULL && offer->fin_after_hello && !cfg->dtls;
     tp_status status = run_setup(&run, sni, err);
     if (status != TP_OK)
         goto out;
@@ -703,7 +732,8 @@ static tp_status handshake_report(int fd, const struct tp_config *cfg, const cha
         goto out;
     /* close_notify (RFC 8446 Sec. 6.1), briefly: the peer may be gone. */
     run.t.deadline = tp_deadline_min_ms(deadline, BYE_WAIT_MS);
-    (void)gnutls_bye(run.session, GNUTLS_SHUT_WR);
+    if (!run.bye_sent)
+        (void)gnutls_bye(run.session, GNUTLS_SHUT_WR);
 out:
     if (status == TP_E_NOMEM)
         tp_fail(err, TP_E_NOMEM, "out of memory");
@@ -717,6 +747,15 @@ tp_status tls_handshake_report_within(int fd, const struct tp_config *cfg, const
                                       struct tp_report *report, tp_error *err)
 {
     return handshake_report(fd, cfg, sni, deadline, hook, resume, restrict_to, NULL, report,
+                            err);
+}
+
+tp_status tls_handshake_report_offered(int fd, const struct tp_config *cfg, const char *sni,
+                                       tp_deadline deadline, const char *restrict_to,
+                                       struct tls_offer *offer, struct tp_report *report,
+                                       tp_error *err)
+{
+    return handshake_report(fd, cfg, sni, deadline, NULL, NULL, restrict_to, offer, report,
                             err);
 }
 

@@ -118,11 +118,27 @@ unsigned tls_key_family(const char *key_type);
 TP_MUST_CHECK tp_status tls_other_chain(int fd, const struct tp_config *cfg, const char *sni,
                                         tp_deadline deadline, unsigned families,
                                         struct tp_other_chain *out, tp_error *err);
+/* The same with our FIN right behind the ClientHello (tls_offer's
+ * fin_after_hello): the chain comes with the server's flight, and the
+ * handshake's end (which the FIN prevents) decides nothing here. *answered
+ * is false when nothing at all came back (no chain, no alert): a peer that
+ * may have given up on the FIN; ask again with tls_other_chain. */
+TP_MUST_CHECK tp_status tls_other_chain_flight(int fd, const struct tp_config *cfg,
+                                               const char *sni, tp_deadline deadline,
+                                               unsigned families, struct tp_other_chain *out,
+                                               bool *answered, tp_error *err);
 
 /* The default offer narrowed for a server that aborts it (run/diagnose.c):
  * omit holds TP_OFFER_* parts (report/model.h) to leave out. */
 struct tls_offer {
     uint32_t omit;
+    /* Our end of stream (TCP FIN) as soon as the ClientHello is out: for
+     * a handshake that only wants the server's flight (tls_other_chain),
+     * so that a server serving one connection at a time ends it once its
+     * flight is sent instead of holding it (and every other) a round trip
+     * for our next message. The handshake then fails at our own next
+     * send; what the flight showed is kept. */
+    bool fin_after_hello;
     bool aborted;   /* out: the handshake failed because the server ended it
                      * (a fatal alert, a close or a reset); not for a
                      * time-out, a peer that is not TLS or a local failure */

@@ -42,6 +42,8 @@ struct tls_transport {
     int last_errno;               /* errno of the last failed send/recv */
     bool timed_out;               /* a wait reached the deadline */
     bool eof;                     /* the peer closed its side */
+    bool fin_after_hello;         /* shut our side once the hello is out (tls_offer) */
+    bool fin_sent;
     uint64_t bytes_in, bytes_out;
     uint64_t first_send_ns;       /* when the ClientHello left; 0 = not yet */
     uint8_t peek[TLS_PEEK_MAX];   /* first bytes received, in order */
@@ -136,6 +138,13 @@ TP_MUST_CHECK tp_status tls_handshake_report_within(int fd, const struct tp_conf
                                                     struct tls_resume *resume,
                                                     const char *restrict_to,
                                                     struct tp_report *report, tp_error *err);
+
+/* tls_handshake_report_within() with offer (tls.h; NULL: the default). */
+TP_MUST_CHECK tp_status tls_handshake_report_offered(int fd, const struct tp_config *cfg,
+                                                     const char *sni, tp_deadline deadline,
+                                                     const char *restrict_to,
+                                                     struct tls_offer *offer,
+                                                     struct tp_report *report, tp_error *err);
 
 /* ---- psk_session.c ---------------------------------------------------- */
 

@@ -175,9 +175,20 @@ static ssize_t push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
     return vec_push(ptr, &one, 1);
 }
 
+/* tls_offer.fin_after_hello: GnuTLS reads only once its ClientHello is
+ * wholly out, so the first read is when our FIN may follow it. */
+static void fin_if_due(struct tls_transport *t)
+{
+    if (!t->fin_after_hello || t->fin_sent || t->bytes_out == 0 || t->dtls != NULL)
+        return;
+    t->fin_sent = true;
+    (void)shutdown(t->fd, SHUT_WR);
+}
+
 static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 {
     struct tls_transport *t = ptr;
+    fin_if_due(t);
     if (t->replay_off < t->replay_len) {
         size_t n = t->replay_len - t->replay_off < len ? t->replay_len - t->replay_off : len;
         memcpy(data, t->replay + t->replay_off, n);
@@ -220,6 +231,7 @@ static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 {
     struct tls_transport *t = ptr;
+    fin_if_due(t);
     if (t->replay_off < t->replay_len)
         return 1;
     int max_ms = ms == GNUTLS_INDEFINITE_TIMEOUT || ms > (unsigned)INT32_MAX ? -1 : (int)ms;

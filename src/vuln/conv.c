@@ -18,6 +18,7 @@
 #include "wire/record.h"
 #include "wire/registry.h"
 
+#include "util/trace.h"
 #include "util/banned.h"
 
 /* A first flight is tens of KiB; a Heartbleed reply 16 KiB more. */
@@ -182,17 +183,20 @@ int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size)
         vuln_strf(why, size, "the run's time-out was reached");
         return -1;
     }
+    uint64_t t0 = tp_trace_ms();
     if (net_connect_addr(ctx->addr, ctx->cfg->connect_timeout_ms, ctx->deadline, &fd, &err) !=
         TP_OK) {
         vuln_strf(why, size, "%s", err.msg);
+        tp_trace("vuln connect from %llu failed: %s", (unsigned long long)t0, err.msg);
         return -1;
     }
+    tp_trace("vuln connect fd %d from %llu", fd, (unsigned long long)t0);
     ctx->connections++;
     return fd;
 }
 
 static bool start(struct vuln_ctx *ctx, struct conv *c, const uint8_t *hello, size_t len,
-                  uint64_t *sent_at)
+                  bool half_close, uint64_t *sent_at)
 {
     tp_error err = {0};
     const struct tp_config *cfg = ctx->cfg;
@@ -207,7 +211,11 @@ static bool start(struct vuln_ctx *ctx, struct conv *c, const uint8_t *hello, si
         return false;
     }
     *sent_at = tp_now_ns();
-    return conv_send(c, hello, len);
+    if (!conv_send(c, hello, len))
+        return false;
+    if (half_close)
+        (void)shutdown(c->fd, SHUT_WR);
+    return true;
 }
 
 static void conv_init(struct conv *c)
@@ -221,21 +229,8 @@ static void conv_init(struct conv *c)
 
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at);
 
-enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c)
-{
-    tp_writer wr;
-    tp_error err = {0};
-    conv_init(c);
-    tp_wr_init(&wr, 0, &err);
-    bool built = build_hello(c, spec, &wr);
-    enum conv_state st = built ? conv_open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), c)
-                               : CONV_UNKNOWN;
-    tp_wr_finish(&wr);
-    return st;
-}
-
-enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
-                              struct conv *c)
+static enum conv_state open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                                bool half_close, struct conv *c)
 {
     uint64_t sent_at = 0;
     conv_init(c);
@@ -244,9 +239,51 @@ enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t
         vuln_strf(c->why, sizeof c->why, "out of memory");
         return CONV_UNKNOWN;
     }
-    if (!start(ctx, c, hello, len, &sent_at))
+    if (!start(ctx, c, hello, len, half_close, &sent_at))
         return CONV_UNKNOWN;
     return read_flight(ctx, c, sent_at);
+}
+
+static enum conv_state open_spec(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                 bool half_close, struct conv *c)
+{
+    tp_writer wr;
+    tp_error err = {0};
+    conv_init(c);
+    tp_wr_init(&wr, 0, &err);
+    bool built = build_hello(c, spec, &wr);
+    enum conv_state st = built ? open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), half_close, c)
+                               : CONV_UNKNOWN;
+    tp_wr_finish(&wr);
+    return st;
+}
+
+enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c)
+{
+    return open_spec(ctx, spec, false, c);
+}
+
+enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                 struct conv *c)
+{
+    if (!ctx->half_close)
+        return open_spec(ctx, spec, false, c);
+    enum conv_state st = open_spec(ctx, spec, true, c);
+    bool plain_alert = st == CONV_REFUSED && c->flight.kind == TP_FLIGHT_ALERT;
+    if (st == CONV_FLIGHT || plain_alert || c->fd < 0)
+        return st; /* a flight, a refusal, or no connection to speak of */
+    /* Anything else may be the FIN's doing: a refusal by close cannot be
+     * told from a peer that gave up on it (as the scan's half-closed
+     * probes, scan/probe.h), nor an alert after the ServerHello from one
+     * about the end of stream. Asked again without it. */
+    conv_close(c);
+    return open_spec(ctx, spec, false, c);
+}
+
+enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                              struct conv *c)
+{
+    return open_raw(ctx, hello, len, false, c);
 }
 
 /* The run's smallest round trip, for every check's silences. */
@@ -279,6 +316,7 @@ static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_
     for (;;) {
         int r = read_some(c, until);
         if (r == -2) {
+            tp_trace("vuln fd %d no first flight", c->fd);
             vuln_strf(c->why, sizeof c->why, "no first flight within %u ms",
                      PLAN_INITIAL_TIMEOUT_MS);
             return CONV_UNKNOWN;
@@ -298,6 +336,8 @@ static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_
             break;
     }
     c->flight_ms = ms_since(sent_at);
+    tp_trace("vuln fd %d flight %u ms first byte %u ms, %zu bytes%s", c->fd, c->flight_ms,
+             c->rtt_ms, c->len, closed ? ", closed" : "");
     if (c->len > 0)
         note_rtt(ctx, c->rtt_ms);
     return flight_state(c, closed);

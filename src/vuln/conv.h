@@ -45,6 +45,12 @@ struct vuln_ctx {
      * lasts at least twice that (vuln_silence_ms()). Set by the check. */
     uint32_t answer_ms;
     uint32_t connections; /* opened so far */
+    /* Behind a slow link (--enum's scan measured it): checks that want
+     * nothing after the server's flight send our FIN behind the hello
+     * (conv_open_flight), ROBOT's key exchange alone behind it, so that a
+     * server serving one connection at a time is not held a round trip
+     * per connection. */
+    bool half_close;
 };
 
 enum conv_state {
@@ -77,6 +83,14 @@ enum reply_end {
  * the conversation is open; conv_close() it in every case. */
 enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, struct conv *c);
 void conv_close(struct conv *c);
+/* The same for a check that reads the flight only; with ctx->half_close
+ * our end of stream goes right behind the hello, so a server waiting for our next message ends
+ * the connection once its flight is out instead of holding it until our
+ * close (one that serves one connection at a time holds every other
+ * meanwhile: a round trip per check behind a slow link). Asked again
+ * without it when nothing came back (conv_open's answer then). */
+enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                 struct conv *c);
 /* The same with a hello built by the caller (record framing included);
  * c is initialised here, as by conv_open(). */
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,

@@ -55,7 +55,7 @@ static enum tp_tri rfc5746(struct vuln_ctx *ctx, bool *tls12, char *why, size_t 
     struct probe_spec spec;
     struct conv c;
     vuln_tls12_spec(&spec, ctx->sni, NULL);
-    enum conv_state st = conv_open(ctx, &spec, &c);
+    enum conv_state st = conv_open_flight(ctx, &spec, &c);
     enum tp_tri secure = TP_TRI_UNKNOWN;
     *tls12 = st == CONV_FLIGHT;
     if (st == CONV_FLIGHT)

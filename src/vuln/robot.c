@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include "scan/plan.h"
 #include "tls/vuln_tls.h"
@@ -203,6 +204,16 @@ static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned 
         vuln_strf(why, why_size, "%s", c.why);
         goto out;
     }
+    /* Behind a slow link (ctx->half_close), our end of stream right
+     * behind the records: the server judges them first, in order (an
+     * oracle still shows), then reads it and ends the connection at once.
+     * A server serving one connection at a time otherwise holds every
+     * other meanwhile: with the key exchange alone until our silence wait
+     * ends (gnutls-serv: five vectors, seven seconds behind 300 ms), after
+     * its alert until our close arrives (openssl s_server: a round trip a
+     * vector). */
+    if (ctx->half_close)
+        (void)shutdown(c.fd, SHUT_WR);
     tp_reply reply;
     enum reply_end end = conv_read_reply(&c, ctx, wait_ms, never_enough, NULL, &reply);
     response_class(&reply, end, cls, ROBOT_CLASS_LEN);
@@ -364,7 +375,7 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     tp_error err = {0};
     bool have_key = false;
     vuln_tls12_spec(&spec, ctx->sni, static_rsa);
-    enum conv_state st = conv_open(ctx, &spec, &c);
+    enum conv_state st = conv_open_flight(ctx, &spec, &c);
     if (st == CONV_REFUSED && vuln_refusal_in_doubt(in, static_rsa, c.why, out))
         have_key = false; /* unknown, and why, said */
     else if (st == CONV_REFUSED)

@@ -11,6 +11,7 @@
 #include "scan/plan.h"
 #include "vuln/pace.h"
 #include "wire/registry.h"
+#include "util/trace.h"
 
 #include "util/banned.h"
 
@@ -91,10 +92,14 @@ static void run_row(struct vuln_ctx *ctx, const struct vuln_input *in, size_t i,
                     struct vuln_answer *a)
 {
     *a = (struct vuln_answer){TP_VULN_UNKNOWN, ""};
+    uint64_t began = tp_trace_ms();
     if (tp_deadline_passed(ctx->deadline))
         vuln_answer(a, TP_VULN_UNKNOWN, "not run: the run's time-out was reached");
     else
         vuln_table[i].fn(ctx, in, a);
+    /* TLSPROBE_TRACE (a developer's aid, as scan/runner.c's): each check's
+     * span on stderr. */
+    tp_trace("check %s began at %llu", vuln_table[i].id, (unsigned long long)began);
 }
 
 static void *pool_worker(void *arg)
@@ -138,7 +143,8 @@ tp_status vuln_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
     vuln_gate_init(&shared.gate, cfg->max_connections, scan != NULL ? scan->connections : 0,
                    cfg->delay_ms);
     struct vuln_ctx ctx = {
-        .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared};
+        .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared,
+        .half_close = scan != NULL && scan->rtt_ms >= PLAN_SLOW_LINK_MS};
     struct vuln_input in = {.scan = scan};
     struct vuln_pool *pool = calloc(1, sizeof *pool);
     if (pool == NULL)

@@ -367,8 +367,8 @@ class TlsprobeScan(Tlsprobe):
     were set on (shown as a tool of its own with --tools ...,tlsprobe-scan)."""
     name = "tlsprobe-scan"
 
-    def argv(self, port, outdir, extra=()):
-        return super().argv(port, outdir, ("--no-vulns", *extra))
+    def argv(self, host, port, outdir, extra=()):
+        return super().argv(host, port, outdir, ("--no-vulns", *extra))
 
 
 # --------------------------------------------------------------------------
