@@ -229,3 +229,23 @@ def test_rfc7925_curve_missing(udp_servers, pki):  # noqa: F811
     res, p256 = scan("P-256:X25519")
     assert p256
     assert "dtls-rfc7925-curve-missing" not in finding_ids(res.doc), explain(res)
+
+
+def test_dtls13_and_connection_id_answered(responder):
+    """The "yes" answers no Debian DTLS stack can give (GnuTLS 3.7, OpenSSL
+    3.0, wolfSSL 5.5 and mbedTLS 2.28 as Debian builds them speak neither
+    DTLS 1.3 nor Connection ID), from the scripted peer
+    peers/dtls_modern_peer.py: an RFC 7925 device with DTLS 1.3, DTLS 1.2
+    TLS_PSK_WITH_AES_128_CCM_8 only, echoing a connection_id. Against
+    gnutls-serv and openssl s_server the same fields read no (test_dtls.py)."""
+    peer = responder("dtls_modern_peer.py")
+    res = run_json(["--dtls", "--enum", peer.target, "--policy", "iot-rfc7925",
+                    "--timeout", "30s"])
+    e = enumeration(res)
+    assert e["versions"] == {"DTLSv1.0": False, "DTLSv1.2": True, "DTLSv1.3": True}, explain(res)
+    assert [s["name"] for s in e["cipher_suites"]] == ["TLS_PSK_WITH_AES_128_CCM_8"], explain(res)
+    assert e["connection_id"] is True, explain(res)
+    ids = finding_ids(res.doc)
+    assert "dtls-no-cid" not in ids and "dtls-10-accepted" not in ids, explain(res)
+    assert "dtls-rfc7925-suite-missing" not in ids, explain(res)
+    assert e["version_ratings"]["DTLSv1.3"]["rating"] == "recommended", explain(res)

@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""A scripted DTLS test peer (not a DTLS server) that answers what no
+Debian package can: DTLS 1.3 (RFC 9147) and the Connection ID extension
+(RFC 9146). Debian 12's DTLS stacks (GnuTLS 3.7, OpenSSL 3.0, wolfSSL 5.5
+and mbedTLS 2.28 as built there) speak neither, so without this peer only
+the "no" answers of `--dtls --enum` could be tested.
+
+It plays an RFC 7925 device: DTLS 1.2 with the one suite
+TLS_PSK_WITH_AES_128_CCM_8, and DTLS 1.3. It answers each ClientHello with
+a ServerHello only (no handshake is ever completed, so the report's GnuTLS
+handshake fails; the enumeration reads first flights only):
+
+  - supported_versions holds DTLS 1.3 (0xFEFC) and a TLS 1.3 suite is
+    offered: a DTLS 1.3 ServerHello (legacy_version 0xFEFD,
+    supported_versions 0xFEFC, a key_share in the client's first group);
+  - else a DTLS 1.2 ClientHello offering TLS_PSK_WITH_AES_128_CCM_8: a
+    DTLS 1.2 ServerHello choosing it, echoing a connection_id (its own CID
+    of 4 bytes) when the client offered one;
+  - else a fatal alert: protocol_version for a DTLS 1.0 hello,
+    handshake_failure otherwise.
+
+Usage: dtls_modern_peer.py; prints "ready PORT"; at SIGTERM prints
+"datagrams N" to stderr."""
+
+import os
+import signal
+import socket
+import struct
+import sys
+
+DTLS10, DTLS12, DTLS13 = 0xFEFF, 0xFEFD, 0xFEFC
+PSK_CCM8 = 0xC0A8
+TLS13_SUITES = {0x1301, 0x1302, 0x1303, 0x1304, 0x1305}
+EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_CONNECTION_ID = 43, 51, 54
+ALERT_HANDSHAKE_FAILURE, ALERT_PROTOCOL_VERSION = 40, 70
+
+
+def record(content_type, seq, body, version=DTLS12):
+    """DTLSPlaintext (RFC 6347 Sec. 4.1), epoch 0."""
+    return struct.pack("!BHHHIH", content_type, version, 0, seq >> 32, seq & 0xFFFFFFFF,
+                       len(body)) + body
+
+
+def handshake(msg_type, message_seq, body):
+    n = len(body)
+    return struct.pack("!B", msg_type) + n.to_bytes(3, "big") + struct.pack("!H", message_seq) + \
+        (0).to_bytes(3, "big") + n.to_bytes(3, "big") + body
+
+
+def ext(ext_type, data):
+    return struct.pack("!HH", ext_type, len(data)) + data
+
+
+class Reader:
+    """Just enough of a bounds-checked reader for a ClientHello."""
+
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n):
+        if self.pos + n > len(self.data):
+            raise ValueError("short")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def u8(self):
+        return self.take(1)[0]
+
+    def u16(self):
+        return struct.unpack("!H", self.take(2))[0]
+
+    def vec8(self):
+        return self.take(self.u8())
+
+    def vec16(self):
+        return self.take(self.u16())
+
+
+def parse_client_hello(datagram):
+    """(client_version, message_seq, session_id, suites, {ext type: data})
+    of an unfragmented ClientHello, or None."""
+    r = Reader(datagram)
+    if r.u8() != 22:
+        return None
+    r.take(10)  # version, epoch, sequence number
+    rec = Reader(r.vec16())
+    if rec.u8() != 1:
+        return None
+    length = int.from_bytes(rec.take(3), "big")
+    message_seq = rec.u16()
+    offset = int.from_bytes(rec.take(3), "big")
+    frag_len = int.from_bytes(rec.take(3), "big")
+    if offset != 0 or frag_len != length:
+        return None
+    ch = Reader(rec.take(length))
+    client_version = ch.u16()
+    ch.take(32)
+    session_id = ch.vec8()
+    ch.vec8()  # cookie
+    raw = ch.vec16()
+    suites = [struct.unpack("!H", raw[i:i + 2])[0] for i in range(0, len(raw) - 1, 2)]
+    ch.vec8()  # compression methods
+    exts = {}
+    if ch.pos < len(ch.data):
+        block = Reader(ch.vec16())
+        while block.pos < len(block.data):
+            t = block.u16()
+            exts[t] = block.vec16()
+    return client_version, message_seq, session_id, suites, exts
+
+
+def offered_versions(exts):
+    data = exts.get(EXT_SUPPORTED_VERSIONS)
+    if not data:
+        return []
+    r = Reader(data)
+    body = r.vec8()
+    return [struct.unpack("!H", body[i:i + 2])[0] for i in range(0, len(body) - 1, 2)]
+
+
+def first_key_share_group(exts):
+    data = exts.get(EXT_KEY_SHARE)
+    if not data:
+        return 0x001D
+    r = Reader(Reader(data).vec16())
+    return r.u16() if len(r.data) >= 2 else 0x001D
+
+
+def server_hello(message_seq, session_id, suite, extensions):
+    body = struct.pack("!H", DTLS12) + os.urandom(32) + bytes([len(session_id)]) + session_id + \
+        struct.pack("!HB", suite, 0) + struct.pack("!H", len(extensions)) + extensions
+    return handshake(2, message_seq, body)
+
+
+def alert(description):
+    return struct.pack("!BB", 2, description)
+
+
+def reply(datagram, seq):
+    try:
+        parsed = parse_client_hello(datagram)
+    except ValueError:
+        return None
+    if parsed is None:
+        return None
+    client_version, message_seq, session_id, suites, exts = parsed
+    tls13 = [s for s in suites if s in TLS13_SUITES]
+    if DTLS13 in offered_versions(exts) and tls13:
+        group = first_key_share_group(exts)
+        extensions = ext(EXT_SUPPORTED_VERSIONS, struct.pack("!H", DTLS13)) + \
+            ext(EXT_KEY_SHARE, struct.pack("!HH", group, 32) + os.urandom(32))
+        return record(22, seq, server_hello(message_seq, session_id, tls13[0], extensions))
+    if client_version == DTLS12 and PSK_CCM8 in suites:
+        extensions = b""
+        if EXT_CONNECTION_ID in exts:
+            extensions += ext(EXT_CONNECTION_ID, bytes([4]) + os.urandom(4))
+        return record(22, seq, server_hello(message_seq, session_id, PSK_CCM8, extensions))
+    why = ALERT_PROTOCOL_VERSION if client_version == DTLS10 else ALERT_HANDSHAKE_FAILURE
+    return record(21, seq, alert(why), version=client_version if client_version else DTLS12)
+
+
+def main():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    count = 0
+
+    def stop(signum, frame):
+        print(f"datagrams {count}", file=sys.stderr, flush=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"ready {sock.getsockname()[1]}", flush=True)
+    seq = 0
+    while True:
+        datagram, addr = sock.recvfrom(65535)
+        count += 1
+        out = reply(datagram, seq)
+        seq += 1
+        if out is not None:
+            sock.sendto(out, addr)
+
+
+if __name__ == "__main__":
+    main()
