@@ -44,12 +44,14 @@ void tp_proj_params_default(struct tp_proj_params *params)
     params->tcp_options = 12; /* timestamps, RFC 7323 Sec. 3 (10 + 2 NOP) */
     params->init_window = IW_DEFAULT;
     params->false_start = false;
+    params->think_ms = NULL;
 }
 
 const char *tp_proj_part_name(enum tp_proj_part part)
 {
     static const char *const names[TP_PART_COUNT] = {
         "setup", "propagation", "serialisation", "slow-start", "loss", "duty-cycle",
+        "processing",
     };
     return (unsigned)part < TP_PART_COUNT ? names[part] : "unknown";
 }
@@ -82,7 +84,9 @@ const char *tp_projection_model_dtls(void)
            "* 1 s per flight (any lost datagram repeats the whole flight after the initial "
            "retransmission timer, RFC 6347 Sec. 4.2.4.1), P = 1-(1-p)^frames; a round trip "
            "above 1 s makes the timer fire before the answer can arrive (spurious "
-           "retransmissions: noted, not costed); serialisation at the direction's bandwidth, duty-cycle silence "
+           "retransmissions: noted, not costed); each flight's sender takes the processing "
+           "time measured before it (the fastest server answer taken as the round trip, 0 on "
+           "loopback); serialisation at the direction's bandwidth, duty-cycle silence "
            "a*(1/d-1) after each frame, RTT/2 propagation, radio set-up once.";
 }
 
@@ -229,11 +233,16 @@ struct sim {
 };
 
 static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t bytes,
-                  uint32_t records, bool waits, const struct cost *c)
+                  uint32_t records, bool waits, double think_ms, const struct cost *c)
 {
     const struct tp_link *link = s->link;
     int ch = link->half_duplex ? 0 : (int)dir;
-    struct instant t = later(waits ? s->prev_arrival : s->prev_start, s->chan_free[ch]);
+    /* An answer needs its sender's processing after the arrival; the
+     * channel may be busy meanwhile (both run at once). */
+    struct instant ready = waits ? s->prev_arrival : s->prev_start;
+    if (waits && think_ms > 0.0)
+        ready.part[TP_PART_PROCESSING] += think_ms;
+    struct instant t = later(ready, s->chan_free[ch]);
     struct tp_proj_flight *f = &s->out->flights[s->out->n_flights++];
     t.part[TP_PART_SERIALISATION] += c->ack_ms;
     s->prev_dir = (int)dir;
@@ -364,8 +373,8 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
     if (p->tcp_handshake && !p->datagram) {
         struct cost syn = syn_cost(link, p, link->ul_bps);
         struct cost synack = syn_cost(link, p, link->dl_bps);
-        place(&s, "SYN", TP_DIR_C2S, 0, 0, true, &syn);
-        place(&s, "SYN-ACK", TP_DIR_S2C, 0, 0, true, &synack);
+        place(&s, "SYN", TP_DIR_C2S, 0, 0, true, 0.0, &syn);
+        place(&s, "SYN-ACK", TP_DIR_S2C, 0, 0, true, 0.0, &synack);
     }
     for (size_t i = 0; i < n_flights; i++) {
         const struct tp_flight *f = &flights[i];
@@ -379,7 +388,8 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         if (!p->datagram && waits && f->bytes > 0 && s.prev_dir >= 0 &&
             s.prev_dir != (int)f->dir)
             c.ack_ms = ser_ms(s.sh.header, bps);
-        place(&s, f->label, f->dir, f->bytes, f->records, waits, &c);
+        double think = p->think_ms != NULL ? p->think_ms[i] : 0.0;
+        place(&s, f->label, f->dir, f->bytes, f->records, waits, think, &c);
     }
     /* The client may send data once it has sent its last flight (data
      * follows its Finished) and the server's last flight has arrived; with

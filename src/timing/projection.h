@@ -30,6 +30,10 @@
  *              sender is silent a * (1/d - 1) (ETSI EN 300 220); silences
  *              between a flight's frames delay it, the trailing one delays
  *              the sender's next flight.
+ *   think_i  (params.think_ms, when given): the sender's own processing
+ *              before a flight that waits, as measured where the flights
+ *              were (the link does not change it): ready_i = arrival of
+ *              flight i-1 + think_i; 0 when not given (TCP: not measured).
  *   sent_i   = start_i + ser_i + slow start + loss + duty-cycle silence
  *   arrival_i = sent_i + RTT/2 (propagation)
  * Radio set-up (setup_ms) is paid once, before the first packet. The TCP
@@ -93,6 +97,9 @@ struct tp_proj_params {
     uint32_t init_window; /* initial congestion window, segments */
     bool false_start;     /* TLS 1.2 False Start (RFC 7918): the client is done
                              when it sends its Finished */
+    /* Per input flight, its sender's processing before it (think_i above),
+     * ms; NULL for none. Borrowed, n_flights entries. */
+    const double *think_ms;
 };
 
 /* tcp_handshake on, IPv4, 12 option bytes, IW10, no False Start. */
@@ -107,10 +114,12 @@ enum tp_proj_part {
     TP_PART_SLOW_START,
     TP_PART_LOSS,
     TP_PART_DUTY_CYCLE,
+    TP_PART_PROCESSING, /* the peers' measured processing (think_ms) */
     TP_PART_COUNT
 };
 
-/* "setup", "propagation", "serialisation", "slow-start", "loss", "duty-cycle" */
+/* "setup", "propagation", "serialisation", "slow-start", "loss", "duty-cycle",
+ * "processing" */
 const char *tp_proj_part_name(enum tp_proj_part part);
 
 struct tp_proj_flight {
@@ -165,6 +174,9 @@ const char *tp_projection_model(void);
  *              the RTT exceeds T the timer fires before the answer can
  *              arrive: flights are sent again needlessly (spurious
  *              retransmissions: noted, not costed).
+ *   think     the measured processing of each flight's sender (the
+ *              caller's think_ms), as above: a server that takes 50 ms to
+ *              answer takes them on any link.
  * Framing and duty cycle as above. */
 const char *tp_projection_model_dtls(void);
 

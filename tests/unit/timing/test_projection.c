@@ -220,6 +220,52 @@ static void lorawan_impractical(void **state)
     assert_non_null(strstr(pr.why, "SCHC"));
 }
 
+/* DTLS, cookie exchange (gnutls-serv's shape), 300 ms RTT, no rate limit
+ * to speak of (10 Gbit/s): 3 round trips = 900 ms of propagation. The
+ * server took 14, 50 and 50 ms to answer (bench_dtls.py found gnutls-serv
+ * so, on loopback and through the emulated link alike), the client 0.1 ms:
+ * the projection ends 114.1 ms later, in the processing part, whatever the
+ * link. A flight that does not wait (pipelined) takes no processing. */
+static void dtls_processing(void **state)
+{
+    (void)state;
+    struct tp_link link = spec("bw=10G,rtt=300ms,mtu=1500");
+    const struct tp_flight f[] = {
+        {"ClientHello", TP_DIR_C2S, 238, 1, true},
+        {"HelloVerifyRequest", TP_DIR_S2C, 44, 1, true},
+        {"ClientHello", TP_DIR_C2S, 254, 1, true},
+        {"ServerHello", TP_DIR_S2C, 772, 4, true},
+        {"ClientKeyExchange", TP_DIR_C2S, 166, 1, true},
+        {"NewSessionTicket", TP_DIR_S2C, 512, 3, true},
+    };
+    const double think[] = {0.0, 14.0, 0.05, 50.0, 0.05, 50.0};
+    struct tp_proj_params p = no_tcp();
+    p.datagram = true;
+    struct tp_projection plain, busy;
+    assert_int_equal(tp_project(&link, &p, f, 6, &plain, NULL), TP_OK);
+    near(plain.parts_ms[TP_PART_PROCESSING], 0.0, 1e-12, "no processing given");
+    p.think_ms = think;
+    assert_int_equal(tp_project(&link, &p, f, 6, &busy, NULL), TP_OK);
+    near(busy.parts_ms[TP_PART_PROCESSING], 114.1, 1e-9, "processing part");
+    near(busy.total_ms, plain.total_ms + 114.1, 1e-9, "total");
+    near(busy.parts_ms[TP_PART_PROPAGATION], 900.0, 1e-9, "3 round trips");
+    near(busy.flights[3].start_ms, busy.flights[2].end_ms + 50.0, 1e-9,
+         "ServerHello after its processing");
+    double sum = 0.0;
+    for (int i = 0; i < TP_PART_COUNT; i++)
+        sum += busy.parts_ms[i];
+    near(sum, busy.total_ms, 1e-9, "parts add up");
+    assert_string_equal(tp_proj_part_name(TP_PART_PROCESSING), "processing");
+
+    /* Pipelined: the second flight follows the first's start, no processing. */
+    const struct tp_flight two[] = {{"a", TP_DIR_C2S, 100, 1, true},
+                                    {"b", TP_DIR_C2S, 100, 1, false}};
+    const double think2[] = {0.0, 500.0};
+    p.think_ms = think2;
+    assert_int_equal(tp_project(&link, &p, two, 2, &busy, NULL), TP_OK);
+    near(busy.parts_ms[TP_PART_PROCESSING], 0.0, 1e-12, "pipelined flight");
+}
+
 static void limits(void **state)
 {
     (void)state;
@@ -440,6 +486,7 @@ int main(void)
         cmocka_unit_test(loss_expectation),
         cmocka_unit_test(framed_link),
         cmocka_unit_test(lorawan_impractical),
+        cmocka_unit_test(dtls_processing),
         cmocka_unit_test(limits),
         cmocka_unit_test(whatif_tls13),
         cmocka_unit_test(whatif_tls12),
