@@ -324,6 +324,7 @@ static json_t *dtls_projection_json(const struct tp_dtls_timing *t)
         !jput(o, "round_trips", json_real(t->round_trips)) ||
         !jput(o, "datagrams", json_integer(t->link_datagrams)) ||
         !jput(o, "spurious_retransmissions", json_boolean(t->spurious_retransmissions)) ||
+        !jput(o, "timer_copies", json_integer(t->timer_copies)) ||
         !jput(o, "model", jstr(t->model))) {
         json_decref(o);
         return NULL;

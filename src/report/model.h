@@ -252,6 +252,7 @@ struct tp_dtls_timing {
     double round_trips;
     uint32_t link_datagrams;       /* after fragmentation at the link MTU */
     bool spurious_retransmissions; /* the link's RTT exceeds the 1 s timer */
+    uint32_t timer_copies;         /* flights the timers send again, projected */
     const char *model;             /* static text */
 };
 

@@ -211,6 +211,7 @@ static tp_status project(const struct tp_config *cfg, int family, struct tp_dtls
         t->round_trips = p->round_trips;
         t->link_datagrams = p->packets;
         t->spurious_retransmissions = link.rtt_ms > 1000u;
+        t->timer_copies = p->timer_copies;
         t->model = tp_projection_model_dtls();
     }
     free(p);

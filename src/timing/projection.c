@@ -82,9 +82,12 @@ const char *tp_projection_model_dtls(void)
            "trip); handshake messages fragmented at the link MTU into datagrams of IP (20 or "
            "40) + UDP 8 header bytes; no congestion window; expected loss cost P(flight lost) "
            "* 1 s per flight (any lost datagram repeats the whole flight after the initial "
-           "retransmission timer, RFC 6347 Sec. 4.2.4.1), P = 1-(1-p)^frames; a round trip "
-           "above 1 s makes the timer fire before the answer can arrive (spurious "
-           "retransmissions: noted, not costed); each flight's sender takes the processing "
+           "retransmission timer, RFC 6347 Sec. 4.2.4.1), P = 1-(1-p)^frames; a flight known "
+           "lost (lose=) is sent again max(1 s, its serialisation) after its start; each "
+           "flight's timer (1 s, doubled per expiry) fires until its answer arrives, and every "
+           "expiry puts a copy of the flight on its sender's channel, which that sender's next "
+           "flight waits for (spurious retransmissions when the round trip exceeds 1 s; the "
+           "peer's answer to a copy not modelled); each flight's sender takes the processing "
            "time measured before it (the fastest server answer taken as the round trip, 0 on "
            "loopback); serialisation at the direction's bandwidth, duty-cycle silence "
            "a*(1/d-1) after each frame, RTT/2 propagation, radio set-up once.";
@@ -96,6 +99,7 @@ struct cost {
     double ser_ms, slow_ms, loss_ms, duty_inner_ms, duty_tail_ms;
     double ack_ms; /* the pure ACK sent before the flight */
     uint32_t rounds;
+    bool lost_once; /* DTLS: known lost (link lose=), sent again by its timer */
 };
 
 struct shape_of_link {
@@ -218,6 +222,14 @@ static struct cost syn_cost(const struct tp_link *link, const struct tp_proj_par
     return c;
 }
 
+/* Armed at set for ms; each expiry puts a copy (ser_ms) on channel ch. */
+struct dtls_timer {
+    struct instant set;
+    double ms, ser_ms;
+    int ch;
+    bool on;
+};
+
 struct sim {
     const struct tp_link *link;
     const struct tp_proj_params *params;
@@ -229,6 +241,10 @@ struct sim {
     struct instant client_start, server_arrival, server_arrival_before;
     uint32_t cwnd[2];
     int prev_dir;                 /* of the last flight placed; -1 none */
+    /* DTLS: the retransmission timer of the flight before the last one
+     * placed, until the last one (its answer) arrives (RFC 6347 Sec.
+     * 4.2.4); armed: the last one's, which place() starts. */
+    struct dtls_timer timer, armed;
     struct tp_projection *out;
 };
 
@@ -257,11 +273,26 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     f->slow_start_rounds = c->rounds;
     f->serialisation_ms = c->ser_ms;
     f->slow_start_ms = c->slow_ms;
-    f->loss_ms = c->loss_ms;
+    f->loss_ms = c->loss_ms + (c->lost_once ? (c->ser_ms > s->sh.rto_ms ? c->ser_ms
+                                                                         : s->sh.rto_ms)
+                                             : 0.0);
     f->duty_ms = c->duty_inner_ms;
     f->ack_ms = c->ack_ms;
     f->start_ms = at(&t);
     s->prev_start = t;
+    double resend_ms = 0.0;
+    if (c->lost_once) {
+        /* The first copy takes its air time and is lost; the sender's
+         * timer sends the flight again, once the channel is free. */
+        resend_ms = c->ser_ms > s->sh.rto_ms ? c->ser_ms : s->sh.rto_ms;
+        t.part[TP_PART_LOSS] += resend_ms;
+    }
+    if (s->sh.datagram)
+        s->armed = (struct dtls_timer){.set = t,
+                                       .ms = c->lost_once ? 2.0 * s->sh.rto_ms : s->sh.rto_ms,
+                                       .ser_ms = c->ser_ms,
+                                       .ch = ch,
+                                       .on = true};
 
     t.part[TP_PART_SERIALISATION] += c->ser_ms;
     t.part[TP_PART_SLOW_START] += c->slow_ms;
@@ -287,6 +318,29 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     s->out->frames += c->frames;
 }
 
+/* DTLS: the timer of the flight before the one just placed runs until
+ * that answer arrives; each expiry before then sends the flight again
+ * (spurious when nothing was lost), taking its serialisation on its
+ * sender's channel, which later flights of that sender wait for. The
+ * period doubles per expiry (RFC 6347 Sec. 4.2.4.1). */
+static void run_timer(struct sim *s, struct instant answer)
+{
+    struct dtls_timer *tm = &s->timer;
+    for (int n = 0; tm->on && n < 16; n++) {
+        struct instant fire = tm->set;
+        fire.part[TP_PART_LOSS] += tm->ms;
+        if (at(&fire) >= at(&answer))
+            break;
+        struct instant busy = later(fire, s->chan_free[tm->ch]);
+        busy.part[TP_PART_LOSS] += tm->ser_ms;
+        s->chan_free[tm->ch] = busy;
+        s->out->timer_copies++;
+        tm->set = fire;
+        tm->ms *= 2.0;
+    }
+    s->timer = s->armed;
+}
+
 static tp_status check_inputs(const struct tp_link *link, const struct tp_proj_params *p,
                               const struct tp_flight *flights, size_t n, tp_error *err)
 {
@@ -307,6 +361,8 @@ static tp_status check_inputs(const struct tp_link *link, const struct tp_proj_p
                        link->mtu, header);
     if (!(link->loss >= 0.0 && link->loss < 1.0))
         return tp_fail(err, TP_E_USAGE, "projection: loss must be below 100%%");
+    if (link->lost_flights != 0 && !p->datagram)
+        return tp_fail(err, TP_E_USAGE, "projection: link lose= is for DTLS (--dtls) only");
     return TP_OK;
 }
 
@@ -389,7 +445,10 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
             s.prev_dir != (int)f->dir)
             c.ack_ms = ser_ms(s.sh.header, bps);
         double think = p->think_ms != NULL ? p->think_ms[i] : 0.0;
+        c.lost_once = p->datagram && i < 32 && (link->lost_flights >> i & 1u) != 0;
         place(&s, f->label, f->dir, f->bytes, f->records, waits, think, &c);
+        if (p->datagram)
+            run_timer(&s, s.prev_arrival);
     }
     /* The client may send data once it has sent its last flight (data
      * follows its Finished) and the server's last flight has arrived; with

@@ -145,6 +145,8 @@ struct tp_projection {
     uint64_t tls_bytes[2];      /* per tp_dir */
     uint64_t wire_bytes[2];     /* bytes on air per tp_dir */
     uint32_t packets, frames;
+    uint32_t timer_copies;      /* DTLS: flights its timers sent again before
+                                   their answers arrived (lose= aside) */
     bool practical;             /* false: see why */
     char why[320];
 };
@@ -173,7 +175,17 @@ const char *tp_projection_model(void);
  *              further loss; first-order, a repeat is not lost again. When
  *              the RTT exceeds T the timer fires before the answer can
  *              arrive: flights are sent again needlessly (spurious
- *              retransmissions: noted, not costed).
+ *              retransmissions);
+ *   timers    each flight but the last arms its sender's timer, T at its
+ *              start, doubled per expiry; every expiry before the answer
+ *              arrives puts a copy of the flight on its sender's channel
+ *              (serialisation again), which that sender's next flight waits
+ *              for (timer_copies; the copy's channel time is loss). The
+ *              peer's answer to a copy is not modelled (first order);
+ *   lose=     (struct tp_link lost_flights) flight n known lost once: its
+ *              first copy takes its air time, the sender's timer sends it
+ *              again max(T, ser) after its start (loss part), and that
+ *              timer then runs at 2T;
  *   think     the measured processing of each flight's sender (the
  *              caller's think_ms), as above: a server that takes 50 ms to
  *              answer takes them on any link.

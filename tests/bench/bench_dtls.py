@@ -229,11 +229,6 @@ def bench_enum(a):
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 
-# The DTLS model's cost of one lost flight: the initial retransmission timer
-# (src/timing/projection.c DTLS_TIMER_MS, RFC 6347 Sec. 4.2.4.1). The model
-# takes a loss rate, not "flight N lost": P(flight lost) * T; for a flight
-# known to be lost, P = 1, so its projection is the loss-free one plus T.
-MODEL_TIMER_MS = 1000.0
 AIM_PCT, AIM_RTT = 10.0, 1.0   # within 10 % or one round trip, whichever is larger
 LINK_PORTS = {"gnutls": 5684, "openssl": 5685, "gnutls-psk": 5686}
 
@@ -392,11 +387,11 @@ def link_project(exe, link, spec, port, extra):
     namespace (its flights, projected on spec): total ms, round trips."""
     doc, err = probe_json(link, [exe, "--dtls", "--timing", "--link", spec, "--fail-on", "none",
                                  f"127.0.0.1:{port}"] + extra, link.server_exec)
-    p = ((doc or {}).get("dtls") or {}).get("timing") or {}
-    p = p.get("projection")
+    t = ((doc or {}).get("dtls") or {}).get("timing") or {}
+    p = t.get("projection")
     if not p:
         raise RuntimeError(f"projection failed: {err[:200]}")
-    return p["total_ms"], p["round_trips"], p["datagrams"]
+    return p, t["flights"]
 
 
 def link_measure(exe, link, port, extra, workdir):
@@ -443,18 +438,25 @@ def bench_link(exe, runs):
 
                     try:
                         with LinkServer(link, d, crt, key, server):
-                            proj, rt, dgrams = link_project(exe, link, spec, port, extra)
+                            _, flights = link_project(exe, link, spec, port, extra)
+                        # The flights lost, by number, for the model's lose=.
+                        numbers = {"down": next((i + 1 for i, f in enumerate(flights)
+                                                 if f["label"] == "ServerHello"), None),
+                                   "up": next((i + 1 for i, f in enumerate(flights)
+                                               if f["label"] == "ClientKeyExchange"), None)}
                         # A loss-free run through the link finds which
                         # packets carry the flights to lose.
                         ref = once()
                         targets = {"down": first_packet(ref[4], "down", 2),
                                    "up": first_packet(ref[4], "up", 16)}
                         for loss, what in LOSSES:
-                            if what and targets[what] is None:
+                            if what and (targets[what] is None or numbers[what] is None):
                                 continue  # not seen in the reference run
+                            lose = f",lose={numbers[what]}" if what else ""
+                            with LinkServer(link, d, crt, key, server):
+                                proj, _ = link_project(exe, link, spec + lose, port, extra)
                             samples = [once(what, targets.get(what)) for _ in range(runs)]
-                            row = summarise(lname, tname, loss, params["rtt_ms"], proj, rt,
-                                            dgrams, samples, 1 if what else 0)
+                            row = summarise(lname, tname, loss, params["rtt_ms"], proj, samples)
                             rows.append(row)
                             print_link_row(row)
                     except (RuntimeError, subprocess.TimeoutExpired) as e:
@@ -464,15 +466,16 @@ def bench_link(exe, runs):
     return rows
 
 
-def summarise(lname, tname, loss, rtt, proj, rt, dgrams, samples, n_lost):
+def summarise(lname, tname, loss, rtt, proj, samples):
     tp = statistics.median(s[0] for s in samples)
     pc = [s[1] for s in samples if s[1] is not None]
     pc = statistics.median(pc) if pc else None
     samples = [s[:4] + s[5:] for s in samples]  # (the packets aside)
-    projected = proj + n_lost * MODEL_TIMER_MS
-    err = projected - tp
-    return dict(link=lname, server=tname, loss=loss, rtt=rtt, proj=projected, rt=rt,
-                dgrams=dgrams, measured=tp, pcap=pc, err=err, err_pct=100.0 * err / tp,
+    err = proj["total_ms"] - tp
+    return dict(link=lname, server=tname, loss=loss, rtt=rtt, proj=proj["total_ms"],
+                rt=proj["round_trips"], copies=proj.get("timer_copies", 0),
+                think=proj["parts_ms"].get("processing", 0.0),
+                measured=tp, pcap=pc, err=err, err_pct=100.0 * err / tp,
                 ok=abs(err) <= max(AIM_PCT / 100.0 * tp, AIM_RTT * rtt),
                 retrans=max(s[2] for s in samples), srv_retrans=max(s[3] for s in samples),
                 lost=min(s[4] for s in samples), lost_max=max(s[4] for s in samples))
@@ -483,15 +486,17 @@ def print_link_header(runs):
     print(f"3. --dtls --timing through tests/tools/packet_delay.py (median of {runs} runs) "
           "against the --link projection")
     print(f"   {'link':7} {'server':17} {'lost':14} {'projected':>9} {'tlsprobe':>9} "
-          f"{'pcap':>8} {'error ms':>9} {'err %':>7} {'rt':>4} {'retx':>5} {'aim':>4}")
+          f"{'pcap':>8} {'error ms':>9} {'err %':>7} {'rt':>4} {'proc':>5} {'cp':>3} "
+          f"{'retx':>5} {'aim':>4}")
 
 
 def print_link_row(r):
     pc = f"{r['pcap']:8.0f}" if r["pcap"] is not None else f"{'-':>8}"
     lost = r["loss"] if r["lost"] == r["lost_max"] else f"{r['loss']}?"
     print(f"   {r['link']:7} {r['server']:17} {lost:14} {r['proj']:9.0f} {r['measured']:9.0f} "
-          f"{pc} {r['err']:+9.0f} {r['err_pct']:+6.1f}% {r['rt']:4.1f} "
-          f"{r['retrans']:>2}/{r['srv_retrans']:<2} {'ok' if r['ok'] else 'OFF':>4}", flush=True)
+          f"{pc} {r['err']:+9.0f} {r['err_pct']:+6.1f}% {r['rt']:4.1f} {r['think']:5.0f} "
+          f"{r['copies']:3} {r['retrans']:>2}/{r['srv_retrans']:<2} "
+          f"{'ok' if r['ok'] else 'OFF':>4}", flush=True)
 
 
 if __name__ == "__main__":
