@@ -99,7 +99,9 @@ struct cost {
     double ser_ms, slow_ms, loss_ms, duty_inner_ms, duty_tail_ms;
     double ack_ms; /* the pure ACK sent before the flight */
     uint32_t rounds;
-    bool lost_once; /* DTLS: known lost (link lose=), sent again by its timer */
+    /* DTLS, known lost (link lose=): its first copy goes for nothing and
+     * its timer sends it again this long after its start, max(T, ser). */
+    double resend_ms;
 };
 
 struct shape_of_link {
@@ -273,23 +275,16 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     f->slow_start_rounds = c->rounds;
     f->serialisation_ms = c->ser_ms;
     f->slow_start_ms = c->slow_ms;
-    f->loss_ms = c->loss_ms + (c->lost_once ? (c->ser_ms > s->sh.rto_ms ? c->ser_ms
-                                                                         : s->sh.rto_ms)
-                                             : 0.0);
+    f->loss_ms = c->loss_ms + c->resend_ms;
     f->duty_ms = c->duty_inner_ms;
     f->ack_ms = c->ack_ms;
     f->start_ms = at(&t);
     s->prev_start = t;
-    double resend_ms = 0.0;
-    if (c->lost_once) {
-        /* The first copy takes its air time and is lost; the sender's
-         * timer sends the flight again, once the channel is free. */
-        resend_ms = c->ser_ms > s->sh.rto_ms ? c->ser_ms : s->sh.rto_ms;
-        t.part[TP_PART_LOSS] += resend_ms;
-    }
+    t.part[TP_PART_LOSS] += c->resend_ms;
     if (s->sh.datagram)
         s->armed = (struct dtls_timer){.set = t,
-                                       .ms = c->lost_once ? 2.0 * s->sh.rto_ms : s->sh.rto_ms,
+                                       .ms = c->resend_ms > 0.0 ? 2.0 * s->sh.rto_ms
+                                                                : s->sh.rto_ms,
                                        .ser_ms = c->ser_ms,
                                        .ch = ch,
                                        .on = true};
@@ -445,7 +440,8 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
             s.prev_dir != (int)f->dir)
             c.ack_ms = ser_ms(s.sh.header, bps);
         double think = p->think_ms != NULL ? p->think_ms[i] : 0.0;
-        c.lost_once = p->datagram && i < 32 && (link->lost_flights >> i & 1u) != 0;
+        if (p->datagram && i < 32 && (link->lost_flights >> i & 1u) != 0)
+            c.resend_ms = c.ser_ms > s.sh.rto_ms ? c.ser_ms : s.sh.rto_ms;
         place(&s, f->label, f->dir, f->bytes, f->records, waits, think, &c);
         if (p->datagram)
             run_timer(&s, s.prev_arrival);

@@ -152,6 +152,7 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--link-runs", type=int, default=3)
     ap.add_argument("--link-only", action="store_true", help="only section 3")
+    ap.add_argument("--links", help="comma-separated link names of section 3 (default all)")
     ap.add_argument("--no-link", action="store_true", help="skip section 3 (needs root)")
     a = ap.parse_args()
     if a.link_only:
@@ -218,7 +219,8 @@ def main_link(a):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} not installed (bash .ci/deps --bench)")
     print_link_header(a.link_runs)
-    rows = bench_link(os.path.abspath(a.tlsprobe), a.link_runs)
+    rows = bench_link(os.path.abspath(a.tlsprobe), a.link_runs,
+                      a.links.split(",") if a.links else None)
     off = [r for r in rows if not r["ok"]]
     worst = max((abs(r["err_pct"]) for r in rows if "failed" not in r), default=float("nan"))
     print(f"   {len(rows)} comparisons, worst error {worst:.1f} %, {len(off)} outside the aim "
@@ -291,6 +293,8 @@ LINKS = [
      "bw=10G,rtt=300ms,mtu=1500"),
     ("nb-iot", dict(rtt_ms=1600, down_kbit=20, up_kbit=20, mtu=1430),
      "bw=20k,rtt=1600ms,mtu=1430"),
+    ("nb-iot½", dict(rtt_ms=1600, down_kbit=20, up_kbit=20, mtu=1430, half_duplex=True),
+     "bw=20k,rtt=1600ms,mtu=1430,duplex=half"),
 ]
 # What is lost: nothing, the first datagram of the server's ServerHello
 # flight, the first datagram of the client's ClientKeyExchange flight.
@@ -465,7 +469,7 @@ def link_measure(exe, link, port, extra, workdir):
             dt["server_retransmissions"], packets)
 
 
-def bench_link(exe, runs):
+def bench_link(exe, runs, names=None):
     from packet_delay import Link
     rows = []
     with tempfile.TemporaryDirectory() as d:
@@ -473,6 +477,8 @@ def bench_link(exe, runs):
         crt, key = make_cert(d, extra_ip="198.18.0.2")
         with Link(**LINKS[0][1]) as link:
             for lname, params, spec in LINKS:
+                if names and lname not in names:
+                    continue
                 for tname, (server, extra) in link_targets(exe, crt).items():
                     port = LINK_PORTS[server]
 
