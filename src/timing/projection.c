@@ -313,18 +313,19 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     s->out->frames += c->frames;
 }
 
-/* DTLS: the timer of the flight before the one just placed runs until
- * that answer arrives; each expiry before then sends the flight again
- * (spurious when nothing was lost), taking its serialisation on its
- * sender's channel, which later flights of that sender wait for. The
- * period doubles per expiry (RFC 6347 Sec. 4.2.4.1). */
-static void run_timer(struct sim *s, struct instant answer)
+/* DTLS: the timer of the previous flight runs until its answer arrives;
+ * each expiry before then sends the flight again (spurious when nothing
+ * was lost), taking its serialisation on its sender's channel, which later
+ * flights of that sender (and on a half-duplex link, the answer itself)
+ * wait for. The period doubles per expiry (RFC 6347 Sec. 4.2.4.1). Called
+ * with the answer's ready time before placing it, then with its arrival. */
+static void run_timer(struct sim *s, struct instant until)
 {
     struct dtls_timer *tm = &s->timer;
     for (int n = 0; tm->on && n < 16; n++) {
         struct instant fire = tm->set;
         fire.part[TP_PART_LOSS] += tm->ms;
-        if (at(&fire) >= at(&answer))
+        if (at(&fire) >= at(&until))
             break;
         struct instant busy = later(fire, s->chan_free[tm->ch]);
         busy.part[TP_PART_LOSS] += tm->ser_ms;
@@ -333,7 +334,6 @@ static void run_timer(struct sim *s, struct instant answer)
         tm->set = fire;
         tm->ms *= 2.0;
     }
-    s->timer = s->armed;
 }
 
 static tp_status check_inputs(const struct tp_link *link, const struct tp_proj_params *p,
@@ -442,9 +442,17 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         double think = p->think_ms != NULL ? p->think_ms[i] : 0.0;
         if (p->datagram && i < 32 && (link->lost_flights >> i & 1u) != 0)
             c.resend_ms = c.ser_ms > s.sh.rto_ms ? c.ser_ms : s.sh.rto_ms;
+        if (p->datagram) {
+            struct instant ready = waits ? s.prev_arrival : s.prev_start;
+            if (waits && think > 0.0)
+                ready.part[TP_PART_PROCESSING] += think;
+            run_timer(&s, ready);
+        }
         place(&s, f->label, f->dir, f->bytes, f->records, waits, think, &c);
-        if (p->datagram)
+        if (p->datagram) {
             run_timer(&s, s.prev_arrival);
+            s.timer = s.armed;
+        }
     }
     /* The client may send data once it has sent its last flight (data
      * follows its Finished) and the server's last flight has arrived; with

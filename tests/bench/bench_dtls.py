@@ -19,9 +19,11 @@ loses the Nth IP packet of a direction on request. In the server's
 namespace, a fresh server per handshake (each serves one peer at a time):
 gnutls-serv --udp with a P-256 certificate, gnutls-serv --udp with PSK
 (ECDHE-PSK), openssl s_server -dtls1_2 -listen; all three ask for a cookie.
-Links: "300ms" (300 ms RTT, unlimited rate, MTU 1500) and "nb-iot" (the
+Links: "300ms" (300 ms RTT, unlimited rate, MTU 1500), "nb-iot" (the
 nb-iot preset's 20 kbit/s each way, 1600 ms RTT, MTU 1430, full duplex;
-its radio set-up and random loss are not emulated). Losses: none; the
+its radio set-up and random loss are not emulated) and "nb-iot-hd" (the
+same, half duplex as the preset: one channel for both directions, granted
+in turn, and duplex=half in the spec). Losses: none; the
 first datagram of the server's ServerHello flight; the first datagram of
 the client's ClientKeyExchange flight (which packet that is comes from a
 loss-free reference run's capture, since the timers' spurious copies
@@ -55,9 +57,11 @@ the 1600 ms link gnutls-serv's spurious copy of its flight leaves ~1.1 s
 after the client's duplicate ClientHello arrived rather than 1 s after the
 flight, late enough to hold the downlink when its last flight is due
 (the gnutls-serv nb-iot rows, 0.3 to 0.9 s). The peer's answer to a copy
-is not modelled either; the emulation has no radio set-up, no random loss
-and no half-duplex sharing in these rows; the processing part is measured
-on loopback, where a busy machine makes it vary by a few ms.
+is not modelled either (RFC 6347 Sec. 4.2.4: a peer that receives a
+repeated flight repeats its own), which on the half-duplex link puts one
+more flight on the shared channel before the client's answer; the
+emulation has no radio set-up and no random loss; the processing part is
+measured on loopback, where a busy machine makes it vary by a few ms.
 
 Usage: tests/bench/bench_dtls.py TLSPROBE [--runs N] [--link-runs N] [--link-only | --no-link]
 Only 127.0.0.1 and, in namespaces of our own, 198.18.0.1-2 are contacted;
@@ -293,7 +297,7 @@ LINKS = [
      "bw=10G,rtt=300ms,mtu=1500"),
     ("nb-iot", dict(rtt_ms=1600, down_kbit=20, up_kbit=20, mtu=1430),
      "bw=20k,rtt=1600ms,mtu=1430"),
-    ("nb-iot½", dict(rtt_ms=1600, down_kbit=20, up_kbit=20, mtu=1430, half_duplex=True),
+    ("nb-iot-hd", dict(rtt_ms=1600, down_kbit=20, up_kbit=20, mtu=1430, half_duplex=True),
      "bw=20k,rtt=1600ms,mtu=1430,duplex=half"),
 ]
 # What is lost: nothing, the first datagram of the server's ServerHello
@@ -518,7 +522,7 @@ def bench_link(exe, runs, names=None):
                     except (RuntimeError, subprocess.TimeoutExpired) as e:
                         rows.append(dict(link=lname, server=tname, failed=str(e), ok=False,
                                          err_pct=float("nan")))
-                        print(f"   {lname:7} {tname:17} failed: {e}", flush=True)
+                        print(f"   {lname:9} {tname:17} failed: {e}", flush=True)
     return rows
 
 
@@ -541,7 +545,7 @@ def print_link_header(runs):
     print()
     print(f"3. --dtls --timing through tests/tools/packet_delay.py (median of {runs} runs) "
           "against the --link projection")
-    print(f"   {'link':7} {'server':17} {'lost':14} {'projected':>9} {'tlsprobe':>9} "
+    print(f"   {'link':9} {'server':17} {'lost':14} {'projected':>9} {'tlsprobe':>9} "
           f"{'pcap':>8} {'error ms':>9} {'err %':>7} {'rt':>4} {'proc':>5} {'cp':>3} "
           f"{'retx':>5} {'aim':>4}")
 
@@ -549,7 +553,7 @@ def print_link_header(runs):
 def print_link_row(r):
     pc = f"{r['pcap']:8.0f}" if r["pcap"] is not None else f"{'-':>8}"
     lost = r["loss"] if r["lost"] == r["lost_max"] else f"{r['loss']}?"
-    print(f"   {r['link']:7} {r['server']:17} {lost:14} {r['proj']:9.0f} {r['measured']:9.0f} "
+    print(f"   {r['link']:9} {r['server']:17} {lost:14} {r['proj']:9.0f} {r['measured']:9.0f} "
           f"{pc} {r['err']:+9.0f} {r['err_pct']:+6.1f}% {r['rt']:4.1f} {r['think']:5.0f} "
           f"{r['copies']:3} {r['retrans']:>2}/{r['srv_retrans']:<2} "
           f"{'ok' if r['ok'] else 'OFF':>4}", flush=True)

@@ -304,6 +304,17 @@ static void dtls_timers(void **state)
     assert_int_equal(pr.timer_copies, 3);
     near(pr.parts_ms[TP_PART_LOSS], 0.0, 1e-12, "copies off the critical path");
 
+    /* Half duplex, one channel: SF starts 891.2 and holds it until
+     * 1182.4, CH's copy (due 1000) follows until 1273.6; SF's copy (due
+     * 1891.2, before CF is ready at 1982.4) holds it until 2182.4, so CF
+     * waits: 2182.4 + 71.2 + 800 = 3053.6; Fin 3053.6 + 51.2 + 800. */
+    link = spec("bw=20k,rtt=1600ms,mtu=1430,duplex=half");
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
+    near(pr.flights[2].start_ms, 2182.4, 1e-9, "CF behind SF's copy");
+    near(pr.total_ms, 3904.8, 1e-9, "half duplex");
+    near(pr.parts_ms[TP_PART_LOSS], 1000.0 + 291.2, 1e-9, "SF's timer and copy");
+    assert_int_equal(pr.timer_copies, 3);
+
     link = spec("bw=20k,rtt=1600ms,mtu=1430,lose=2");
     assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
     near(pr.flights[1].start_ms, 891.2, 1e-9, "first copy of the lost flight");
