@@ -83,8 +83,9 @@ const char *tp_projection_model_dtls(void)
            "40) + UDP 8 header bytes; no congestion window; expected loss cost P(flight lost) "
            "* 1 s per flight (any lost datagram repeats the whole flight after the initial "
            "retransmission timer, RFC 6347 Sec. 4.2.4.1), P = 1-(1-p)^frames; a flight known "
-           "lost (lose=) is sent again max(1 s, its serialisation) after its start; each "
-           "flight's timer (1 s, doubled per expiry) fires until its answer arrives, and every "
+           "lost (lose=) is sent again 1 s after it was handed to the link, once its first copy "
+           "has left; each flight's timer (1 s from then, doubled per expiry) fires until its "
+           "answer arrives, and every "
            "expiry puts a copy of the flight on its sender's channel, which that sender's next "
            "flight waits for (spurious retransmissions when the round trip exceeds 1 s; the "
            "peer's answer to a copy not modelled); each flight's sender takes the processing "
@@ -99,9 +100,7 @@ struct cost {
     double ser_ms, slow_ms, loss_ms, duty_inner_ms, duty_tail_ms;
     double ack_ms; /* the pure ACK sent before the flight */
     uint32_t rounds;
-    /* DTLS, known lost (link lose=): its first copy goes for nothing and
-     * its timer sends it again this long after its start, max(T, ser). */
-    double resend_ms;
+    bool lost_once; /* DTLS, known lost (link lose=): see place() */
 };
 
 struct shape_of_link {
@@ -275,16 +274,28 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     f->slow_start_rounds = c->rounds;
     f->serialisation_ms = c->ser_ms;
     f->slow_start_ms = c->slow_ms;
-    f->loss_ms = c->loss_ms + c->resend_ms;
+    f->loss_ms = c->loss_ms;
     f->duty_ms = c->duty_inner_ms;
     f->ack_ms = c->ack_ms;
     f->start_ms = at(&t);
     s->prev_start = t;
-    t.part[TP_PART_LOSS] += c->resend_ms;
+    /* The sender's timer runs from when it hands the flight over (ready),
+     * not from when a busy link gets to it. */
+    struct instant timer_set = ready;
+    if (c->lost_once) {
+        /* Its first copy takes its air time and goes for nothing; the
+         * timer sends it again, once the channel is free of the first. */
+        struct instant again = ready, first_done = t;
+        again.part[TP_PART_LOSS] += s->sh.rto_ms;
+        first_done.part[TP_PART_LOSS] += c->ser_ms;
+        struct instant resend = later(again, first_done);
+        f->loss_ms += at(&resend) - at(&t);
+        t = resend;
+        timer_set = again;
+    }
     if (s->sh.datagram)
-        s->armed = (struct dtls_timer){.set = t,
-                                       .ms = c->resend_ms > 0.0 ? 2.0 * s->sh.rto_ms
-                                                                : s->sh.rto_ms,
+        s->armed = (struct dtls_timer){.set = timer_set,
+                                       .ms = c->lost_once ? 2.0 * s->sh.rto_ms : s->sh.rto_ms,
                                        .ser_ms = c->ser_ms,
                                        .ch = ch,
                                        .on = true};
@@ -440,8 +451,7 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
             s.prev_dir != (int)f->dir)
             c.ack_ms = ser_ms(s.sh.header, bps);
         double think = p->think_ms != NULL ? p->think_ms[i] : 0.0;
-        if (p->datagram && i < 32 && (link->lost_flights >> i & 1u) != 0)
-            c.resend_ms = c.ser_ms > s.sh.rto_ms ? c.ser_ms : s.sh.rto_ms;
+        c.lost_once = p->datagram && i < 32 && (link->lost_flights >> i & 1u) != 0;
         if (p->datagram) {
             struct instant ready = waits ? s.prev_arrival : s.prev_start;
             if (waits && think > 0.0)

@@ -176,16 +176,17 @@ const char *tp_projection_model(void);
  *              the RTT exceeds T the timer fires before the answer can
  *              arrive: flights are sent again needlessly (spurious
  *              retransmissions);
- *   timers    each flight but the last arms its sender's timer, T at its
- *              start, doubled per expiry; every expiry before the answer
+ *   timers    each flight but the last arms its sender's timer, T from
+ *              when it is ready (handed to the link, however busy the
+ *              channel), doubled per expiry; every expiry before the answer
  *              arrives puts a copy of the flight on its sender's channel
  *              (serialisation again), which that sender's next flight waits
  *              for (timer_copies; the copy's channel time is loss). The
  *              peer's answer to a copy is not modelled (first order);
  *   lose=     (struct tp_link lost_flights) flight n known lost once: its
  *              first copy takes its air time, the sender's timer sends it
- *              again max(T, ser) after its start (loss part), and that
- *              timer then runs at 2T;
+ *              again T after it was ready, once the first copy is off the
+ *              channel (loss part), and that timer then runs at 2T;
  *   think     the measured processing of each flight's sender (the
  *              caller's think_ms), as above: a server that takes 50 ms to
  *              answer takes them on any link.

@@ -315,6 +315,20 @@ static void dtls_timers(void **state)
     near(pr.parts_ms[TP_PART_LOSS], 1000.0 + 291.2, 1e-9, "SF's timer and copy");
     assert_int_equal(pr.timer_copies, 3);
 
+    /* The same with CF lost: its timer runs from when the client handed it
+     * over (1982.4), not from when the channel took it (2182.4): sent again
+     * at 2982.4, arriving 3853.6; Fin at 3853.6 + 851.2 = 4704.8 (from the
+     * channel's start it would be 4904.8, bench_dtls.py's half-duplex rows
+     * against s_server measured the former). */
+    link = spec("bw=20k,rtt=1600ms,mtu=1430,duplex=half,lose=3");
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
+    near(pr.flights[2].start_ms, 2182.4, 1e-9, "first copy behind SF's copy");
+    near(pr.flights[2].end_ms, 3853.6, 1e-9, "sent again 1 s after it was ready");
+    near(pr.flights[2].loss_ms, 800.0, 1e-9, "its start to its resend");
+    near(pr.total_ms, 4704.8, 1e-9, "lost CF, half duplex");
+    near(pr.parts_ms[TP_PART_LOSS], 1000.0, 1e-9, "CF's timer");
+    assert_int_equal(pr.timer_copies, 2);
+
     link = spec("bw=20k,rtt=1600ms,mtu=1430,lose=2");
     assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
     near(pr.flights[1].start_ms, 891.2, 1e-9, "first copy of the lost flight");
