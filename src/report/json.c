@@ -374,7 +374,8 @@ static json_t *dtls_projection_json(const struct tp_dtls_timing *t)
         !jput(parts, "propagation", jms2(t->parts_ms[1])) ||
         !jput(parts, "serialisation", jms2(t->parts_ms[2])) ||
         !jput(parts, "loss", jms2(t->parts_ms[4])) ||
-        !jput(parts, "duty_cycle", jms2(t->parts_ms[5]))) {
+        !jput(parts, "duty_cycle", jms2(t->parts_ms[5])) ||
+        !jput(parts, "processing", jms2(t->parts_ms[6]))) {
         json_decref(parts);
         json_decref(o);
         return NULL;
@@ -385,6 +386,7 @@ static json_t *dtls_projection_json(const struct tp_dtls_timing *t)
         !jput(o, "round_trips", json_real(t->round_trips)) ||
         !jput(o, "datagrams", json_integer(t->link_datagrams)) ||
         !jput(o, "spurious_retransmissions", json_boolean(t->spurious_retransmissions)) ||
+        !jput(o, "timer_copies", json_integer(t->timer_copies)) ||
         !jput(o, "model", jstr(t->model))) {
         json_decref(o);
         return NULL;
@@ -406,7 +408,8 @@ static json_t *dtls_timing_json(const struct tp_dtls_timing *t)
             !jput(fo, "direction", json_string(f->from_server ? "server" : "client")) ||
             !jput(fo, "bytes", json_integer(f->bytes)) ||
             !jput(fo, "datagrams", json_integer(f->datagrams)) ||
-            !jput(fo, "end_ms", jms_from_us(f->end_us)) || !jappend(a, fo)) {
+            !jput(fo, "end_ms", jms_from_us(f->end_us)) ||
+            !jput(fo, "processing_ms", jms2(f->think_ms)) || !jappend(a, fo)) {
             json_decref(fo);
             json_decref(a);
             a = NULL;

@@ -294,7 +294,10 @@ struct tp_dtls_flight {
     bool from_server;
     uint32_t bytes;                /* UDP payload */
     uint32_t datagrams;
+    uint32_t start_us;             /* its first datagram, after the first ClientHello */
     uint32_t end_us;               /* its last datagram, after the first ClientHello */
+    double think_ms;               /* its sender's processing before it, estimated
+                                    * (run/dtls.c); 0 for the first */
 };
 struct tp_dtls_timing {
     bool run;
@@ -305,11 +308,12 @@ struct tp_dtls_timing {
     char link[32];
     char link_description[128];
     double total_ms;
-    double parts_ms[6];            /* setup, propagation, serialisation, slow-start (0),
-                                    * loss, duty-cycle: adds up to total_ms */
+    double parts_ms[7];            /* setup, propagation, serialisation, slow-start (0),
+                                    * loss, duty-cycle, processing: adds up to total_ms */
     double round_trips;
     uint32_t link_datagrams;       /* after fragmentation at the link MTU */
     bool spurious_retransmissions; /* the link's RTT exceeds the 1 s timer */
+    uint32_t timer_copies;         /* flights the timers send again, projected */
     const char *model;             /* static text */
 };
 

@@ -481,8 +481,9 @@ static void dtls_timing_section(struct text_writer *w, const struct tp_dtls_timi
             (unsigned)t->link_datagrams);
     label(w, "  of which");
     tw_emit(w, "set-up %.1f, propagation %.1f, serialisation %.1f, loss %.1f, duty cycle "
-               "%.1f ms\n",
-            t->parts_ms[0], t->parts_ms[1], t->parts_ms[2], t->parts_ms[4], t->parts_ms[5]);
+               "%.1f, processing %.1f ms\n",
+            t->parts_ms[0], t->parts_ms[1], t->parts_ms[2], t->parts_ms[4], t->parts_ms[5],
+            t->parts_ms[6]);
     if (t->spurious_retransmissions)
         str_line(w, "  note", "the round trip exceeds the 1 s retransmission timer: flights "
                               "will be sent again before their answers arrive");

@@ -134,11 +134,43 @@ static void on_datagram(void *ctx, const struct tls_io_event *ev)
         f = &t->flights[t->n_flights++];
         f->from_server = from_server;
         label_flight(f, ev->data, ev->data_len);
+        f->datagrams = 0;
     }
     f->bytes += (uint32_t)ev->bytes;
-    f->datagrams++;
     uint64_t us = (ev->t_ns - log->first_ns) / 1000u;
-    f->end_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    uint32_t clamped = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    if (f->datagrams++ == 0)
+        f->start_us = clamped;
+    f->end_us = clamped;
+}
+
+/* Loopback has no propagation worth counting: every gap is processing. */
+static bool is_loopback(int family, const char *address)
+{
+    return address != NULL && ((family == AF_INET && strncmp(address, "127.", 4) == 0) ||
+                               (family == AF_INET6 && strcmp(address, "::1") == 0));
+}
+
+/* Each flight's sender's processing before it. Our own flights: from the
+ * last datagram received to our first one sent, exactly. The server's:
+ * from our last datagram to its first, less the round trip, which UDP does
+ * not show apart: taken as the fastest such answer (so that answer counts
+ * no processing, a lower bound), or 0 on loopback. */
+static void estimate_think(struct tp_dtls_timing *t, bool loopback)
+{
+    double rtt_ms = loopback ? 0.0 : -1.0;
+    for (size_t i = 1; !loopback && i < t->n_flights; i++) {
+        double gap = (t->flights[i].start_us - (double)t->flights[i - 1].end_us) / 1000.0;
+        if (t->flights[i].from_server && (rtt_ms < 0.0 || gap < rtt_ms))
+            rtt_ms = gap;
+    }
+    for (size_t i = 1; i < t->n_flights; i++) {
+        struct tp_dtls_flight *f = &t->flights[i];
+        double gap = (f->start_us - (double)t->flights[i - 1].end_us) / 1000.0;
+        if (f->from_server)
+            gap -= rtt_ms;
+        f->think_ms = gap > 0.0 ? gap : 0.0;
+    }
 }
 
 /* --link: the measured flights on the link, by the DTLS model. */
@@ -148,19 +180,23 @@ static tp_status project(const struct tp_config *cfg, int family, struct tp_dtls
     struct tp_link link;
     TP_TRY(tp_link_from_arg(&link, cfg->link, err));
     struct tp_flight flights[TP_PROJ_MAX_FLIGHTS];
+    double think[TP_PROJ_MAX_FLIGHTS];
     size_t n = t->n_flights < TP_PROJ_MAX_FLIGHTS ? t->n_flights : TP_PROJ_MAX_FLIGHTS;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        think[i] = t->flights[i].think_ms;
         flights[i] = (struct tp_flight){.label = t->flights[i].label,
                                         .dir = t->flights[i].from_server ? TP_DIR_S2C
                                                                          : TP_DIR_C2S,
                                         .bytes = t->flights[i].bytes,
                                         .records = t->flights[i].datagrams,
                                         .waits = true};
+    }
     struct tp_proj_params params;
     tp_proj_params_default(&params);
     params.datagram = true;
     params.tcp_handshake = false;
     params.ipv6 = family == AF_INET6;
+    params.think_ms = think;
     struct tp_projection *p = calloc(1, sizeof *p);
     if (p == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
@@ -170,11 +206,12 @@ static tp_status project(const struct tp_config *cfg, int family, struct tp_dtls
         snprintf(t->link, sizeof t->link, "%s", link.name);
         snprintf(t->link_description, sizeof t->link_description, "%s", link.description);
         t->total_ms = p->total_ms;
-        for (size_t i = 0; i < TP_PART_COUNT && i < 6; i++)
+        for (size_t i = 0; i < TP_PART_COUNT && i < 7; i++)
             t->parts_ms[i] = p->parts_ms[i];
         t->round_trips = p->round_trips;
         t->link_datagrams = p->packets;
         t->spurious_retransmissions = link.rtt_ms > 1000u;
+        t->timer_copies = p->timer_copies;
         t->model = tp_projection_model_dtls();
     }
     free(p);
@@ -255,6 +292,9 @@ tp_status run_dtls_report(const struct tp_config *cfg, struct tp_report *report,
                                          cfg->timing ? &hook : NULL, report, err);
     close(fd);
     fd = -1;
+    if (cfg->timing)
+        estimate_think(&report->dtls.timing,
+                       is_loopback(addrs.items[which].family, addrs.items[which].text));
     if (status == TP_OK && cfg->timing && cfg->link != NULL)
         status = project(cfg, addrs.items[which].family, &report->dtls.timing, err);
     if (status == TP_OK && !cfg->enumerate && !cfg->timing)

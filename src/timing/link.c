@@ -12,7 +12,7 @@
 #include "util/banned.h"
 
 #define SPEC_MAX 256
-#define VALID_KEYS "bw, dl, ul, rtt, setup, mtu, frame, loss, duty, duplex"
+#define VALID_KEYS "bw, dl, ul, rtt, setup, mtu, frame, loss, duty, duplex, lose"
 
 static void copy_text(char *dst, size_t size, const char *src)
 {
@@ -144,6 +144,30 @@ static tp_status parse_bytes(const char *key, const char *value, uint32_t min, u
     return TP_OK;
 }
 
+/* "4" or "4+5": flight numbers 1..32, as a bit set (bit n-1 for flight n). */
+static tp_status parse_flights(const char *key, const char *value, uint32_t *mask,
+                               tp_error *err)
+{
+    const char *p = value;
+    *mask = 0;
+    for (;;) {
+        unsigned n = 0;
+        size_t digits = 0;
+        while (p[digits] >= '0' && p[digits] <= '9' && digits < 3) {
+            n = n * 10u + (unsigned)(p[digits] - '0');
+            digits++;
+        }
+        if (digits == 0 || n < 1 || n > 32 || (p[digits] != '\0' && p[digits] != '+'))
+            return tp_fail(err, TP_E_USAGE,
+                           "link %s: '%s' is not flight numbers 1..32 joined by + (e.g. 4+5)",
+                           key, value);
+        *mask |= 1u << (n - 1u);
+        if (p[digits] == '\0')
+            return TP_OK;
+        p += digits + 1;
+    }
+}
+
 static tp_status parse_percent(const char *key, const char *value, double min, double max,
                                double *fraction, tp_error *err)
 {
@@ -159,12 +183,14 @@ static tp_status parse_percent(const char *key, const char *value, double min, d
     return TP_OK;
 }
 
-enum spec_key { K_BW, K_DL, K_UL, K_RTT, K_SETUP, K_MTU, K_FRAME, K_LOSS, K_DUTY, K_DUPLEX, K_N };
+enum spec_key {
+    K_BW, K_DL, K_UL, K_RTT, K_SETUP, K_MTU, K_FRAME, K_LOSS, K_DUTY, K_DUPLEX, K_LOSE, K_N
+};
 
 static const char *const key_names[K_N] = {
     [K_BW] = "bw",     [K_DL] = "dl",       [K_UL] = "ul",       [K_RTT] = "rtt",
     [K_SETUP] = "setup", [K_MTU] = "mtu",   [K_FRAME] = "frame", [K_LOSS] = "loss",
-    [K_DUTY] = "duty", [K_DUPLEX] = "duplex",
+    [K_DUTY] = "duty", [K_DUPLEX] = "duplex", [K_LOSE] = "lose",
 };
 
 static tp_status apply_key(struct tp_link *link, enum spec_key key, const char *value,
@@ -201,6 +227,8 @@ static tp_status apply_key(struct tp_link *link, enum spec_key key, const char *
         else
             return tp_fail(err, TP_E_USAGE, "link duplex: '%s' is not half or full", value);
         return TP_OK;
+    case K_LOSE:
+        return parse_flights(name, value, &link->lost_flights, err);
     case K_N:
         break;
     }

@@ -12,6 +12,9 @@
  *   loss   packet loss in percent, 0..50% (default 0%)
  *   duty   duty cycle in percent, 0.01..100% (default none)
  *   duplex "half" or "full" (default full)
+ *   lose   DTLS flights known lost once, by number from 1 as --dtls
+ *          --timing lists them, joined by + (lose=4+5); the DTLS model
+ *          only (a benchmark's known loss pattern)
  * A bandwidth (bw, or both dl and ul) is required. */
 #ifndef TP_TIMING_LINK_H
 #define TP_TIMING_LINK_H
@@ -33,6 +36,7 @@ struct tp_link {
     double loss;           /* per packet (per frame when framed), 0..0.5 */
     double duty_cycle;     /* fraction of time a sender may transmit; 0 = unlimited */
     bool half_duplex;      /* one channel shared by both directions */
+    uint32_t lost_flights; /* bit n-1: DTLS flight n lost once (lose=) */
     bool tls_practical;    /* false: the preset's data says TLS is not viable */
 };
 

@@ -421,6 +421,10 @@ tp_status timing_run(const struct tp_config *cfg, const char *sni, struct tp_rep
     *stage = TP_STAGE_INTERNAL;
     if (cfg->link != NULL)
         TP_TRY(tp_link_from_arg(&link, cfg->link, err));
+    /* Flight numbers known lost belong to the DTLS model: a usage error
+     * before any traffic. */
+    if (cfg->link != NULL && link.lost_flights != 0)
+        return tp_fail(err, TP_E_USAGE, "--link lose= is for --dtls only");
     struct tp_timing *t = report->timing = malloc(sizeof *report->timing);
     if (t == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");

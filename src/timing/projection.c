@@ -44,12 +44,14 @@ void tp_proj_params_default(struct tp_proj_params *params)
     params->tcp_options = 12; /* timestamps, RFC 7323 Sec. 3 (10 + 2 NOP) */
     params->init_window = IW_DEFAULT;
     params->false_start = false;
+    params->think_ms = NULL;
 }
 
 const char *tp_proj_part_name(enum tp_proj_part part)
 {
     static const char *const names[TP_PART_COUNT] = {
         "setup", "propagation", "serialisation", "slow-start", "loss", "duty-cycle",
+        "processing",
     };
     return (unsigned)part < TP_PART_COUNT ? names[part] : "unknown";
 }
@@ -80,9 +82,15 @@ const char *tp_projection_model_dtls(void)
            "trip); handshake messages fragmented at the link MTU into datagrams of IP (20 or "
            "40) + UDP 8 header bytes; no congestion window; expected loss cost P(flight lost) "
            "* 1 s per flight (any lost datagram repeats the whole flight after the initial "
-           "retransmission timer, RFC 6347 Sec. 4.2.4.1), P = 1-(1-p)^frames; a round trip "
-           "above 1 s makes the timer fire before the answer can arrive (spurious "
-           "retransmissions: noted, not costed); serialisation at the direction's bandwidth, duty-cycle silence "
+           "retransmission timer, RFC 6347 Sec. 4.2.4.1), P = 1-(1-p)^frames; a flight known "
+           "lost (lose=) is sent again 1 s after it was handed to the link, once its first copy "
+           "has left; each flight's timer (1 s from then, doubled per expiry) fires until its "
+           "answer arrives, and every "
+           "expiry puts a copy of the flight on its sender's channel, which that sender's next "
+           "flight waits for (spurious retransmissions when the round trip exceeds 1 s; the "
+           "peer's answer to a copy not modelled); each flight's sender takes the processing "
+           "time measured before it (the fastest server answer taken as the round trip, 0 on "
+           "loopback); serialisation at the direction's bandwidth, duty-cycle silence "
            "a*(1/d-1) after each frame, RTT/2 propagation, radio set-up once.";
 }
 
@@ -92,6 +100,7 @@ struct cost {
     double ser_ms, slow_ms, loss_ms, duty_inner_ms, duty_tail_ms;
     double ack_ms; /* the pure ACK sent before the flight */
     uint32_t rounds;
+    bool lost_once; /* DTLS, known lost (link lose=): see place() */
 };
 
 struct shape_of_link {
@@ -214,6 +223,14 @@ static struct cost syn_cost(const struct tp_link *link, const struct tp_proj_par
     return c;
 }
 
+/* Armed at set for ms; each expiry puts a copy (ser_ms) on channel ch. */
+struct dtls_timer {
+    struct instant set;
+    double ms, ser_ms;
+    int ch;
+    bool on;
+};
+
 struct sim {
     const struct tp_link *link;
     const struct tp_proj_params *params;
@@ -225,15 +242,24 @@ struct sim {
     struct instant client_start, server_arrival, server_arrival_before;
     uint32_t cwnd[2];
     int prev_dir;                 /* of the last flight placed; -1 none */
+    /* DTLS: the retransmission timer of the flight before the last one
+     * placed, until the last one (its answer) arrives (RFC 6347 Sec.
+     * 4.2.4); armed: the last one's, which place() starts. */
+    struct dtls_timer timer, armed;
     struct tp_projection *out;
 };
 
 static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t bytes,
-                  uint32_t records, bool waits, const struct cost *c)
+                  uint32_t records, bool waits, double think_ms, const struct cost *c)
 {
     const struct tp_link *link = s->link;
     int ch = link->half_duplex ? 0 : (int)dir;
-    struct instant t = later(waits ? s->prev_arrival : s->prev_start, s->chan_free[ch]);
+    /* An answer needs its sender's processing after the arrival; the
+     * channel may be busy meanwhile (both run at once). */
+    struct instant ready = waits ? s->prev_arrival : s->prev_start;
+    if (waits && think_ms > 0.0)
+        ready.part[TP_PART_PROCESSING] += think_ms;
+    struct instant t = later(ready, s->chan_free[ch]);
     struct tp_proj_flight *f = &s->out->flights[s->out->n_flights++];
     t.part[TP_PART_SERIALISATION] += c->ack_ms;
     s->prev_dir = (int)dir;
@@ -253,6 +279,26 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     f->ack_ms = c->ack_ms;
     f->start_ms = at(&t);
     s->prev_start = t;
+    /* The sender's timer runs from when it hands the flight over (ready),
+     * not from when a busy link gets to it. */
+    struct instant timer_set = ready;
+    if (c->lost_once) {
+        /* Its first copy takes its air time and goes for nothing; the
+         * timer sends it again, once the channel is free of the first. */
+        struct instant again = ready, first_done = t;
+        again.part[TP_PART_LOSS] += s->sh.rto_ms;
+        first_done.part[TP_PART_LOSS] += c->ser_ms;
+        struct instant resend = later(again, first_done);
+        f->loss_ms += at(&resend) - at(&t);
+        t = resend;
+        timer_set = again;
+    }
+    if (s->sh.datagram)
+        s->armed = (struct dtls_timer){.set = timer_set,
+                                       .ms = c->lost_once ? 2.0 * s->sh.rto_ms : s->sh.rto_ms,
+                                       .ser_ms = c->ser_ms,
+                                       .ch = ch,
+                                       .on = true};
 
     t.part[TP_PART_SERIALISATION] += c->ser_ms;
     t.part[TP_PART_SLOW_START] += c->slow_ms;
@@ -278,6 +324,29 @@ static void place(struct sim *s, const char *label, enum tp_dir dir, uint32_t by
     s->out->frames += c->frames;
 }
 
+/* DTLS: the timer of the previous flight runs until its answer arrives;
+ * each expiry before then sends the flight again (spurious when nothing
+ * was lost), taking its serialisation on its sender's channel, which later
+ * flights of that sender (and on a half-duplex link, the answer itself)
+ * wait for. The period doubles per expiry (RFC 6347 Sec. 4.2.4.1). Called
+ * with the answer's ready time before placing it, then with its arrival. */
+static void run_timer(struct sim *s, struct instant until)
+{
+    struct dtls_timer *tm = &s->timer;
+    for (int n = 0; tm->on && n < 16; n++) {
+        struct instant fire = tm->set;
+        fire.part[TP_PART_LOSS] += tm->ms;
+        if (at(&fire) >= at(&until))
+            break;
+        struct instant busy = later(fire, s->chan_free[tm->ch]);
+        busy.part[TP_PART_LOSS] += tm->ser_ms;
+        s->chan_free[tm->ch] = busy;
+        s->out->timer_copies++;
+        tm->set = fire;
+        tm->ms *= 2.0;
+    }
+}
+
 static tp_status check_inputs(const struct tp_link *link, const struct tp_proj_params *p,
                               const struct tp_flight *flights, size_t n, tp_error *err)
 {
@@ -298,6 +367,8 @@ static tp_status check_inputs(const struct tp_link *link, const struct tp_proj_p
                        link->mtu, header);
     if (!(link->loss >= 0.0 && link->loss < 1.0))
         return tp_fail(err, TP_E_USAGE, "projection: loss must be below 100%%");
+    if (link->lost_flights != 0 && !p->datagram)
+        return tp_fail(err, TP_E_USAGE, "projection: link lose= is for DTLS (--dtls) only");
     return TP_OK;
 }
 
@@ -364,8 +435,8 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
     if (p->tcp_handshake && !p->datagram) {
         struct cost syn = syn_cost(link, p, link->ul_bps);
         struct cost synack = syn_cost(link, p, link->dl_bps);
-        place(&s, "SYN", TP_DIR_C2S, 0, 0, true, &syn);
-        place(&s, "SYN-ACK", TP_DIR_S2C, 0, 0, true, &synack);
+        place(&s, "SYN", TP_DIR_C2S, 0, 0, true, 0.0, &syn);
+        place(&s, "SYN-ACK", TP_DIR_S2C, 0, 0, true, 0.0, &synack);
     }
     for (size_t i = 0; i < n_flights; i++) {
         const struct tp_flight *f = &flights[i];
@@ -379,7 +450,19 @@ tp_status tp_project(const struct tp_link *link, const struct tp_proj_params *pa
         if (!p->datagram && waits && f->bytes > 0 && s.prev_dir >= 0 &&
             s.prev_dir != (int)f->dir)
             c.ack_ms = ser_ms(s.sh.header, bps);
-        place(&s, f->label, f->dir, f->bytes, f->records, waits, &c);
+        double think = p->think_ms != NULL ? p->think_ms[i] : 0.0;
+        c.lost_once = p->datagram && i < 32 && (link->lost_flights >> i & 1u) != 0;
+        if (p->datagram) {
+            struct instant ready = waits ? s.prev_arrival : s.prev_start;
+            if (waits && think > 0.0)
+                ready.part[TP_PART_PROCESSING] += think;
+            run_timer(&s, ready);
+        }
+        place(&s, f->label, f->dir, f->bytes, f->records, waits, think, &c);
+        if (p->datagram) {
+            run_timer(&s, s.prev_arrival);
+            s.timer = s.armed;
+        }
     }
     /* The client may send data once it has sent its last flight (data
      * follows its Finished) and the server's last flight has arrived; with

@@ -30,6 +30,10 @@
  *              sender is silent a * (1/d - 1) (ETSI EN 300 220); silences
  *              between a flight's frames delay it, the trailing one delays
  *              the sender's next flight.
+ *   think_i  (params.think_ms, when given): the sender's own processing
+ *              before a flight that waits, as measured where the flights
+ *              were (the link does not change it): ready_i = arrival of
+ *              flight i-1 + think_i; 0 when not given (TCP: not measured).
  *   sent_i   = start_i + ser_i + slow start + loss + duty-cycle silence
  *   arrival_i = sent_i + RTT/2 (propagation)
  * Radio set-up (setup_ms) is paid once, before the first packet. The TCP
@@ -93,6 +97,9 @@ struct tp_proj_params {
     uint32_t init_window; /* initial congestion window, segments */
     bool false_start;     /* TLS 1.2 False Start (RFC 7918): the client is done
                              when it sends its Finished */
+    /* Per input flight, its sender's processing before it (think_i above),
+     * ms; NULL for none. Borrowed, n_flights entries. */
+    const double *think_ms;
 };
 
 /* tcp_handshake on, IPv4, 12 option bytes, IW10, no False Start. */
@@ -107,10 +114,12 @@ enum tp_proj_part {
     TP_PART_SLOW_START,
     TP_PART_LOSS,
     TP_PART_DUTY_CYCLE,
+    TP_PART_PROCESSING, /* the peers' measured processing (think_ms) */
     TP_PART_COUNT
 };
 
-/* "setup", "propagation", "serialisation", "slow-start", "loss", "duty-cycle" */
+/* "setup", "propagation", "serialisation", "slow-start", "loss", "duty-cycle",
+ * "processing" */
 const char *tp_proj_part_name(enum tp_proj_part part);
 
 struct tp_proj_flight {
@@ -136,6 +145,8 @@ struct tp_projection {
     uint64_t tls_bytes[2];      /* per tp_dir */
     uint64_t wire_bytes[2];     /* bytes on air per tp_dir */
     uint32_t packets, frames;
+    uint32_t timer_copies;      /* DTLS: flights its timers sent again before
+                                   their answers arrived (lose= aside) */
     bool practical;             /* false: see why */
     char why[320];
 };
@@ -164,7 +175,21 @@ const char *tp_projection_model(void);
  *              further loss; first-order, a repeat is not lost again. When
  *              the RTT exceeds T the timer fires before the answer can
  *              arrive: flights are sent again needlessly (spurious
- *              retransmissions: noted, not costed).
+ *              retransmissions);
+ *   timers    each flight but the last arms its sender's timer, T from
+ *              when it is ready (handed to the link, however busy the
+ *              channel), doubled per expiry; every expiry before the answer
+ *              arrives puts a copy of the flight on its sender's channel
+ *              (serialisation again), which that sender's next flight waits
+ *              for (timer_copies; the copy's channel time is loss). The
+ *              peer's answer to a copy is not modelled (first order);
+ *   lose=     (struct tp_link lost_flights) flight n known lost once: its
+ *              first copy takes its air time, the sender's timer sends it
+ *              again T after it was ready, once the first copy is off the
+ *              channel (loss part), and that timer then runs at 2T;
+ *   think     the measured processing of each flight's sender (the
+ *              caller's think_ms), as above: a server that takes 50 ms to
+ *              answer takes them on any link.
  * Framing and duty cycle as above. */
 const char *tp_projection_model_dtls(void);
 

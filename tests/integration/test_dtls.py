@@ -646,7 +646,10 @@ def link_preset(name):
 def dtls_projection(flights, link):
     """The DTLS model of projection.h, recomputed: every flight waits for
     the previous one; datagrams of IPv4 20 + UDP 8 header bytes at the
-    link MTU; loss p per datagram costs the flight 1 s."""
+    link MTU; loss p per datagram costs the flight 1 s; each flight starts
+    its sender's measured processing_ms after the previous one arrives.
+    (The timers' copies are left out: on loopback flights they end before
+    the sender's next flight, so they cost nothing here.)"""
     mtu, rtt = int(link["mtu_bytes"]), float(link["rtt_ms"])
     p = float(link["loss_pct"] or 0) / 100.0
     t = float(link["setup_ms"] or 0)
@@ -654,6 +657,7 @@ def dtls_projection(flights, link):
         bps = float(link["dl_kbps" if f["direction"] == "server" else "ul_kbps"]) * 1000.0
         packets = -(-f["bytes"] // (mtu - 28))
         wire = f["bytes"] + 28 * packets
+        t += f["processing_ms"]
         t += wire * 8 * 1000.0 / bps + (1 - (1 - p) ** packets) * 1000.0 + rtt / 2
     return t
 
@@ -683,7 +687,41 @@ def test_timing_link_projection(udp_servers):
     assert p["total_ms"] == pytest.approx(dtls_projection(t["flights"], link_preset("nb-iot")),
                                           abs=0.01), explain(res)
     assert sum(p["parts_ms"].values()) == pytest.approx(p["total_ms"], abs=0.01)
+    # On loopback every gap is the peer's processing: the first flight has
+    # none, the others what the clock showed between flights.
+    assert t["flights"][0]["processing_ms"] == 0
+    for prev, f in zip(t["flights"], t["flights"][1:]):
+        assert 0 <= f["processing_ms"] <= f["end_ms"] - prev["end_ms"] + 0.002, explain(res)
+    assert p["parts_ms"]["processing"] == pytest.approx(
+        sum(f["processing_ms"] for f in t["flights"]), abs=0.01)
+    assert p["timer_copies"] >= 2  # at least the two ClientHellos' timers at 1.6 s
     assert "UDP" in p["model"]
+
+
+def test_timing_link_lost_flight(udp_servers):
+    """lose=4: the server's flight after the cookie exchange is known lost;
+    the projection sends it again at its 1 s timer, against the same
+    handshake projected without the loss."""
+    srv = udp_servers.coap("openssl", ["-k", COAP_PSK, "-h", "coaphint"])
+    spec = "bw=20k,rtt=300ms,mtu=1430"
+    base = ["--dtls", "--timing", srv.target, "--psk-identity", PSK_IDENTITY, "--psk-key",
+            COAP_PSK_HEX, "--link"]
+    clean = run_json(base + [spec])
+    lossy = run_json(base + [spec + ",lose=4"])
+    for res in (clean, lossy):
+        assert res.rc in (0, 1), explain(res)
+    assert dtls_of(lossy)["timing"]["flights"][3]["label"] == "ServerHello", explain(lossy)
+    p0, p1 = dtls_of(clean)["timing"]["projection"], dtls_of(lossy)["timing"]["projection"]
+    assert p0["parts_ms"]["loss"] == 0 and p0["timer_copies"] == 0, explain(clean)
+    # Its timer fires 1 s after its first copy left; nothing else changes at
+    # 300 ms (every answer arrives before a timer), so the flight's own
+    # serialisation and processing may differ by what the two runs measured.
+    assert p1["parts_ms"]["loss"] == pytest.approx(1000.0, abs=0.01), explain(lossy)
+    assert p1["total_ms"] - p0["total_ms"] == pytest.approx(1000.0, abs=50.0)
+    assert p1["timer_copies"] == 1  # the client's ClientHello, waiting > 1 s
+    # Over TCP, flights known lost are a usage error before any traffic.
+    res = run(["--timing", "--link", spec + ",lose=4", "127.0.0.1:9"])
+    assert res.rc == 2 and "lose= is for --dtls" in res.stderr
 
 
 def test_timing_without_link(udp_servers, pki):

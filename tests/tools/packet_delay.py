@@ -22,7 +22,18 @@ channel, granted in turn when both have frames waiting (so pure ACKs take
 air time between the segments of a long flight). The rate is the forwarder's rather than `tc tbf`'s because a token
 bucket sends the first packet of every burst at line rate (a whole packet's
 serialisation early per flight: 570 ms at 20 kbit/s) and counts the
-Ethernet header. No loss and no radio set-up are emulated.
+Ethernet header. No radio set-up is emulated.
+
+Loss, per direction and reproducible (nothing is lost unless asked): a
+drop list loses the Nth, Mth, ... IPv4 packet of a direction (counted
+from 1 from the forwarder's start, so reconfigure() before each
+connection whose packets are counted), and/or a probability loses each
+packet with P from a random generator seeded with --seed (each direction
+its own generator, so a seed gives the same pattern run after run). A
+lost frame still takes its air time (it is serialised and occupies the
+channel, as on a radio link) and is then not delivered. Frames that are
+not IPv4 are never counted or lost. UDP crosses the forwarder as TCP
+does: it forwards Ethernet frames, whatever they carry.
 
 So that the frames are what TCP would put on a real link: the MTU is set on
 all four interfaces, segmentation and receive offloads are off (no 64 KB
@@ -42,16 +53,25 @@ As a module:
         server = subprocess.Popen(link.server_exec(["nginx", ...]))
         subprocess.run(link.client_exec(["tlsprobe", f"{link.server_addr}:443"]))
         link.reconfigure(rtt_ms=600, down_kbit=2000, up_kbit=256, mtu=1500)
+        # lose the server's 2nd IP packet and 10 % of the client's, seeded:
+        link.reconfigure(drop_down=[2], loss_up=0.1, seed=7)
+        link.dropped()      # {"down": [2], "up": [...]}: what was lost so far
 
 As a command (prints the namespaces and addresses as one JSON line, then
 keeps the link up until interrupted):
 
     packet_delay.py up --rtt 150 --down 150 --up 100 [--mtu 1430] [--half-duplex]
+                       [--loss-down P] [--loss-up P] [--seed S]
+                       [--drop-down N,M,..] [--drop-up N,M,..]
     ip netns exec NS_SERVER nginx ...; ip netns exec NS_CLIENT tlsprobe 198.18.0.2
     packet_delay.py forward IF_A IF_B --delay-ms D [--a-kbit R] [--b-kbit R]
-                            [--half-duplex]     (the forwarder itself; runs in
+                            [--half-duplex] [--a-loss P] [--b-loss P] [--seed S]
+                            [--a-drop N,..] [--b-drop N,..] [--drop-log FILE]
+                                                (the forwarder itself; runs in
                                                  the router namespace)
-Rates of 0 mean unlimited.
+Rates of 0 mean unlimited. Loss P is a probability, 0 <= P < 1; "down" is
+server to client (frames read on IF_B), "up" client to server (IF_A).
+--drop-log appends one line "a N" / "b N" per packet lost.
 """
 import argparse
 import collections
@@ -63,11 +83,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 ETH_HEADER = 14
+ETH_P_IP = b"\x08\x00"
 CLIENT_ADDR, SERVER_ADDR, PREFIX = "198.18.0.1", "198.18.0.2", 24
 
 
@@ -80,11 +102,29 @@ class Direction:
     their arrival time) and frames on their way (with their delivery
     time)."""
 
-    def __init__(self, dst, kbit):
+    def __init__(self, dst, kbit, name="", loss=0.0, drops=(), seed=None, log=None):
         self.dst = dst
         self.bps = kbit * 1000.0
         self.waiting = collections.deque()
         self.flying = collections.deque()
+        self.name, self.loss, self.drops, self.log = name, loss, frozenset(drops), log
+        # One generator per direction: the pattern of one direction does not
+        # depend on how many packets the other carried.
+        self.rng = random.Random(f"{seed}/{name}")
+        self.ip_packets = 0
+
+    def lost(self, frame):
+        """Whether this frame, just read, is to be lost on the way."""
+        if frame[12:14] != ETH_P_IP:
+            return False
+        self.ip_packets += 1
+        lost = self.ip_packets in self.drops
+        if self.loss > 0.0 and self.rng.random() < self.loss:
+            lost = True
+        if lost and self.log is not None:
+            self.log.write(f"{self.name} {self.ip_packets}\n")
+            self.log.flush()
+        return lost
 
 
 class Channel:
@@ -107,10 +147,10 @@ class Channel:
                 return t  # busy until then
             ready = [d for d in heads if d.waiting[0][0] <= t]
             d = ready[0] if len(ready) == 1 or ready[0] is not self.last else ready[1]
-            _, frame = d.waiting.popleft()
+            _, frame, lost = d.waiting.popleft()
             ser = (len(frame) - ETH_HEADER) * 8 / d.bps if d.bps > 0 else 0.0
             self.free_at, self.last = t + ser, d
-            d.flying.append((self.free_at + self.delay_s, frame))
+            d.flying.append((self.free_at + self.delay_s, frame, lost))
 
 
 def packet_socket(ifname):
@@ -122,11 +162,16 @@ def packet_socket(ifname):
     return s
 
 
-def forward(if_a, if_b, delay_ms, a_kbit, b_kbit, half_duplex):
+def forward(if_a, if_b, delay_ms, a_kbit, b_kbit, half_duplex, a_loss=0.0, b_loss=0.0,
+            a_drop=(), b_drop=(), seed=None, drop_log=None):
     """Frames read on if_a leave on if_b, serialised at a_kbit (the rate of
-    the host behind if_a), and frames read on if_b leave on if_a at b_kbit."""
+    the host behind if_a), and frames read on if_b leave on if_a at b_kbit.
+    a_loss / a_drop lose frames read on if_a (see the module's docstring),
+    b_loss / b_drop those read on if_b."""
     sa, sb = packet_socket(if_a), packet_socket(if_b)
-    a_to_b, b_to_a = Direction(sb, a_kbit), Direction(sa, b_kbit)
+    log = open(drop_log, "a") if drop_log else None
+    a_to_b = Direction(sb, a_kbit, "a", a_loss, a_drop, seed, log)
+    b_to_a = Direction(sa, b_kbit, "b", b_loss, b_drop, seed, log)
     by_sock = {sa: a_to_b, sb: b_to_a}
     delay_s = delay_ms / 1000.0
     channels = [Channel([a_to_b, b_to_a], delay_s)] if half_duplex else \
@@ -140,8 +185,11 @@ def forward(if_a, if_b, delay_ms, a_kbit, b_kbit, half_duplex):
         wake = [t for t in (c.run(now) for c in channels) if t is not None]
         for d in (a_to_b, b_to_a):
             while d.flying and d.flying[0][0] <= now:
+                _, frame, lost = d.flying.popleft()
+                if lost:
+                    continue  # it took its air time, and never arrives
                 try:
-                    d.dst.send(d.flying.popleft()[1])
+                    d.dst.send(frame)
                 except OSError:
                     pass  # a frame the other side cannot take is lost, like on a link
             if d.flying:
@@ -160,7 +208,9 @@ def forward(if_a, if_b, delay_ms, a_kbit, b_kbit, half_duplex):
                 except BlockingIOError:
                     break
                 if addr[2] != PACKET_OUTGOING:  # not our own copies going out
-                    d.waiting.append((now, frame))
+                    d.waiting.append((now, frame, d.lost(frame)))
+    if log is not None:
+        log.close()
     return 0
 
 
@@ -176,7 +226,8 @@ class Link:
     """Three namespaces and the forwarder; a context manager that removes
     them on exit. Addresses: client_addr, server_addr (198.18.0.1 and .2)."""
 
-    def __init__(self, rtt_ms, down_kbit, up_kbit, mtu=1500, half_duplex=False, tag=None):
+    def __init__(self, rtt_ms, down_kbit, up_kbit, mtu=1500, half_duplex=False, tag=None,
+                 loss_down=0.0, loss_up=0.0, drop_down=(), drop_up=(), seed=0):
         tag = tag or f"{random.randrange(1 << 24):06x}"
         self.client_ns, self.router_ns, self.server_ns = (f"pd-{x}-{tag}" for x in "crs")
         # Interface names are unique per machine, not only per namespace,
@@ -185,8 +236,10 @@ class Link:
         self.r_client_if, self.r_server_if = f"pdrc{tag}", f"pdrs{tag}"
         self.client_addr, self.server_addr = CLIENT_ADDR, SERVER_ADDR
         self.params = dict(rtt_ms=rtt_ms, down_kbit=down_kbit, up_kbit=up_kbit, mtu=mtu,
-                           half_duplex=half_duplex)
+                           half_duplex=half_duplex, loss_down=loss_down, loss_up=loss_up,
+                           drop_down=tuple(drop_down), drop_up=tuple(drop_up), seed=seed)
         self.forwarder = None
+        self.drop_log = None
 
     # -- life cycle
 
@@ -254,13 +307,39 @@ class Link:
                 "--a-kbit", p["up_kbit"], "--b-kbit", p["down_kbit"]]
         if p["half_duplex"]:
             argv.append("--half-duplex")
+        if p["loss_up"] or p["loss_down"] or p["drop_up"] or p["drop_down"]:
+            fd, self.drop_log = tempfile.mkstemp(prefix="packet_delay-", suffix=".drops")
+            os.close(fd)
+            argv += ["--a-loss", p["loss_up"], "--b-loss", p["loss_down"], "--seed", p["seed"],
+                     "--drop-log", self.drop_log]
+            if p["drop_up"]:
+                argv += ["--a-drop", ",".join(str(n) for n in p["drop_up"])]
+            if p["drop_down"]:
+                argv += ["--b-drop", ",".join(str(n) for n in p["drop_down"])]
         self.forwarder = subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE,
                                           text=True, start_new_session=True)
         if self.forwarder.stdout.readline().strip() != "ready":
             raise RuntimeError("packet_delay: the forwarder did not start")
 
+    def dropped(self):
+        """The packets lost so far by this forwarder, per direction:
+        {"down": [N, ...], "up": [N, ...]} (numbers as in the drop lists)."""
+        out = {"down": [], "up": []}
+        if self.drop_log and os.path.exists(self.drop_log):
+            with open(self.drop_log) as f:
+                for line in f:
+                    side, n = line.split()
+                    out["up" if side == "a" else "down"].append(int(n))
+        return out
+
     def _stop_forwarder(self):
         f, self.forwarder = self.forwarder, None
+        log, self.drop_log = self.drop_log, None
+        if log:
+            try:
+                os.unlink(log)
+            except OSError:
+                pass
         if f is None or f.poll() is not None:
             return
         os.killpg(f.pid, signal.SIGTERM)
@@ -271,10 +350,14 @@ class Link:
             f.wait()
 
     def reconfigure(self, **params):
-        """New rtt_ms, down_kbit, up_kbit, mtu or half_duplex; frames queued
-        in the old forwarder are dropped, so do this between connections."""
+        """New rtt_ms, down_kbit, up_kbit, mtu, half_duplex, loss_down,
+        loss_up, drop_down, drop_up or seed; frames queued in the old
+        forwarder are dropped, so do this between connections. The packet
+        counts of the drop lists start again from 1."""
         self._stop_forwarder()
         self.params.update(params)
+        for k in ("drop_down", "drop_up"):
+            self.params[k] = tuple(self.params[k])
         self._set_mtu(self.params["mtu"])
         for ns in (self.client_ns, self.server_ns):
             _sh("ip", "-n", ns, "tcp_metrics", "flush", "all", check=False)
@@ -302,6 +385,14 @@ class Link:
 # --------------------------------------------------------------------------
 
 
+def numbers(text):
+    """'2,5' -> (2, 5): packet numbers, counted from 1."""
+    out = tuple(int(x) for x in text.split(",") if x.strip())
+    if any(n < 1 for n in out):
+        raise argparse.ArgumentTypeError("packets are counted from 1")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -312,6 +403,11 @@ def main():
     up.add_argument("--up", type=float, default=0, help="client to server, kbit/s")
     up.add_argument("--mtu", type=int, default=1500)
     up.add_argument("--half-duplex", action="store_true")
+    up.add_argument("--loss-down", type=float, default=0.0, help="server to client, 0..1")
+    up.add_argument("--loss-up", type=float, default=0.0, help="client to server, 0..1")
+    up.add_argument("--drop-down", type=numbers, default=(), help="server's IP packets to lose")
+    up.add_argument("--drop-up", type=numbers, default=(), help="client's IP packets to lose")
+    up.add_argument("--seed", type=int, default=0)
     fw = sub.add_parser("forward", help="the forwarder (inside the router namespace)")
     fw.add_argument("if_a")
     fw.add_argument("if_b")
@@ -319,16 +415,28 @@ def main():
     fw.add_argument("--a-kbit", type=float, default=0, help="rate of frames read on if_a")
     fw.add_argument("--b-kbit", type=float, default=0, help="rate of frames read on if_b")
     fw.add_argument("--half-duplex", action="store_true")
+    fw.add_argument("--a-loss", type=float, default=0.0, help="loss of frames read on if_a")
+    fw.add_argument("--b-loss", type=float, default=0.0, help="loss of frames read on if_b")
+    fw.add_argument("--a-drop", type=numbers, default=(), help="IPv4 packets of if_a to lose")
+    fw.add_argument("--b-drop", type=numbers, default=(), help="IPv4 packets of if_b to lose")
+    fw.add_argument("--seed", type=int, default=0)
+    fw.add_argument("--drop-log", help="append 'a N' / 'b N' per packet lost")
     args = ap.parse_args()
+    for name in ("loss_down", "loss_up", "a_loss", "b_loss"):
+        if not 0.0 <= getattr(args, name, 0.0) < 1.0:
+            ap.error("a loss is a probability, 0 <= P < 1")
     if args.cmd == "forward":
         return forward(args.if_a, args.if_b, args.delay_ms, args.a_kbit, args.b_kbit,
-                       args.half_duplex)
+                       args.half_duplex, args.a_loss, args.b_loss, args.a_drop, args.b_drop,
+                       args.seed, args.drop_log)
     if os.geteuid() != 0:
         print("packet_delay: needs root (network namespaces)", file=sys.stderr)
         return 77
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    with Link(args.rtt, args.down, args.up, args.mtu, args.half_duplex) as link:
+    with Link(args.rtt, args.down, args.up, args.mtu, args.half_duplex,
+              loss_down=args.loss_down, loss_up=args.loss_up, drop_down=args.drop_down,
+              drop_up=args.drop_up, seed=args.seed) as link:
         print(json.dumps(link.describe()), flush=True)
         try:
             while not stop:

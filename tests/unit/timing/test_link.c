@@ -97,6 +97,11 @@ static void spec_asymmetric_and_units(void **state)
     assert_true(link.dl_bps == 1.5e9);
     assert_int_equal(tp_link_parse_spec(&link, "bw=9600,rtt=250ms", &err), TP_OK);
     assert_true(link.ul_bps == 9600.0);
+    assert_int_equal(link.lost_flights, 0u);
+    assert_int_equal(tp_link_parse_spec(&link, "bw=20k,rtt=1600ms,lose=4", &err), TP_OK);
+    assert_int_equal(link.lost_flights, 1u << 3);
+    assert_int_equal(tp_link_parse_spec(&link, "bw=20k,rtt=1600ms,lose=1+5+32", &err), TP_OK);
+    assert_int_equal(link.lost_flights, 1u | 1u << 4 | 1u << 31);
 }
 
 struct bad {
@@ -134,6 +139,13 @@ static void spec_errors(void **state)
         {"bw=,rtt=1s", "link bw: '' is not a number"},
         {"bw=1.k,rtt=1s", "link bw: '1.k' is not a number"},
         {"bw=1234567890123k,rtt=1s", "is not a number"},
+        {"bw=20k,rtt=1s,lose=0", "link lose: '0' is not flight numbers 1..32"},
+        {"bw=20k,rtt=1s,lose=33", "link lose: '33'"},
+        {"bw=20k,rtt=1s,lose=4+", "link lose: '4+'"},
+        {"bw=20k,rtt=1s,lose=+4", "link lose: '+4'"},
+        {"bw=20k,rtt=1s,lose=4,5", "'5' is not key=value"},
+        {"bw=20k,rtt=1s,lose=1000", "link lose: '1000'"},
+        {"bw=20k,rtt=1s,lose=x", "link lose: 'x'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct tp_link link;

@@ -220,6 +220,167 @@ static void lorawan_impractical(void **state)
     assert_non_null(strstr(pr.why, "SCHC"));
 }
 
+/* DTLS, cookie exchange (gnutls-serv's shape), 300 ms RTT, no rate limit
+ * to speak of (10 Gbit/s): 3 round trips = 900 ms of propagation. The
+ * server took 14, 50 and 50 ms to answer (bench_dtls.py found gnutls-serv
+ * so, on loopback and through the emulated link alike), the client 0.1 ms:
+ * the projection ends 114.1 ms later, in the processing part, whatever the
+ * link. A flight that does not wait (pipelined) takes no processing. */
+static void dtls_processing(void **state)
+{
+    (void)state;
+    struct tp_link link = spec("bw=10G,rtt=300ms,mtu=1500");
+    const struct tp_flight f[] = {
+        {"ClientHello", TP_DIR_C2S, 238, 1, true},
+        {"HelloVerifyRequest", TP_DIR_S2C, 44, 1, true},
+        {"ClientHello", TP_DIR_C2S, 254, 1, true},
+        {"ServerHello", TP_DIR_S2C, 772, 4, true},
+        {"ClientKeyExchange", TP_DIR_C2S, 166, 1, true},
+        {"NewSessionTicket", TP_DIR_S2C, 512, 3, true},
+    };
+    const double think[] = {0.0, 14.0, 0.05, 50.0, 0.05, 50.0};
+    struct tp_proj_params p = no_tcp();
+    p.datagram = true;
+    struct tp_projection plain, busy;
+    assert_int_equal(tp_project(&link, &p, f, 6, &plain, NULL), TP_OK);
+    near(plain.parts_ms[TP_PART_PROCESSING], 0.0, 1e-12, "no processing given");
+    p.think_ms = think;
+    assert_int_equal(tp_project(&link, &p, f, 6, &busy, NULL), TP_OK);
+    near(busy.parts_ms[TP_PART_PROCESSING], 114.1, 1e-9, "processing part");
+    near(busy.total_ms, plain.total_ms + 114.1, 1e-9, "total");
+    near(busy.parts_ms[TP_PART_PROPAGATION], 900.0, 1e-9, "3 round trips");
+    near(busy.flights[3].start_ms, busy.flights[2].end_ms + 50.0, 1e-9,
+         "ServerHello after its processing");
+    double sum = 0.0;
+    for (int i = 0; i < TP_PART_COUNT; i++)
+        sum += busy.parts_ms[i];
+    near(sum, busy.total_ms, 1e-9, "parts add up");
+    assert_string_equal(tp_proj_part_name(TP_PART_PROCESSING), "processing");
+
+    /* Pipelined: the second flight follows the first's start, no processing. */
+    const struct tp_flight two[] = {{"a", TP_DIR_C2S, 100, 1, true},
+                                    {"b", TP_DIR_C2S, 100, 1, false}};
+    const double think2[] = {0.0, 500.0};
+    p.think_ms = think2;
+    assert_int_equal(tp_project(&link, &p, two, 2, &busy, NULL), TP_OK);
+    near(busy.parts_ms[TP_PART_PROCESSING], 0.0, 1e-12, "pipelined flight");
+}
+
+/* DTLS on a 20 kbit/s, 1600 ms link (nb-iot's rates, full duplex), IPv4
+ * + UDP = 28 header bytes per datagram, MTU 1430 (1402 B per datagram):
+ *   1 CH   200 B -> 228 B = 91.2 ms,   starts 0,      arrives 891.2
+ *   2 SF   700 B -> 728 B = 291.2 ms,  starts 891.2,  arrives 1982.4
+ *   3 CF   150 B -> 178 B = 71.2 ms,   starts 1982.4, arrives 2853.6
+ *   4 Fin  100 B -> 128 B = 51.2 ms,   starts 2853.6, arrives 3704.8
+ * Timers (T = 1 s, doubled per expiry), each until its answer arrives:
+ *   CH at 1000 (answer at 1982.4): a copy, uplink busy 1000..1091.2;
+ *   SF at 1891.2 (answer at 2853.6): a copy, downlink busy until 2182.4;
+ *     next at 3891.2, too late;
+ *   CF at 2982.4 (answer at 3704.8): a copy, no flight of the client
+ *     follows. 3 copies; none delays the total, 3704.8.
+ * With lose=2 (the server's flight): its first copy goes for nothing and
+ * its timer sends it again at 891.2 + 1000 = 1891.2, arriving 2982.4; the
+ * client's CH timer fires at 1000 (a copy) and would at 3000, after the
+ * answer; the server's timer now runs at 2 s: 3891.2, after CF (starts
+ * 2982.4) arrives at 3853.6, no copy; CF's timer fires at 3982.4, before
+ * Fin arrives (a copy). Fin at 3853.6 + 51.2 + 800 = 4704.8: 1000 more,
+ * all of it loss; 2 copies. dtls_timer_copy_delays has a copy on the
+ * critical path. */
+static void dtls_timers(void **state)
+{
+    (void)state;
+    const struct tp_flight f[] = {
+        {"ClientHello", TP_DIR_C2S, 200, 1, true},
+        {"ServerHello", TP_DIR_S2C, 700, 1, true},
+        {"ClientKeyExchange", TP_DIR_C2S, 150, 1, true},
+        {"Finished", TP_DIR_S2C, 100, 1, true},
+    };
+    struct tp_proj_params p = no_tcp();
+    p.datagram = true;
+    struct tp_link link = spec("bw=20k,rtt=1600ms,mtu=1430");
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
+    near(pr.total_ms, 3704.8, 1e-9, "no loss");
+    assert_int_equal(pr.timer_copies, 3);
+    near(pr.parts_ms[TP_PART_LOSS], 0.0, 1e-12, "copies off the critical path");
+
+    /* Half duplex, one channel: SF starts 891.2 and holds it until
+     * 1182.4, CH's copy (due 1000) follows until 1273.6; SF's copy (due
+     * 1891.2, before CF is ready at 1982.4) holds it until 2182.4, so CF
+     * waits: 2182.4 + 71.2 + 800 = 3053.6; Fin 3053.6 + 51.2 + 800. */
+    link = spec("bw=20k,rtt=1600ms,mtu=1430,duplex=half");
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
+    near(pr.flights[2].start_ms, 2182.4, 1e-9, "CF behind SF's copy");
+    near(pr.total_ms, 3904.8, 1e-9, "half duplex");
+    near(pr.parts_ms[TP_PART_LOSS], 1000.0 + 291.2, 1e-9, "SF's timer and copy");
+    assert_int_equal(pr.timer_copies, 3);
+
+    /* The same with CF lost: its timer runs from when the client handed it
+     * over (1982.4), not from when the channel took it (2182.4): sent again
+     * at 2982.4, arriving 3853.6; Fin at 3853.6 + 851.2 = 4704.8 (from the
+     * channel's start it would be 4904.8, bench_dtls.py's half-duplex rows
+     * against s_server measured the former). */
+    link = spec("bw=20k,rtt=1600ms,mtu=1430,duplex=half,lose=3");
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
+    near(pr.flights[2].start_ms, 2182.4, 1e-9, "first copy behind SF's copy");
+    near(pr.flights[2].end_ms, 3853.6, 1e-9, "sent again 1 s after it was ready");
+    near(pr.flights[2].loss_ms, 800.0, 1e-9, "its start to its resend");
+    near(pr.total_ms, 4704.8, 1e-9, "lost CF, half duplex");
+    near(pr.parts_ms[TP_PART_LOSS], 1000.0, 1e-9, "CF's timer");
+    assert_int_equal(pr.timer_copies, 2);
+
+    link = spec("bw=20k,rtt=1600ms,mtu=1430,lose=2");
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
+    near(pr.flights[1].start_ms, 891.2, 1e-9, "first copy of the lost flight");
+    near(pr.flights[1].end_ms, 2982.4, 1e-9, "sent again at its timer");
+    near(pr.flights[1].loss_ms, 1000.0, 1e-9, "flight's loss");
+    near(pr.total_ms, 4704.8, 1e-9, "one timer later");
+    near(pr.parts_ms[TP_PART_LOSS], 1000.0, 1e-9, "loss part");
+    assert_int_equal(pr.timer_copies, 2);
+}
+
+/* The copy that costs (bench_dtls.py measured it against openssl s_server
+ * -listen on an nb-iot-like link: the server's flight lost, 6938 ms, where
+ * the loss-free projection plus one timer said 6556): the lost flight's
+ * timer, doubled to 2 s, fires again before the client's answer arrives,
+ * and the server's last flight waits behind that copy on the downlink.
+ * 20 kbit/s, 1600 ms; CH 200 B (91.2 ms); the server's flight 2200 B in
+ * 2 datagrams, 2256 B = 902.4 ms: starts 891.2, lost; again at 1891.2,
+ * arrives 1891.2 + 902.4 + 800 = 3593.6; its timer (2 s) fires at 3891.2
+ * and the copy holds the downlink until 4793.6. CF (150 B, 71.2 ms)
+ * arrives at 4464.8; Fin (51.2 ms) waits for the copy: 4793.6 + 51.2 +
+ * 800 = 5644.8, not 5316.0. The critical path runs through the server's
+ * timer: loss = 1000 (the resend) + 2000 (the doubled timer) + 902.4 (the
+ * copy); the rest is the resend's start (891.2) and Fin's 851.2. */
+static void dtls_timer_copy_delays(void **state)
+{
+    (void)state;
+    const struct tp_flight f[] = {
+        {"ClientHello", TP_DIR_C2S, 200, 1, true},
+        {"ServerHello", TP_DIR_S2C, 2200, 2, true},
+        {"ClientKeyExchange", TP_DIR_C2S, 150, 1, true},
+        {"Finished", TP_DIR_S2C, 100, 1, true},
+    };
+    struct tp_proj_params p = no_tcp();
+    p.datagram = true;
+    struct tp_link link = spec("bw=20k,rtt=1600ms,mtu=1430,lose=2");
+    struct tp_projection pr;
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, NULL), TP_OK);
+    near(pr.flights[1].end_ms, 3593.6, 1e-9, "lost flight, sent again");
+    near(pr.flights[2].end_ms, 4464.8, 1e-9, "client's answer");
+    near(pr.flights[3].start_ms, 4793.6, 1e-9, "after the timer's copy");
+    near(pr.total_ms, 5644.8, 1e-9, "total");
+    near(pr.parts_ms[TP_PART_LOSS], 1000.0 + 2000.0 + 902.4, 1e-9,
+         "loss: the resend, the timer and the copy");
+    /* CH at 1000 and 3000 (SF arrives 3593.6), SF at 3891.2, CF at 4593.6 */
+    assert_int_equal(pr.timer_copies, 4);
+    /* TCP has no flight numbers to lose. */
+    p.datagram = false;
+    tp_error err = {0};
+    assert_int_equal(tp_project(&link, &p, f, 4, &pr, &err), TP_E_USAGE);
+    assert_non_null(strstr(err.msg, "lose= is for DTLS"));
+}
+
 static void limits(void **state)
 {
     (void)state;
@@ -440,6 +601,9 @@ int main(void)
         cmocka_unit_test(loss_expectation),
         cmocka_unit_test(framed_link),
         cmocka_unit_test(lorawan_impractical),
+        cmocka_unit_test(dtls_processing),
+        cmocka_unit_test(dtls_timers),
+        cmocka_unit_test(dtls_timer_copy_delays),
         cmocka_unit_test(limits),
         cmocka_unit_test(whatif_tls13),
         cmocka_unit_test(whatif_tls12),
