@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/net.h"
 #include "serve/hello.h"
 #include "util/banned.h"
 
@@ -80,28 +81,11 @@ tp_status serve_listen(const char *host, uint16_t port, int *fd, char *bound, si
     return TP_OK;
 }
 
-/* Wait until fd is ready for events or the deadline: 1 ready, 0 deadline,
- * -1 error. */
-static int wait_fd(int fd, short events, tp_deadline deadline)
-{
-    for (;;) {
-        uint32_t left = tp_deadline_left_ms(deadline);
-        if (left == 0)
-            return 0;
-        struct pollfd p = {.fd = fd, .events = events};
-        int rc = poll(&p, 1, left > 60000u ? 60000 : (int)left);
-        if (rc > 0)
-            return 1;
-        if (rc < 0 && errno != EINTR)
-            return -1;
-    }
-}
-
 tp_status serve_accept(int lfd, tp_deadline deadline, int *fd, char *peer, size_t peer_size,
                        tp_error *err)
 {
     for (;;) {
-        int rc = wait_fd(lfd, POLLIN, deadline);
+        int rc = net_wait_fd(lfd, POLLIN, deadline);
         if (rc == 0)
             return tp_fail(err, TP_E_TIMEOUT, "no more connections before --timeout");
         if (rc < 0)
@@ -138,7 +122,7 @@ tp_status serve_read_hello(int fd, tp_deadline deadline, uint8_t *buf, size_t ca
             first->kind = TP_FIRST_BAD_TLS;
             return TP_OK;
         }
-        int rc = wait_fd(fd, POLLIN, deadline);
+        int rc = net_wait_fd(fd, POLLIN, deadline);
         if (rc <= 0) {
             snprintf(first->what, sizeof first->what,
                      rc == 0 ? "stalled: no complete ClientHello after %zu bytes"

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "net/net.h"
 #include "net/starttls_serve.h"
 #include "util/banned.h"
 
@@ -24,41 +25,6 @@ static void why(struct serve_dialogue *out, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(out->why, sizeof out->why, fmt, ap);
     va_end(ap);
-}
-
-/* Wait for events on fd until deadline: 1 ready, 0 deadline, -1 error. */
-static int wait_for(int fd, short events, tp_deadline deadline)
-{
-    for (;;) {
-        uint32_t left = tp_deadline_left_ms(deadline);
-        if (left == 0)
-            return 0;
-        struct pollfd p = {.fd = fd, .events = events};
-        int rc = poll(&p, 1, left > 60000u ? 60000 : (int)left);
-        if (rc > 0)
-            return 1;
-        if (rc < 0 && errno != EINTR)
-            return -1;
-    }
-}
-
-static bool send_all(int fd, const uint8_t *p, size_t n, tp_deadline deadline)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            return false;
-        if (wait_for(fd, POLLOUT, deadline) <= 0)
-            return false;
-    }
-    return true;
 }
 
 /* The client's last command, for the reason it never asked for TLS. */
@@ -86,7 +52,7 @@ void serve_starttls(int fd, enum tp_starttls proto, tp_deadline deadline,
         why(out, "no STARTTLS server side for this protocol");
         return;
     }
-    if (!send_all(fd, (const uint8_t *)greeting, strlen(greeting), deadline)) {
+    if (!net_send_all(fd, (const uint8_t *)greeting, strlen(greeting), deadline)) {
         why(out, "client went away before the greeting was sent");
         return;
     }
@@ -100,7 +66,7 @@ void serve_starttls(int fd, enum tp_starttls proto, tp_deadline deadline,
             why(out, "%s", a.msg);
             return;
         case TP_SS_MORE: {
-            int rc = wait_for(fd, POLLIN, deadline);
+            int rc = net_wait_fd(fd, POLLIN, deadline);
             if (rc <= 0) {
                 not_asked(out, rc == 0 ? "went silent" : "failed", last);
                 return;
@@ -122,7 +88,7 @@ void serve_starttls(int fd, enum tp_starttls proto, tp_deadline deadline,
         }
         snprintf(last, sizeof last, "%s", a.command);
         out->commands++;
-        if (!send_all(fd, a.reply, a.reply_len, deadline)) {
+        if (!net_send_all(fd, a.reply, a.reply_len, deadline)) {
             not_asked(out, "went away", last);
             return;
         }
