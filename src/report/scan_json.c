@@ -51,6 +51,7 @@ static json_t *enumeration_json(const struct tp_scan *scan)
         !jput(o, "connections", json_integer(scan->connections)) ||
         !jput(o, "probes", json_integer(scan->probes)) ||
         !jput(o, "rtt_ms", json_integer(scan->rtt_ms)) ||
+        !jput(o, "slow_link", json_boolean(scan->slow_link)) ||
         !jput(o, "elapsed_ms", jms_from_us(scan->elapsed_us)) ||
         !jput(o, "psk_only", jtri(scan->psk_only)) ||
         !jput(o, "psk_identity_hint", jstr(scan->psk_identity_hint)) ||

@@ -92,6 +92,10 @@ struct tp_scan {
     uint32_t connections;       /* TCP connections the scan opened */
     uint32_t probes;            /* probes run */
     uint32_t rtt_ms;            /* round trip measured on data, used for time-outs */
+    /* Phase 1 measured a slow link (scan/plan.h, PLAN_SLOW_LINK_MS): the
+     * rest of the scan ran its slow-link strategy (more probes in flight,
+     * connections started ahead, half-closed probes, paced connects). */
+    bool slow_link;
     uint64_t elapsed_us;
     /* Pre-shared keys (RFC 4279, RFC 8446 Sec. 2.2). psk_only: every suite
      * accepted is a PSK suite (TLS <= 1.2) or, in TLS 1.3, was accepted

@@ -2267,6 +2267,7 @@ tp_status scan_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
     out->connections = r.connections;
     out->probes = r.probes;
     out->rtt_ms = r.rtt_ms;
+    out->slow_link = st->slow_link;
     out->elapsed_us = (tp_now_ns() - started) / 1000u;
     runner_finish(&r);
     free(st);

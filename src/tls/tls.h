@@ -136,8 +136,11 @@ struct tls_offer {
      * a handshake that only wants the server's flight (tls_other_chain),
      * so that a server serving one connection at a time ends it once its
      * flight is sent instead of holding it (and every other) a round trip
-     * for our next message. The handshake then fails at our own next
-     * send; what the flight showed is kept. */
+     * for our next message. What GnuTLS sends after the FIN is dropped
+     * (tls/transport.c), so that it reads the whole flight (TLS 1.3's
+     * Certificate comes after our compatibility ChangeCipherSpec); the
+     * handshake then fails at the server's close, or ends without the
+     * server having seen our Finished; what the flight showed is kept. */
     bool fin_after_hello;
     bool aborted;   /* out: the handshake failed because the server ended it
                      * (a fatal alert, a close or a reset); not for a

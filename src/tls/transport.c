@@ -143,6 +143,14 @@ static void observe_datagram(struct tls_transport *t, const giovec_t *iov, int i
     (void)tls_dtls_observe(t, TLS_IO_SEND, datagram, used);
 }
 
+static size_t iov_total(const giovec_t *iov, int iovcnt)
+{
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].iov_len;
+    return total;
+}
+
 /* One sendmsg() of the whole vector once the socket is writable. A partial
  * write is returned as such; GnuTLS calls again with the rest. */
 static ssize_t vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
@@ -152,6 +160,14 @@ static ssize_t vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iov
                          .msg_iovlen = (size_t)iovcnt};
     if (expired(t))
         return -1;
+    /* After our FIN (fin_after_hello) nothing more reaches the server:
+     * what GnuTLS writes next is dropped as if sent, so that it reads on
+     * through the server's flight. A TLS 1.3 client's first write is its
+     * compatibility ChangeCipherSpec right after the ServerHello (RFC 8446
+     * App. D.4), before the encrypted Certificate: failing it with EPIPE
+     * lost the chain the FIN was sent for. */
+    if (t->fin_sent)
+        return (ssize_t)iov_total(iov, iovcnt);
     for (;;) {
         /* MSG_NOSIGNAL: a peer that resets must not SIGPIPE the process. */
         ssize_t n = sendmsg(t->fd, &msg, MSG_NOSIGNAL);

@@ -55,7 +55,8 @@ static bool versions_known(const struct tp_scan *s, uint16_t lo, uint16_t hi)
 }
 
 /* The common shape: vulnerable when a suite with flags is accepted in
- * [lo, hi], not when every version there is known and none is. */
+ * [lo, hi], not when every version there is known and none is. what is
+ * the suite kind without an article ("a" or "no" goes before it). */
 static void by_suite(const struct vuln_input *in, uint32_t flags, uint16_t lo, uint16_t hi,
                      const char *what, struct vuln_answer *out)
 {
@@ -65,7 +66,7 @@ static void by_suite(const struct vuln_input *in, uint32_t flags, uint16_t lo, u
         return;
     }
     if (accepted(in->scan, flags, lo, hi, &name))
-        vuln_answer(out, TP_VULN_YES, "%s accepted: %s", what, name);
+        vuln_answer(out, TP_VULN_YES, "a %s accepted: %s", what, name);
     else if (!versions_known(in->scan, lo, hi))
         vuln_answer(out, TP_VULN_UNKNOWN, "a protocol version's support is unknown");
     else
@@ -78,7 +79,7 @@ void vuln_beast(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     /* CVE-2011-3389: CBC with an IV chained from the previous record, SSL
      * 3.0 and TLS 1.0 only (TLS 1.1 has explicit IVs, RFC 4346). The attack
      * runs in the client; clients split records (1/n-1) since 2012. */
-    by_suite(in, TP_SF_CBC, TP_VER_SSL3, TP_VER_TLS10, "a CBC suite with SSL 3.0 or TLS 1.0",
+    by_suite(in, TP_SF_CBC, TP_VER_SSL3, TP_VER_TLS10, "CBC suite with SSL 3.0 or TLS 1.0",
              out);
     if (out->result == TP_VULN_YES) {
         size_t n = strlen(out->detail);
@@ -93,7 +94,7 @@ void vuln_poodle_ssl3(struct vuln_ctx *ctx, const struct vuln_input *in,
     (void)ctx;
     /* CVE-2014-3566: SSL 3.0's CBC padding is not covered by the MAC and
      * may be anything (RFC 7568 Sec. 4). */
-    by_suite(in, TP_SF_CBC, TP_VER_SSL3, TP_VER_SSL3, "a CBC suite with SSL 3.0", out);
+    by_suite(in, TP_SF_CBC, TP_VER_SSL3, TP_VER_SSL3, "CBC suite with SSL 3.0", out);
 }
 
 void vuln_poodle_tls(struct vuln_ctx *ctx, const struct vuln_input *in,
@@ -143,7 +144,7 @@ void vuln_sweet32(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln
     (void)ctx;
     /* CVE-2016-2183 (3DES), CVE-2016-6329 (Blowfish): birthday collisions
      * of 64-bit blocks after some 32 GiB under one key. */
-    by_suite(in, TP_SF_BLOCK64, TP_VER_SSL3, TP_VER_TLS12, "a 64-bit block cipher suite", out);
+    by_suite(in, TP_SF_BLOCK64, TP_VER_SSL3, TP_VER_TLS12, "64-bit block cipher suite", out);
 }
 
 void vuln_freak(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out)
