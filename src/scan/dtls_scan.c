@@ -149,6 +149,10 @@ struct dp_offer {
      * its group in a HelloRetryRequest (RFC 8446 Sec. 4.2.8), as the TCP
      * scan's TLS 1.3 group search does; else one x25519 share. */
     bool empty_key_share;
+    /* DTLS 1.3 with DTLS 1.2 suites in the offer too: supported_versions
+     * also names DTLS 1.2, so a server without (or out of) DTLS 1.3
+     * answers in DTLS 1.2, a refusal that needs no alert. */
+    bool fallback12;
 };
 
 static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
@@ -158,6 +162,7 @@ static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
 {
     static const uint8_t point_formats[] = {0};
     static const uint16_t dtls13_only[] = {TP_VER_DTLS13};
+    static const uint16_t dtls13_then_12[] = {TP_VER_DTLS13, TP_VER_DTLS12};
     static const tp_ch_key_share shares[] = {{.group = TP_GROUP_X25519}};
     uint16_t all[64], sigalgs[96];
     /* Four bytes of CID: a server that supports RFC 9146 answers with the
@@ -193,8 +198,8 @@ static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
         .dtls_cookie_len = cookie_len,
     };
     if (v13) {
-        cs.versions = dtls13_only;
-        cs.n_versions = 1;
+        cs.versions = o->fallback12 ? dtls13_then_12 : dtls13_only;
+        cs.n_versions = o->fallback12 ? 2 : 1;
         cs.key_share_ext = true;
         cs.key_shares = shares;
         cs.n_key_shares = o->empty_key_share ? 0 : 1;
@@ -530,6 +535,18 @@ static bool in_class(const struct tp_suite_info *s, int c)
     return c == SC_PSK ? psk : !psk;
 }
 
+/* DTLS 1.3 offers: the DTLS 1.2 suites found after the TLS 1.3 ones
+ * (see dp_offer.fallback12); the new count. GnuTLS 3.7 drops a DTLS 1.3
+ * ClientHello it shares no suite with: with these it answers in DTLS
+ * 1.2, a definite no. */
+static size_t add_fallback(const struct tp_dtls_enum *out, uint16_t *offer, size_t n,
+                           size_t cap)
+{
+    for (size_t i = 0; i < out->n_suites[TP_DTLS_V12] && n < cap; i++)
+        offer[n++] = out->suites[TP_DTLS_V12][i];
+    return n;
+}
+
 /* How an elimination ended. */
 enum elim_end { END_REFUSED, END_SILENT, END_STOPPED };
 
@@ -548,9 +565,12 @@ static tp_status eliminate(struct dscan *sc, uint16_t version, enum suite_class 
         *end = END_REFUSED;
         if (n == 0)
             return TP_OK;
+        size_t n13 = n;
+        bool fallback = version == TP_VER_DTLS13 &&
+                        (n = add_fallback(out, offer, n, sizeof offer / sizeof offer[0])) > n13;
         /* The ServerKeyExchange too: its key size rates DHE suites. */
         struct dp_offer o = {.version = version, .suites = offer, .n_suites = n,
-                             .want_ske = true};
+                             .want_ske = true, .fallback12 = fallback};
         struct dp_result r;
         TP_TRY(run_probe(sc, &o, &r, err));
         if (r.outcome == DP_UNREACHABLE)
@@ -575,7 +595,7 @@ static tp_status eliminate(struct dscan *sc, uint16_t version, enum suite_class 
         else if (out->connection_id == TP_TRI_UNKNOWN)
             out->connection_id = TP_TRI_NO;
         bool offered = false;
-        for (size_t i = 0; i < n && !offered; i++)
+        for (size_t i = 0; i < n13 && !offered; i++)
             offered = offer[i] == r.suite;
         if (!offered || out->n_suites[slot] >= TP_DTLS_MAX_SUITES) {
             /* A suite we did not offer: stop rather than loop on it. */
@@ -698,6 +718,7 @@ struct elim_list {
     const uint16_t *suites;
     size_t n_suites;
     bool is_sigalgs;
+    bool fallback12;           /* DTLS 1.3: DTLS 1.2 suites among suites */
     uint16_t *left;
     size_t n_left;
     size_t room;               /* codes it may still record */
@@ -711,7 +732,8 @@ static tp_status eliminate_codes(struct dscan *sc, struct elim_list *l, uint16_t
         struct dp_offer o = {.version = l->version, .suites = l->suites,
                              .n_suites = l->n_suites, .want_ske = true,
                              .empty_key_share = !l->is_sigalgs &&
-                                                l->version == TP_VER_DTLS13};
+                                                l->version == TP_VER_DTLS13,
+                             .fallback12 = l->fallback12};
         if (l->is_sigalgs) {
             o.sigalgs = l->left;
             o.n_sigalgs = l->n_left;
@@ -813,14 +835,16 @@ static tp_status enum_groups13(struct dscan *sc, tp_error *err)
 {
     struct tp_dtls_enum *out = sc->out;
     uint16_t left[PROBE_MAX_GROUPS], found[TP_DTLS_MAX_GROUPS];
-    size_t n_found = 0;
+    uint16_t suites[TP_DTLS_MAX_SUITES * 2];
+    size_t n_found = 0, n13 = out->n_suites[TP_DTLS_V13];
+    memcpy(suites, out->suites[TP_DTLS_V13], n13 * sizeof suites[0]);
+    size_t n = add_fallback(out, suites, n13, sizeof suites / sizeof suites[0]);
     struct elim_list l = {.what = "DTLSv1.3 groups", .version = TP_VER_DTLS13,
-                          .suites = out->suites[TP_DTLS_V13],
-                          .n_suites = out->n_suites[TP_DTLS_V13], .left = left,
+                          .suites = suites, .n_suites = n, .fallback12 = n > n13, .left = left,
                           .n_left = plan_group_candidates(PLAN_GROUPS_TLS13, left,
                                                           PROBE_MAX_GROUPS),
                           .room = TP_DTLS_MAX_GROUPS - out->n_groups};
-    if (l.n_suites == 0)
+    if (n13 == 0)
         return TP_OK;
     out->groups13_searched = true;
     tp_status status = eliminate_codes(sc, &l, found, &n_found, &out->groups13_complete, err);

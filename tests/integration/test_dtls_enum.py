@@ -143,6 +143,11 @@ def test_gnutls_ffdhe_groups_and_schemes(udp_servers, pki):  # noqa: F811
     res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
                     str(pki / "root.pem"), "--timeout", "60s"])
     e = enumeration(res)
+    # GnuTLS 3.7 speaks no DTLS 1.3: a refusal, no DTLS 1.3 suite.
+    assert e["versions"]["DTLSv1.3"] is False and e["suites_complete"]["DTLSv1.3"] is True, \
+        explain(res)
+    assert all(s["version"] != "DTLSv1.3" for s in e["cipher_suites"]), explain(res)
+    assert e["dtls13_groups_complete"] is None, explain(res)
     ffdhe = {g["name"] for g in e["groups"] if g["name"].startswith("ffdhe")}
     truth = {f"ffdhe{n}" for n in (2048, 3072, 4096)
              if gnutls_cli_completes(srv.target, "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:"

@@ -18,7 +18,8 @@ enumeration reads first flights only):
     0xFEFC, a key_share of random bytes in that group); else the first of
     its groups in the client's supported_groups: a HelloRetryRequest
     (RFC 8446 Sec. 4.1.3: the ServerHello with the HRR random, its
-    key_share naming that group); no suite or no group shared: a fatal
+    key_share naming that group); no suite or no group shared: as below
+    when supported_versions holds DTLS 1.2 too, else a fatal
     handshake_failure alert;
   - else a DTLS 1.2 ClientHello offering TLS_PSK_WITH_AES_128_CCM_8: a
     DTLS 1.2 ServerHello choosing it, echoing a connection_id (its own CID
@@ -191,11 +192,13 @@ def reply(datagram, seq, config):
         if parsed is None:
             return None
         client_version, message_seq, session_id, suites, exts = parsed
-        if DTLS13 in offered_versions(exts):
+        versions = offered_versions(exts)
+        if DTLS13 in versions:
             hello = dtls13_reply(message_seq, session_id, suites, exts, config)
-            if hello is None:
+            if hello is not None:
+                return record(22, seq, hello)
+            if DTLS12 not in versions:
                 return record(21, seq, alert(ALERT_HANDSHAKE_FAILURE))
-            return record(22, seq, hello)
     except ValueError:
         return None
     if client_version == DTLS12 and PSK_CCM8 in suites:
