@@ -5,7 +5,8 @@
  * forbidden by RFC 8996 Sec. 5, DTLSv1.2 as RFC 9325 Sec. 3.1.2 asks,
  * DTLSv1.3 preferred). A suite is rated as the TLS version DTLS was
  * derived from rates it: DTLS 1.0 is TLS 1.1 over datagrams (RFC 4347
- * Sec. 1), DTLS 1.2 is TLS 1.2 (RFC 6347 Sec. 1), so a suite's "at"
+ * Sec. 1), DTLS 1.2 is TLS 1.2 (RFC 6347 Sec. 1), DTLS 1.3 is TLS 1.3
+ * (RFC 9147 Sec. 1), so a suite's "at"
  * conditions see TLS 1.1 or 1.2, and a CBC-SHA1 or 3DES suite is rated
  * as the TCP scan rates it. Groups and signature schemes have no version.
  *
@@ -22,7 +23,8 @@
 #include "grade/policy_int.h"
 #include "util/banned.h"
 
-static const uint16_t slot_version[2] = {TP_VER_DTLS10, TP_VER_DTLS12};
+static const uint16_t slot_version[TP_DTLS_NVERSIONS] = {TP_VER_DTLS10, TP_VER_DTLS12,
+                                                        TP_VER_DTLS13};
 
 /* The TLS version a DTLS version is (RFC 4347 Sec. 1, RFC 6347 Sec. 1,
  * RFC 9147 Sec. 1). */
@@ -56,7 +58,7 @@ static tp_status copy_name(char **dst, const char *name, uint16_t code)
 static tp_status fill_scan(const struct tp_dtls_enum *e, struct tp_scan *t)
 {
     bool any = false, all_psk = true;
-    for (size_t v = 0; v < 2; v++)
+    for (size_t v = 0; v < TP_DTLS_NVERSIONS; v++)
         for (size_t i = 0; i < e->n_suites[v]; i++) {
             struct tp_scan_suite *s = tp_scan_add_suite(t);
             if (s == NULL)
@@ -103,7 +105,7 @@ static tp_status rate_all(struct tp_dtls_enum *e, const struct tp_scan *t, int p
         TP_TRY(rate_into(policy, &s, &e->version_verdicts[i]));
     }
     size_t k = 0;
-    for (size_t v = 0; v < 2; v++)
+    for (size_t v = 0; v < TP_DTLS_NVERSIONS; v++)
         for (size_t i = 0; i < e->n_suites[v]; i++, k++) {
             struct pol_subject s = pol_suite_subject(&t->suites[k]);
             TP_TRY(rate_into(policy, &s, &e->suite_verdicts[v][i]));

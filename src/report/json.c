@@ -268,9 +268,10 @@ static json_t *dtls_group_name(uint16_t code)
 /* Each as the top-level cipher_suites' entries, the verdict included. */
 static json_t *dtls_suites_json(const struct tp_dtls_enum *e)
 {
-    static const uint16_t versions[2] = {TP_VER_DTLS10, TP_VER_DTLS12};
+    static const uint16_t versions[TP_DTLS_NVERSIONS] = {TP_VER_DTLS10, TP_VER_DTLS12,
+                                                         TP_VER_DTLS13};
     json_t *a = json_array();
-    for (size_t v = 0; a != NULL && v < 2; v++)
+    for (size_t v = 0; a != NULL && v < TP_DTLS_NVERSIONS; v++)
         for (size_t i = 0; i < e->n_suites[v]; i++) {
             const struct tp_suite_info *info = tp_suite_by_code(e->suites[v][i]);
             json_t *o = json_object();
@@ -292,7 +293,8 @@ static json_t *dtls_group_versions(uint8_t bits)
 {
     json_t *a = json_array();
     if (a == NULL || ((bits & 1u) != 0 && !jappend(a, jversion(TP_VER_DTLS10))) ||
-        ((bits & 2u) != 0 && !jappend(a, jversion(TP_VER_DTLS12)))) {
+        ((bits & 2u) != 0 && !jappend(a, jversion(TP_VER_DTLS12))) ||
+        ((bits & 4u) != 0 && !jappend(a, jversion(TP_VER_DTLS13)))) {
         json_decref(a);
         return NULL;
     }
@@ -303,7 +305,8 @@ static json_t *dtls_group_versions(uint8_t bits)
  * ask with; each as the TCP scan's groups name one. */
 static json_t *dtls_groups_json(const struct tp_dtls_enum *e)
 {
-    if (!e->groups_searched && !e->ffdhe_searched && !e->groups10_searched)
+    if (!e->groups_searched && !e->ffdhe_searched && !e->groups10_searched &&
+        !e->groups13_searched)
         return json_null();
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < e->n_groups; i++) {
@@ -440,7 +443,8 @@ static json_t *dtls_enum_json(const struct tp_dtls_enum *e)
     }
     json_t *complete = json_object();
     if (complete == NULL || !jput(complete, "DTLSv1.0", jtri(e->complete[0])) ||
-        !jput(complete, "DTLSv1.2", jtri(e->complete[1]))) {
+        !jput(complete, "DTLSv1.2", jtri(e->complete[1])) ||
+        !jput(complete, "DTLSv1.3", jtri(e->complete[2]))) {
         json_decref(complete);
         json_decref(v);
         json_decref(o);
@@ -460,6 +464,8 @@ static json_t *dtls_enum_json(const struct tp_dtls_enum *e)
               e->ffdhe_searched ? jtri(e->ffdhe_complete) : json_null()) ||
         !jput(o, "dtls10_groups_complete",
               e->groups10_searched ? jtri(e->groups10_complete) : json_null()) ||
+        !jput(o, "dtls13_groups_complete",
+              e->groups13_searched ? jtri(e->groups13_complete) : json_null()) ||
         !jput(o, "signature_schemes", dtls_sigschemes_json(e)) ||
         !jput(o, "signature_schemes_complete",
               e->sigschemes_searched ? jtri(e->sigschemes_complete) : json_null()) ||

@@ -87,7 +87,7 @@ static void dtls_enum_finish(struct tp_dtls_enum *e)
     e->policy = NULL;
     for (size_t i = 0; i < TP_DTLS_NVERSIONS; i++)
         tp_verdict_finish(&e->version_verdicts[i]);
-    for (size_t v = 0; v < 2; v++)
+    for (size_t v = 0; v < TP_DTLS_NVERSIONS; v++)
         for (size_t i = 0; i < TP_DTLS_MAX_SUITES; i++)
             tp_verdict_finish(&e->suite_verdicts[v][i]);
     for (size_t i = 0; i < TP_DTLS_MAX_GROUPS; i++)

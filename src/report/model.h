@@ -238,12 +238,13 @@ enum { TP_DTLS_V10 = 0, TP_DTLS_V12, TP_DTLS_V13, TP_DTLS_NVERSIONS };
 struct tp_dtls_enum {
     bool run;
     enum tp_tri versions[TP_DTLS_NVERSIONS];
-    /* Suites accepted, in the order found, per version (1.0, 1.2);
-     * complete[v] says whether the search ended on a refusal (yes) or
-     * was cut short by silence or the deadline (unknown). */
-    uint16_t suites[2][TP_DTLS_MAX_SUITES];
-    size_t n_suites[2];
-    enum tp_tri complete[2];
+    /* Suites accepted, in the order found, per version (indexed as
+     * versions: 1.0, 1.2, 1.3); complete[v] says whether the search ended
+     * on a refusal (yes) or was cut short by silence or the deadline
+     * (unknown). */
+    uint16_t suites[TP_DTLS_NVERSIONS][TP_DTLS_MAX_SUITES];
+    size_t n_suites[TP_DTLS_NVERSIONS];
+    enum tp_tri complete[TP_DTLS_NVERSIONS];
     enum tp_tri connection_id;     /* the server echoed connection_id (RFC 9146) */
     /* DTLS 1.2 ECDHE groups, in the order found (each read from the
      * ServerKeyExchange), and whether the search ended on a refusal. */
@@ -253,17 +254,21 @@ struct tp_dtls_enum {
     enum tp_tri groups_complete;
     /* Per suite found: the key exchange size its ServerKeyExchange
      * showed (DHE prime bits, EC group size; 0 unknown) and the group it
-     * named (an ECDHE curve, or the RFC 7919 group a DHE prime is; 0). */
-    unsigned suite_kx_bits[2][TP_DTLS_MAX_SUITES];
-    uint16_t suite_kx_group[2][TP_DTLS_MAX_SUITES];
-    /* groups[i] was seen with: bit 0 DTLS 1.0, bit 1 DTLS 1.2. The DTLS
-     * 1.2 FFDHE search (DHE suites, RFC 7919) and the DTLS 1.0 ECDHE
-     * search add to groups; each says how it ended, as groups_complete. */
+     * named (an ECDHE curve, or the RFC 7919 group a DHE prime is; in
+     * DTLS 1.3 the ServerHello's or HelloRetryRequest's key_share; 0). */
+    unsigned suite_kx_bits[TP_DTLS_NVERSIONS][TP_DTLS_MAX_SUITES];
+    uint16_t suite_kx_group[TP_DTLS_NVERSIONS][TP_DTLS_MAX_SUITES];
+    /* groups[i] was seen with: bit 0 DTLS 1.0, bit 1 DTLS 1.2, bit 2
+     * DTLS 1.3. The DTLS 1.2 FFDHE search (DHE suites, RFC 7919), the
+     * DTLS 1.0 ECDHE search and the DTLS 1.3 key_share search add to
+     * groups; each says how it ended, as groups_complete. */
     uint8_t group_versions[TP_DTLS_MAX_GROUPS];
     bool ffdhe_searched;           /* false: no DTLS 1.2 DHE suite to ask with */
     enum tp_tri ffdhe_complete;
     bool groups10_searched;        /* false: no DTLS 1.0 ECDHE suite */
     enum tp_tri groups10_complete;
+    bool groups13_searched;        /* false: no DTLS 1.3 suite to ask with */
+    enum tp_tri groups13_complete;
     /* DTLS 1.2 signature schemes, each read from a ServerKeyExchange, by
      * elimination over signature_algorithms. */
     uint16_t sigschemes[TP_DTLS_MAX_SIGSCHEMES];
@@ -274,7 +279,7 @@ struct tp_dtls_enum {
      * tp_report_finish(); unrated until graded. */
     char *policy;
     struct tp_verdict version_verdicts[TP_DTLS_NVERSIONS];
-    struct tp_verdict suite_verdicts[2][TP_DTLS_MAX_SUITES];
+    struct tp_verdict suite_verdicts[TP_DTLS_NVERSIONS][TP_DTLS_MAX_SUITES];
     struct tp_verdict group_verdicts[TP_DTLS_MAX_GROUPS];
     struct tp_verdict sigscheme_verdicts[TP_DTLS_MAX_SIGSCHEMES];
     uint32_t probes;               /* ClientHello exchanges */

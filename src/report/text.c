@@ -393,20 +393,36 @@ static const char *search_end(bool complete)
     return complete ? "" : " (search incomplete)";
 }
 
+/* group_versions bits as "DTLS 1.0+1.2", "DTLS 1.3". */
+static const char *dtls_group_versions(uint8_t bits, char *buf, size_t size)
+{
+    static const char *const names[3] = {"1.0", "1.2", "1.3"};
+    size_t used = (size_t)snprintf(buf, size, "DTLS");
+    char sep = ' ';
+    for (size_t i = 0; i < 3 && used < size; i++)
+        if ((bits & (1u << i)) != 0) {
+            used += (size_t)snprintf(buf + used, size - used, "%c%s", sep, names[i]);
+            sep = '+';
+        }
+    return buf;
+}
+
 static void dtls_groups_lines(struct text_writer *w, const struct tp_dtls_enum *e)
 {
-    if (!e->groups_searched && !e->ffdhe_searched && !e->groups10_searched)
+    if (!e->groups_searched && !e->ffdhe_searched && !e->groups10_searched &&
+        !e->groups13_searched)
         return;
     bool complete = (!e->groups_searched || e->groups_complete == TP_TRI_YES) &&
                     (!e->ffdhe_searched || e->ffdhe_complete == TP_TRI_YES) &&
-                    (!e->groups10_searched || e->groups10_complete == TP_TRI_YES);
+                    (!e->groups10_searched || e->groups10_complete == TP_TRI_YES) &&
+                    (!e->groups13_searched || e->groups13_complete == TP_TRI_YES);
     label(w, "Groups");
     tw_emit(w, "%zu%s\n", e->n_groups, search_end(complete));
     for (size_t i = 0; i < e->n_groups; i++) {
         const struct tp_group_info *g = tp_group_by_code(e->groups[i]);
-        uint8_t bits = e->group_versions[i];
+        char versions[24];
         dtls_item_line(w, g != NULL ? g->iana_name : NULL, e->groups[i],
-                       bits == 3u ? "DTLS 1.0+1.2" : bits == 1u ? "DTLS 1.0" : "DTLS 1.2",
+                       dtls_group_versions(e->group_versions[i], versions, sizeof versions),
                        &e->group_verdicts[i]);
     }
 }
@@ -425,10 +441,12 @@ static void dtls_enum_section(struct text_writer *w, const struct tp_dtls_enum *
     for (size_t v = 0; v < TP_DTLS_NVERSIONS; v++)
         dtls_version_line(w, vnames[v], e->versions[v], &e->version_verdicts[v]);
     struct tw_notes notes = {.n = 0};
-    for (size_t slot = 0; slot < 2; slot++) { /* suites[0] DTLS 1.0, [1] DTLS 1.2 */
+    static const char *const slabels[TP_DTLS_NVERSIONS] = {"DTLSv1.0 suites", "DTLSv1.2 suites",
+                                                           "DTLSv1.3 suites"};
+    for (size_t slot = 0; slot < TP_DTLS_NVERSIONS; slot++) { /* as versions */
         if (e->n_suites[slot] == 0)
             continue;
-        label(w, slot == 0 ? "DTLSv1.0 suites" : "DTLSv1.2 suites");
+        label(w, slabels[slot]);
         tw_emit(w, "%zu%s\n", e->n_suites[slot], search_end(e->complete[slot] == TP_TRI_YES));
         for (size_t i = 0; i < e->n_suites[slot]; i++) {
             const struct tp_suite_info *info = tp_suite_by_code(e->suites[slot][i]);

@@ -51,6 +51,7 @@ struct dp_result {
     unsigned kx_bits;
     bool has_sigalg;
     uint16_t sigalg;
+    bool hrr;             /* a HelloRetryRequest (counted as accepted) */
     int alert;            /* description of a refusal's alert, -1 none */
     char why[160];
 };
@@ -81,6 +82,10 @@ static bool in_class(const struct tp_suite_info *s, int cls);
 
 static bool dtls_candidate(const struct tp_suite_info *s, uint16_t version)
 {
+    /* DTLS 1.3 is TLS 1.3 over datagrams (RFC 9147 Sec. 1): its suites. */
+    if (version == TP_VER_DTLS13)
+        return s->wire_len == 2 && (s->flags & TP_SF_TLS13) != 0 &&
+               (s->flags & TP_SF_GREASE) == 0;
     if (s->wire_len != 2 || (s->flags & (TP_SF_TLS13 | TP_SF_SCSV | TP_SF_GREASE |
                                          TP_SF_SSL2)) != 0)
         return false;
@@ -140,6 +145,14 @@ struct dp_offer {
     const uint16_t *sigalgs;
     size_t n_sigalgs;
     bool want_ske;
+    /* DTLS 1.3: an empty client_shares, which asks the server to name
+     * its group in a HelloRetryRequest (RFC 8446 Sec. 4.2.8), as the TCP
+     * scan's TLS 1.3 group search does; else one x25519 share. */
+    bool empty_key_share;
+    /* DTLS 1.3 with DTLS 1.2 suites in the offer too: supported_versions
+     * also names DTLS 1.2, so a server without (or out of) DTLS 1.3
+     * answers in DTLS 1.2, a refusal that needs no alert. */
+    bool fallback12;
 };
 
 static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
@@ -149,6 +162,7 @@ static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
 {
     static const uint8_t point_formats[] = {0};
     static const uint16_t dtls13_only[] = {TP_VER_DTLS13};
+    static const uint16_t dtls13_then_12[] = {TP_VER_DTLS13, TP_VER_DTLS12};
     static const tp_ch_key_share shares[] = {{.group = TP_GROUP_X25519}};
     uint16_t all[64], sigalgs[96];
     /* Four bytes of CID: a server that supports RFC 9146 answers with the
@@ -184,11 +198,11 @@ static tp_status build_hello(const struct dscan *sc, const struct dp_offer *o,
         .dtls_cookie_len = cookie_len,
     };
     if (v13) {
-        cs.versions = dtls13_only;
-        cs.n_versions = 1;
+        cs.versions = o->fallback12 ? dtls13_then_12 : dtls13_only;
+        cs.n_versions = o->fallback12 ? 2 : 1;
         cs.key_share_ext = true;
         cs.key_shares = shares;
-        cs.n_key_shares = 1;
+        cs.n_key_shares = o->empty_key_share ? 0 : 1;
         cs.x25519_public = rnd + 32;
     }
     uint32_t mtu = sc->cfg->mtu != 0 ? sc->cfg->mtu : TP_DEFAULT_DTLS_MTU;
@@ -355,6 +369,15 @@ static int take_datagram(struct dscan *sc, const uint8_t *buf, size_t len, struc
         res->version = sh.version;
         res->suite = sh.cipher_suite;
         res->cid = tp_ext_find(&sh.exts, EXT_CONNECTION_ID) != NULL;
+        res->hrr = sh.is_hrr;
+        if (sh.version == TP_VER_DTLS13 && sh.has_key_share) {
+            /* The group of the server's share, or the one a
+             * HelloRetryRequest asks for: either is a group it takes. */
+            res->has_group = true;
+            res->group = sh.key_share_group;
+            res->kx_bits = tp_group_bits(sh.key_share_group);
+            return 1;
+        }
         const struct tp_suite_info *si = tp_suite_by_code(sh.cipher_suite);
         /* ECDHE and DHE always send one (RFC 5246 Sec. 7.4.3); an
          * RSA_EXPORT server only with a key over 512 bits, so not waited
@@ -489,9 +512,13 @@ static void pause_ms(uint32_t ms, tp_deadline deadline)
         (void)poll(NULL, 0, left > (uint32_t)INT32_MAX ? INT32_MAX : (int)left);
 }
 
+/* The index of version in the model's per-version arrays (versions,
+ * suites, complete: TP_DTLS_V10, V12, V13). */
 static size_t version_slot(uint16_t version)
 {
-    return version == TP_VER_DTLS10 ? 0 : 1;
+    return version == TP_VER_DTLS10   ? TP_DTLS_V10
+           : version == TP_VER_DTLS13 ? TP_DTLS_V13
+                                      : TP_DTLS_V12;
 }
 
 /* Which suites an elimination offers. libcoap's GnuTLS server with only
@@ -506,6 +533,18 @@ static bool in_class(const struct tp_suite_info *s, int c)
         return true;
     bool psk = (s->flags & TP_SF_PSK) != 0;
     return c == SC_PSK ? psk : !psk;
+}
+
+/* DTLS 1.3 offers: the DTLS 1.2 suites found after the TLS 1.3 ones
+ * (see dp_offer.fallback12); the new count. GnuTLS 3.7 drops a DTLS 1.3
+ * ClientHello it shares no suite with: with these it answers in DTLS
+ * 1.2, a definite no. */
+static size_t add_fallback(const struct tp_dtls_enum *out, uint16_t *offer, size_t n,
+                           size_t cap)
+{
+    for (size_t i = 0; i < out->n_suites[TP_DTLS_V12] && n < cap; i++)
+        offer[n++] = out->suites[TP_DTLS_V12][i];
+    return n;
 }
 
 /* How an elimination ended. */
@@ -526,9 +565,12 @@ static tp_status eliminate(struct dscan *sc, uint16_t version, enum suite_class 
         *end = END_REFUSED;
         if (n == 0)
             return TP_OK;
+        size_t n13 = n;
+        bool fallback = version == TP_VER_DTLS13 &&
+                        (n = add_fallback(out, offer, n, sizeof offer / sizeof offer[0])) > n13;
         /* The ServerKeyExchange too: its key size rates DHE suites. */
         struct dp_offer o = {.version = version, .suites = offer, .n_suites = n,
-                             .want_ske = true};
+                             .want_ske = true, .fallback12 = fallback};
         struct dp_result r;
         TP_TRY(run_probe(sc, &o, &r, err));
         if (r.outcome == DP_UNREACHABLE)
@@ -546,14 +588,14 @@ static tp_status eliminate(struct dscan *sc, uint16_t version, enum suite_class 
             *end = END_SILENT;
             return TP_OK;
         }
-        out->versions[version == TP_VER_DTLS10 ? TP_DTLS_V10 : TP_DTLS_V12] = TP_TRI_YES;
+        out->versions[slot] = TP_TRI_YES;
         /* Every probe offers a connection_id: one echo is enough. */
         if (r.cid)
             out->connection_id = TP_TRI_YES;
         else if (out->connection_id == TP_TRI_UNKNOWN)
             out->connection_id = TP_TRI_NO;
         bool offered = false;
-        for (size_t i = 0; i < n && !offered; i++)
+        for (size_t i = 0; i < n13 && !offered; i++)
             offered = offer[i] == r.suite;
         if (!offered || out->n_suites[slot] >= TP_DTLS_MAX_SUITES) {
             /* A suite we did not offer: stop rather than loop on it. */
@@ -574,11 +616,13 @@ static tp_status enum_version(struct dscan *sc, uint16_t version, tp_error *err)
 {
     struct tp_dtls_enum *out = sc->out;
     size_t slot = version_slot(version);
-    enum tp_tri *vflag = &out->versions[version == TP_VER_DTLS10 ? TP_DTLS_V10 : TP_DTLS_V12];
+    enum tp_tri *vflag = &out->versions[slot];
     enum elim_end end, end_psk, end_other;
     bool had_why = out->why[0] != '\0';
     TP_TRY(eliminate(sc, version, SC_ALL, &end, err));
-    if (end == END_SILENT && out->n_suites[slot] == 0 && !tp_deadline_passed(sc->deadline)) {
+    /* TLS 1.3 suites say nothing of authentication: no PSK split. */
+    if (end == END_SILENT && out->n_suites[slot] == 0 && version != TP_VER_DTLS13 &&
+        !tp_deadline_passed(sc->deadline)) {
         TP_TRY(eliminate(sc, version, SC_PSK, &end_psk, err));
         TP_TRY(eliminate(sc, version, SC_OTHER, &end_other, err));
         end = end_psk == END_REFUSED && end_other == END_REFUSED ? END_REFUSED : END_SILENT;
@@ -652,7 +696,7 @@ static size_t found_with(const struct tp_dtls_enum *e, uint16_t version, tp_ske_
 
 static void add_group(struct tp_dtls_enum *e, uint16_t code, uint16_t version)
 {
-    uint8_t bit = version == TP_VER_DTLS10 ? 1u : 2u;
+    uint8_t bit = version == TP_VER_DTLS10 ? 1u : version == TP_VER_DTLS12 ? 2u : 4u;
     for (size_t i = 0; i < e->n_groups; i++)
         if (e->groups[i] == code) {
             e->group_versions[i] |= bit;
@@ -674,6 +718,7 @@ struct elim_list {
     const uint16_t *suites;
     size_t n_suites;
     bool is_sigalgs;
+    bool fallback12;           /* DTLS 1.3: DTLS 1.2 suites among suites */
     uint16_t *left;
     size_t n_left;
     size_t room;               /* codes it may still record */
@@ -685,7 +730,10 @@ static tp_status eliminate_codes(struct dscan *sc, struct elim_list *l, uint16_t
     struct tp_dtls_enum *out = sc->out;
     while (l->n_left > 0 && l->room > 0) {
         struct dp_offer o = {.version = l->version, .suites = l->suites,
-                             .n_suites = l->n_suites, .want_ske = true};
+                             .n_suites = l->n_suites, .want_ske = true,
+                             .empty_key_share = !l->is_sigalgs &&
+                                                l->version == TP_VER_DTLS13,
+                             .fallback12 = l->fallback12};
         if (l->is_sigalgs) {
             o.sigalgs = l->left;
             o.n_sigalgs = l->n_left;
@@ -777,27 +825,32 @@ static tp_status enum_sigschemes(struct dscan *sc, tp_error *err)
                            &out->sigschemes_complete, err);
 }
 
-/* DTLS 1.3 (RFC 9147 Sec. 5.3): supported_versions holding 0xFEFC; the
- * ServerHello's supported_versions says whether it was taken. Detect
- * only: Debian's DTLS stacks speak no DTLS 1.3 to complete it with. */
-static tp_status detect_dtls13(struct dscan *sc, tp_error *err)
+/* DTLS 1.3's key-exchange groups by elimination over supported_groups,
+ * with the DTLS 1.3 suites found and an empty key_share, as the TCP
+ * scan's TLS 1.3 group search: the HelloRetryRequest names the group the
+ * server wants (RFC 8446 Sec. 4.1.4; a ServerHello's key_share counts the
+ * same), which is dropped from the next offer until refused. No share is
+ * sent, so post-quantum groups are asked as cheaply as classical ones. */
+static tp_status enum_groups13(struct dscan *sc, tp_error *err)
 {
-    uint16_t suites[8];
-    size_t n = 0;
-    for (size_t i = 0; i < tp_suites_count && n < 8; i++)
-        if (tp_suites[i].flags & TP_SF_TLS13)
-            suites[n++] = (uint16_t)tp_suites[i].code;
-    struct dp_offer o = {.version = TP_VER_DTLS13, .suites = suites, .n_suites = n};
-    struct dp_result r;
-    TP_TRY(run_probe(sc, &o, &r, err));
-    enum tp_tri *v = &sc->out->versions[TP_DTLS_V13];
-    if (r.outcome == DP_ACCEPTED)
-        *v = r.version == TP_VER_DTLS13 ? TP_TRI_YES : TP_TRI_NO;
-    else if (r.outcome == DP_REFUSED)
-        *v = TP_TRI_NO;
-    else
-        note_silence(sc, "DTLSv1.3", &r);
-    return TP_OK;
+    struct tp_dtls_enum *out = sc->out;
+    uint16_t left[PROBE_MAX_GROUPS], found[TP_DTLS_MAX_GROUPS];
+    uint16_t suites[TP_DTLS_MAX_SUITES * 2];
+    size_t n_found = 0, n13 = out->n_suites[TP_DTLS_V13];
+    memcpy(suites, out->suites[TP_DTLS_V13], n13 * sizeof suites[0]);
+    size_t n = add_fallback(out, suites, n13, sizeof suites / sizeof suites[0]);
+    struct elim_list l = {.what = "DTLSv1.3 groups", .version = TP_VER_DTLS13,
+                          .suites = suites, .n_suites = n, .fallback12 = n > n13, .left = left,
+                          .n_left = plan_group_candidates(PLAN_GROUPS_TLS13, left,
+                                                          PROBE_MAX_GROUPS),
+                          .room = TP_DTLS_MAX_GROUPS - out->n_groups};
+    if (n13 == 0)
+        return TP_OK;
+    out->groups13_searched = true;
+    tp_status status = eliminate_codes(sc, &l, found, &n_found, &out->groups13_complete, err);
+    for (size_t i = 0; i < n_found; i++)
+        add_group(out, found[i], TP_VER_DTLS13);
+    return status;
 }
 
 tp_status dtls_scan_run(const struct tp_config *cfg, const struct tp_addr *addr,
@@ -828,8 +881,14 @@ tp_status dtls_scan_run(const struct tp_config *cfg, const struct tp_addr *addr,
     if (status == TP_OK)
         status = enum_groups(&sc, TP_VER_DTLS10, TP_SKE_ECDHE, &out->groups10_searched,
                              &out->groups10_complete, err);
+    /* DTLS 1.3 (RFC 9147 Sec. 5.3): supported_versions holding 0xFEFC;
+     * the first elimination probe is the detection: the ServerHello's
+     * (or HelloRetryRequest's) supported_versions says whether it was
+     * taken. */
     if (status == TP_OK)
-        status = detect_dtls13(&sc, err);
+        status = enum_version(&sc, TP_VER_DTLS13, err);
+    if (status == TP_OK)
+        status = enum_groups13(&sc, err);
     out->elapsed_us = (tp_now_ns() - start) / 1000u;
     return status;
 }

@@ -7,14 +7,18 @@
  * one probe at a time (constrained servers keep little state).
  *
  * It finds: DTLS 1.0 and 1.2 (each offered alone), DTLS 1.3 by
- * supported_versions (detect only: the ServerHello says so; no DTLS 1.3
- * handshake is completed); every suite of each version by elimination
- * (offer all, remove the one chosen, until refused), the PSK and CCM_8
+ * supported_versions (the ServerHello or HelloRetryRequest says so; no
+ * DTLS 1.3 handshake is completed); every suite of each version by
+ * elimination (offer all, remove the one chosen, until refused; in DTLS
+ * 1.3 the TLS 1.3 suites, the DTLS 1.2 ones found after them so that a
+ * server out of DTLS 1.3 suites answers in DTLS 1.2), the PSK and CCM_8
  * suites RFC 7925 asks for among them; the groups and DTLS 1.2 signature
  * schemes by the same elimination over supported_groups and
  * signature_algorithms, each read from the ServerKeyExchange (DTLS 1.2 and
  * 1.0 elliptic curves with the ECDHE suites found, RFC 7919 groups with the
- * DHE ones, schemes with the signed ones), and each suite's key exchange
+ * DHE ones, schemes with the signed ones; DTLS 1.3 groups with its suites
+ * and an empty key_share, each named by the HelloRetryRequest, as the TCP
+ * scan's TLS 1.3 group search), and each suite's key exchange
  * size on the way; and whether the server echoes the connection_id
  * extension (RFC 9146, extension 54). Facts only: grade/policy_dtls.c
  * rates them. */

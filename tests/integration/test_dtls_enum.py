@@ -10,6 +10,8 @@ and gnutls-serv --udp; the iot-rfc7925 policy on a DTLS server."""
 
 import subprocess
 
+import pytest
+
 from conftest import explain, finding_ids, run, run_json
 from test_dtls import PSK_HEX, PSK_IDENTITY, dtls_of, same_suite_with_s_client, \
     udp_servers  # noqa: F401  (a fixture)
@@ -141,6 +143,11 @@ def test_gnutls_ffdhe_groups_and_schemes(udp_servers, pki):  # noqa: F811
     res = run_json(["--dtls", "--enum", srv.target, "--sni", "localhost", "--ca-file",
                     str(pki / "root.pem"), "--timeout", "60s"])
     e = enumeration(res)
+    # GnuTLS 3.7 speaks no DTLS 1.3: a refusal, no DTLS 1.3 suite.
+    assert e["versions"]["DTLSv1.3"] is False and e["suites_complete"]["DTLSv1.3"] is True, \
+        explain(res)
+    assert all(s["version"] != "DTLSv1.3" for s in e["cipher_suites"]), explain(res)
+    assert e["dtls13_groups_complete"] is None, explain(res)
     ffdhe = {g["name"] for g in e["groups"] if g["name"].startswith("ffdhe")}
     truth = {f"ffdhe{n}" for n in (2048, 3072, 4096)
              if gnutls_cli_completes(srv.target, "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:"
@@ -243,9 +250,62 @@ def test_dtls13_and_connection_id_answered(responder):
                     "--timeout", "30s"])
     e = enumeration(res)
     assert e["versions"] == {"DTLSv1.0": False, "DTLSv1.2": True, "DTLSv1.3": True}, explain(res)
-    assert [s["name"] for s in e["cipher_suites"]] == ["TLS_PSK_WITH_AES_128_CCM_8"], explain(res)
+    assert [s["name"] for s in e["cipher_suites"]
+            if s["version"] == "DTLSv1.2"] == ["TLS_PSK_WITH_AES_128_CCM_8"], explain(res)
     assert e["connection_id"] is True, explain(res)
     ids = finding_ids(res.doc)
     assert "dtls-no-cid" not in ids and "dtls-10-accepted" not in ids, explain(res)
     assert "dtls-rfc7925-suite-missing" not in ids, explain(res)
     assert e["version_ratings"]["DTLSv1.3"]["rating"] == "recommended", explain(res)
+
+
+def dtls13_scan(responder, suites, groups):
+    peer = responder("dtls_modern_peer.py", "--tls13-suites", suites, "--groups", groups)
+    res = run_json(["--dtls", "--enum", peer.target, "--timeout", "30s"])
+    text = run(["--dtls", "--enum", peer.target, "--timeout", "30s"])
+    peer.stop()
+    return res, enumeration(res), text.stdout
+
+
+@pytest.mark.parametrize("suites,groups,names,group_names", [
+    # x25519 has a share in every suite probe: ServerHellos only.
+    ("0x1301,0x1305", "x25519,secp256r1",
+     {"TLS_AES_128_GCM_SHA256", "TLS_AES_128_CCM_8_SHA256"}, {"x25519", "secp256r1"}),
+    # No x25519: every suite probe is answered by a HelloRetryRequest.
+    ("0x1304", "secp384r1", {"TLS_AES_128_CCM_SHA256"}, {"secp384r1"}),
+])
+def test_dtls13_suites_and_groups_exact(responder, suites, groups, names, group_names):
+    """DTLS 1.3 suites by elimination over the TLS 1.3 suites, groups by
+    elimination over supported_groups with an empty key_share (each
+    HelloRetryRequest names one), exact against what the scripted peer
+    peers/dtls_modern_peer.py is told (no Debian DTLS stack speaks DTLS
+    1.3), each rated as the TCP scan rates it in TLS 1.3."""
+    res, e, text = dtls13_scan(responder, suites, groups)
+    assert e["versions"]["DTLSv1.3"] is True, explain(res)
+    s13 = [s for s in e["cipher_suites"] if s["version"] == "DTLSv1.3"]
+    assert {s["name"] for s in s13} == names and len(s13) == len(names), explain(res)
+    assert e["suites_complete"]["DTLSv1.3"] is True, explain(res)
+    # The key_share (or the HelloRetryRequest) of each suite probe names
+    # the peer's preferred group.
+    first = groups.split(",")[0]
+    assert all(s["kx_group"] == first for s in s13), explain(res)
+    assert all(s["rating"] != "unrated" and s["reason"] for s in s13), explain(res)
+    g13 = [g for g in e["groups"] if "DTLSv1.3" in g["versions"]]
+    assert {g["name"] for g in g13} == group_names and len(g13) == len(group_names), explain(res)
+    assert all(g["versions"] == ["DTLSv1.3"] and g["rating"] != "unrated" for g in g13), \
+        explain(res)
+    assert e["dtls13_groups_complete"] is True and e["unknown_because"] is None, explain(res)
+    assert e["retries"] == 0, explain(res)
+    assert "DTLSv1.3 suites" in text and all(n in text for n in names), text
+    assert all(f"{g} (0x" in text for g in group_names), text
+
+
+def test_dtls13_refused_without_shared_group(responder):
+    """A DTLS 1.3 peer with no group (so none shared with any offer)
+    refuses every DTLS 1.3 hello with handshake_failure: DTLSv1.3 no, no
+    DTLS 1.3 suite, no DTLS 1.3 group search."""
+    res, e, _ = dtls13_scan(responder, "0x1301", "")
+    assert e["versions"]["DTLSv1.3"] is False and e["versions"]["DTLSv1.2"] is True, explain(res)
+    assert all(s["version"] != "DTLSv1.3" for s in e["cipher_suites"]), explain(res)
+    assert e["suites_complete"]["DTLSv1.3"] is True, explain(res)
+    assert e["dtls13_groups_complete"] is None, explain(res)

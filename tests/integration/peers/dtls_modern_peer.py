@@ -6,22 +6,34 @@ and mbedTLS 2.28 as built there) speak neither, so without this peer only
 the "no" answers of `--dtls --enum` could be tested.
 
 It plays an RFC 7925 device: DTLS 1.2 with the one suite
-TLS_PSK_WITH_AES_128_CCM_8, and DTLS 1.3. It answers each ClientHello with
-a ServerHello only (no handshake is ever completed, so the report's GnuTLS
-handshake fails; the enumeration reads first flights only):
+TLS_PSK_WITH_AES_128_CCM_8, and DTLS 1.3 with the TLS 1.3 suites and
+groups it is told. It answers each ClientHello with one message (no
+handshake is ever completed, so the report's GnuTLS handshake fails; the
+enumeration reads first flights only):
 
-  - supported_versions holds DTLS 1.3 (0xFEFC) and a TLS 1.3 suite is
-    offered: a DTLS 1.3 ServerHello (legacy_version 0xFEFD,
-    supported_versions 0xFEFC, a key_share in the client's first group);
+  - supported_versions holds DTLS 1.3 (0xFEFC): the first of its DTLS 1.3
+    suites (its own preference order) that the client offers; then the
+    first of its groups that has a share in the client's key_share: a
+    DTLS 1.3 ServerHello (legacy_version 0xFEFD, supported_versions
+    0xFEFC, a key_share of random bytes in that group); else the first of
+    its groups in the client's supported_groups: a HelloRetryRequest
+    (RFC 8446 Sec. 4.1.3: the ServerHello with the HRR random, its
+    key_share naming that group); no suite or no group shared: as below
+    when supported_versions holds DTLS 1.2 too, else a fatal
+    handshake_failure alert;
   - else a DTLS 1.2 ClientHello offering TLS_PSK_WITH_AES_128_CCM_8: a
     DTLS 1.2 ServerHello choosing it, echoing a connection_id (its own CID
     of 4 bytes) when the client offered one;
   - else a fatal alert: protocol_version for a DTLS 1.0 hello,
     handshake_failure otherwise.
 
-Usage: dtls_modern_peer.py; prints "ready PORT"; at SIGTERM prints
-"datagrams N" to stderr."""
+Usage: dtls_modern_peer.py [--tls13-suites 0x1301,0x1305]
+[--groups x25519,secp256r1]; both lists in preference order, defaulting
+to 0x1301,0x1302,0x1303,0x1304,0x1305 and x25519,secp256r1. Prints
+"ready PORT"; at SIGTERM prints "datagrams N" to stderr."""
 
+import argparse
+import hashlib
 import os
 import signal
 import socket
@@ -30,8 +42,13 @@ import sys
 
 DTLS10, DTLS12, DTLS13 = 0xFEFF, 0xFEFD, 0xFEFC
 PSK_CCM8 = 0xC0A8
-TLS13_SUITES = {0x1301, 0x1302, 0x1303, 0x1304, 0x1305}
-EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_CONNECTION_ID = 43, 51, 54
+EXT_SUPPORTED_GROUPS, EXT_SUPPORTED_VERSIONS, EXT_KEY_SHARE, EXT_CONNECTION_ID = 10, 43, 51, 54
+HRR_RANDOM = hashlib.sha256(b"HelloRetryRequest").digest()  # RFC 8446 Sec. 4.1.3
+# name: (code, size of a server share: RFC 8446 Sec. 4.2.8.2, RFC 7748)
+GROUPS = {"secp256r1": (0x0017, 65), "secp384r1": (0x0018, 97), "secp521r1": (0x0019, 133),
+          "x25519": (0x001D, 32), "x448": (0x001E, 56), "ffdhe2048": (0x0100, 256),
+          "ffdhe3072": (0x0101, 384)}
+SHARE_BYTES = dict(GROUPS.values())
 ALERT_HANDSHAKE_FAILURE, ALERT_PROTOCOL_VERSION = 40, 70
 
 
@@ -119,16 +136,30 @@ def offered_versions(exts):
     return [struct.unpack("!H", body[i:i + 2])[0] for i in range(0, len(body) - 1, 2)]
 
 
-def first_key_share_group(exts):
+def u16_list(data):
+    return [struct.unpack("!H", data[i:i + 2])[0] for i in range(0, len(data) - 1, 2)]
+
+
+def offered_groups(exts):
+    data = exts.get(EXT_SUPPORTED_GROUPS)
+    return u16_list(Reader(data).vec16()) if data else []
+
+
+def key_share_groups(exts):
+    """The groups of the client's KeyShareEntries (RFC 8446 Sec. 4.2.8)."""
     data = exts.get(EXT_KEY_SHARE)
     if not data:
-        return 0x001D
+        return []
     r = Reader(Reader(data).vec16())
-    return r.u16() if len(r.data) >= 2 else 0x001D
+    groups = []
+    while r.pos < len(r.data):
+        groups.append(r.u16())
+        r.vec16()
+    return groups
 
 
-def server_hello(message_seq, session_id, suite, extensions):
-    body = struct.pack("!H", DTLS12) + os.urandom(32) + bytes([len(session_id)]) + session_id + \
+def server_hello(message_seq, session_id, suite, extensions, random=None):
+    body = struct.pack("!H", DTLS12) + (random or os.urandom(32)) + bytes([len(session_id)]) + session_id + \
         struct.pack("!HB", suite, 0) + struct.pack("!H", len(extensions)) + extensions
     return handshake(2, message_seq, body)
 
@@ -137,20 +168,39 @@ def alert(description):
     return struct.pack("!BB", 2, description)
 
 
-def reply(datagram, seq):
+def dtls13_reply(message_seq, session_id, suites, exts, config):
+    """A ServerHello, a HelloRetryRequest, or None (nothing shared)."""
+    suite = next((s for s in config.tls13_suites if s in suites), None)
+    shares, offered = key_share_groups(exts), offered_groups(exts)
+    with_share = next((g for g in config.groups if g in shares), None)
+    wanted = next((g for g in config.groups if g in offered), None)
+    if suite is None or (with_share is None and wanted is None):
+        return None
+    versions = ext(EXT_SUPPORTED_VERSIONS, struct.pack("!H", DTLS13))
+    if with_share is not None:
+        share = os.urandom(SHARE_BYTES.get(with_share, 32))
+        extensions = versions + ext(EXT_KEY_SHARE, struct.pack("!HH", with_share, len(share)) +
+                                    share)
+        return server_hello(message_seq, session_id, suite, extensions)
+    extensions = versions + ext(EXT_KEY_SHARE, struct.pack("!H", wanted))
+    return server_hello(message_seq, session_id, suite, extensions, random=HRR_RANDOM)
+
+
+def reply(datagram, seq, config):
     try:
         parsed = parse_client_hello(datagram)
+        if parsed is None:
+            return None
+        client_version, message_seq, session_id, suites, exts = parsed
+        versions = offered_versions(exts)
+        if DTLS13 in versions:
+            hello = dtls13_reply(message_seq, session_id, suites, exts, config)
+            if hello is not None:
+                return record(22, seq, hello)
+            if DTLS12 not in versions:
+                return record(21, seq, alert(ALERT_HANDSHAKE_FAILURE))
     except ValueError:
         return None
-    if parsed is None:
-        return None
-    client_version, message_seq, session_id, suites, exts = parsed
-    tls13 = [s for s in suites if s in TLS13_SUITES]
-    if DTLS13 in offered_versions(exts) and tls13:
-        group = first_key_share_group(exts)
-        extensions = ext(EXT_SUPPORTED_VERSIONS, struct.pack("!H", DTLS13)) + \
-            ext(EXT_KEY_SHARE, struct.pack("!HH", group, 32) + os.urandom(32))
-        return record(22, seq, server_hello(message_seq, session_id, tls13[0], extensions))
     if client_version == DTLS12 and PSK_CCM8 in suites:
         extensions = b""
         if EXT_CONNECTION_ID in exts:
@@ -160,7 +210,19 @@ def reply(datagram, seq):
     return record(21, seq, alert(why), version=client_version if client_version else DTLS12)
 
 
+def parse_args():
+    ap = argparse.ArgumentParser(description="scripted DTLS 1.3 / Connection ID peer")
+    ap.add_argument("--tls13-suites", default="0x1301,0x1302,0x1303,0x1304,0x1305",
+                    help="DTLS 1.3 suites, preferred first")
+    ap.add_argument("--groups", default="x25519,secp256r1", help="groups, preferred first")
+    config = ap.parse_args()
+    config.tls13_suites = [int(c, 16) for c in config.tls13_suites.split(",") if c]
+    config.groups = [GROUPS[g][0] for g in config.groups.split(",") if g]
+    return config
+
+
 def main():
+    config = parse_args()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     count = 0
@@ -175,7 +237,7 @@ def main():
     while True:
         datagram, addr = sock.recvfrom(65535)
         count += 1
-        out = reply(datagram, seq)
+        out = reply(datagram, seq, config)
         seq += 1
         if out is not None:
             sock.sendto(out, addr)
