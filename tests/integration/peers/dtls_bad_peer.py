@@ -16,26 +16,12 @@ It counts what it received and prints "datagrams N" to stderr at exit.
 Usage: dtls_bad_peer.py BEHAVIOUR; prints "ready PORT"."""
 
 import os
-import signal
-import socket
 import struct
 import sys
 
+from dtls_records import handshake, record, serve_udp
+
 BEHAVIOURS = ("silent", "garbage", "empty", "hvr-flood", "wrong-epoch")
-
-
-def record(content_type, epoch, seq, body, version=0xFEFF):
-    """DTLSPlaintext (RFC 6347 Sec. 4.1): type, version, epoch, 48-bit
-    sequence number, length."""
-    return struct.pack("!BHHHIH", content_type, version, epoch, seq >> 32, seq & 0xFFFFFFFF,
-                       len(body)) + body
-
-
-def handshake(msg_type, message_seq, body):
-    """Handshake header (RFC 6347 Sec. 4.2.2), one unfragmented message."""
-    n = len(body)
-    return struct.pack("!B", msg_type) + n.to_bytes(3, "big") + struct.pack("!H", message_seq) + \
-        (0).to_bytes(3, "big") + n.to_bytes(3, "big") + body
 
 
 def client_message_seq(datagram):
@@ -53,9 +39,9 @@ def reply(behaviour, datagram, seq):
     if behaviour == "hvr-flood":
         cookie = os.urandom(16)
         body = struct.pack("!HB", 0xFEFF, len(cookie)) + cookie
-        return record(22, 0, seq, handshake(3, client_message_seq(datagram), body))
+        return record(22, seq, handshake(3, client_message_seq(datagram), body), version=0xFEFF)
     if behaviour == "wrong-epoch":
-        return record(22, 5, seq, handshake(2, 0, bytes(38)), version=0xFEFD)
+        return record(22, seq, handshake(2, 0, bytes(38)), epoch=5)
     return None
 
 
@@ -63,24 +49,7 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] not in BEHAVIOURS:
         sys.exit(f"usage: dtls_bad_peer.py {{{','.join(BEHAVIOURS)}}}")
     behaviour = sys.argv[1]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    count = 0
-
-    def stop(signum, frame):
-        print(f"datagrams {count}", file=sys.stderr, flush=True)
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    print(f"ready {sock.getsockname()[1]}", flush=True)
-    seq = 0
-    while True:
-        datagram, addr = sock.recvfrom(65535)
-        count += 1
-        out = reply(behaviour, datagram, seq)
-        seq += 1
-        if out is not None:
-            sock.sendto(out, addr)
+    serve_udp(lambda datagram, seq: reply(behaviour, datagram, seq))
 
 
 if __name__ == "__main__":

@@ -35,10 +35,9 @@ to 0x1301,0x1302,0x1303,0x1304,0x1305 and x25519,secp256r1. Prints
 import argparse
 import hashlib
 import os
-import signal
-import socket
 import struct
-import sys
+
+from dtls_records import handshake, record, serve_udp
 
 DTLS10, DTLS12, DTLS13 = 0xFEFF, 0xFEFD, 0xFEFC
 PSK_CCM8 = 0xC0A8
@@ -50,18 +49,6 @@ GROUPS = {"secp256r1": (0x0017, 65), "secp384r1": (0x0018, 97), "secp521r1": (0x
           "ffdhe3072": (0x0101, 384)}
 SHARE_BYTES = dict(GROUPS.values())
 ALERT_HANDSHAKE_FAILURE, ALERT_PROTOCOL_VERSION = 40, 70
-
-
-def record(content_type, seq, body, version=DTLS12):
-    """DTLSPlaintext (RFC 6347 Sec. 4.1), epoch 0."""
-    return struct.pack("!BHHHIH", content_type, version, 0, seq >> 32, seq & 0xFFFFFFFF,
-                       len(body)) + body
-
-
-def handshake(msg_type, message_seq, body):
-    n = len(body)
-    return struct.pack("!B", msg_type) + n.to_bytes(3, "big") + struct.pack("!H", message_seq) + \
-        (0).to_bytes(3, "big") + n.to_bytes(3, "big") + body
 
 
 def ext(ext_type, data):
@@ -223,24 +210,7 @@ def parse_args():
 
 def main():
     config = parse_args()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    count = 0
-
-    def stop(signum, frame):
-        print(f"datagrams {count}", file=sys.stderr, flush=True)
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    print(f"ready {sock.getsockname()[1]}", flush=True)
-    seq = 0
-    while True:
-        datagram, addr = sock.recvfrom(65535)
-        count += 1
-        out = reply(datagram, seq, config)
-        seq += 1
-        if out is not None:
-            sock.sendto(out, addr)
+    serve_udp(lambda datagram, seq: reply(datagram, seq, config))
 
 
 if __name__ == "__main__":
