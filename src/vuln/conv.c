@@ -280,6 +280,26 @@ enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *
     return open_spec(ctx, spec, false, c);
 }
 
+enum conv_state conv_open_pipelined(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                    const uint8_t *after, size_t after_len, struct conv *c)
+{
+    tp_writer wr;
+    tp_error err = {0};
+    conv_init(c);
+    tp_wr_init(&wr, 0, &err);
+    bool built = build_hello(c, spec, &wr);
+    if (built)
+        tp_wr_bytes(&wr, after, after_len);
+    enum conv_state st = CONV_UNKNOWN;
+    if (built && tp_wr_status(&wr) == TP_OK)
+        st = open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), true, c);
+    else if (built)
+        vuln_strf(c->why, sizeof c->why, "out of memory");
+    tp_wr_finish(&wr);
+    c->flight_len = 0;
+    return st;
+}
+
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
                               struct conv *c)
 {

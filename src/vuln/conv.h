@@ -96,6 +96,16 @@ enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
                               struct conv *c);
 
+/* The same with records of the check's sent right behind the hello (and
+ * our end of stream behind them), before any flight came back: a server
+ * reads them as they queue, so one that serves one connection at a time is
+ * held no round trip by this connection. The flight is read as by
+ * conv_open(), except that an alert following it in the same read makes
+ * the answer CONV_REFUSED with flight.kind TP_FLIGHT_SERVER_HELLO: the
+ * caller reads the whole conversation (flight_len is left 0). */
+enum conv_state conv_open_pipelined(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                    const uint8_t *after, size_t after_len, struct conv *c);
+
 /* Connect to the check's address under the run's --max-connections and
  * --delay (vuln/pace.h) and count it; -1 with why on a failure. Every
  * connection of the checks is opened here. */
