@@ -190,7 +190,8 @@ int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size)
         tp_trace("vuln connect from %llu failed: %s", (unsigned long long)t0, err.msg);
         return -1;
     }
-    tp_trace("vuln connect fd %d from %llu", fd, (unsigned long long)t0);
+    tp_trace("vuln connect fd %d from %llu (%s)", fd, (unsigned long long)t0,
+             ctx->check != NULL ? ctx->check : "?");
     ctx->connections++;
     return fd;
 }
@@ -270,6 +271,14 @@ enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *
         return open_spec(ctx, spec, false, c);
     enum conv_state st = open_spec(ctx, spec, true, c);
     bool plain_alert = st == CONV_REFUSED && c->flight.kind == TP_FLIGHT_ALERT;
+    if (st == CONV_REFUSED && c->flight.kind == TP_FLIGHT_SERVER_HELLO &&
+        c->flight.server_hello_done) {
+        /* The whole flight, then an alert about our end of stream
+         * (openssl s_server sends one as it reads it, often in the same
+         * segment): the flight answered the hello. */
+        c->flight_len = c->flight.used;
+        return CONV_FLIGHT;
+    }
     if (st == CONV_FLIGHT || plain_alert || c->fd < 0)
         return st; /* a flight, a refusal, or no connection to speak of */
     /* Anything else may be the FIN's doing: a refusal by close cannot be

@@ -45,6 +45,7 @@ struct vuln_ctx {
      * lasts at least twice that (vuln_silence_ms()). Set by the check. */
     uint32_t answer_ms;
     uint32_t connections; /* opened so far */
+    const char *check;    /* the check's id, for TLSPROBE_TRACE */
     /* Behind a slow link (--enum's scan measured it): checks that want
      * nothing after the server's flight send our FIN behind the hello
      * (conv_open_flight), ROBOT's key exchange alone behind it, so that a

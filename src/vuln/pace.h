@@ -30,7 +30,7 @@
 
 #define VULN_SILENCE_FLOOR_MS 300u
 #define VULN_SILENCE_RTTS 4u
-#define VULN_POOL_MAX 4u
+#define VULN_POOL_MAX 9u
 
 /* The wait after which no answer counts as a silence, for a run whose
  * smallest round trip is rtt_ms and slowest answer answer_ms (0: none

@@ -93,6 +93,7 @@ static void run_row(struct vuln_ctx *ctx, const struct vuln_input *in, size_t i,
 {
     *a = (struct vuln_answer){TP_VULN_UNKNOWN, ""};
     uint64_t began = tp_trace_ms();
+    ctx->check = vuln_table[i].id;
     if (tp_deadline_passed(ctx->deadline))
         vuln_answer(a, TP_VULN_UNKNOWN, "not run: the run's time-out was reached");
     else
