@@ -264,12 +264,13 @@ enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, s
     return open_spec(ctx, spec, false, c);
 }
 
-enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *spec,
-                                 struct conv *c)
+/* conv_open_flight() for hello bytes built already. */
+static enum conv_state open_flight_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                                       struct conv *c)
 {
     if (!ctx->half_close)
-        return open_spec(ctx, spec, false, c);
-    enum conv_state st = open_spec(ctx, spec, true, c);
+        return open_raw(ctx, hello, len, false, c);
+    enum conv_state st = open_raw(ctx, hello, len, true, c);
     bool plain_alert = st == CONV_REFUSED && c->flight.kind == TP_FLIGHT_ALERT;
     if (st == CONV_REFUSED && c->flight.kind == TP_FLIGHT_SERVER_HELLO &&
         c->flight.server_hello_done) {
@@ -286,7 +287,27 @@ enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *
      * probes, scan/probe.h), nor an alert after the ServerHello from one
      * about the end of stream. Asked again without it. */
     conv_close(c);
-    return open_spec(ctx, spec, false, c);
+    return open_raw(ctx, hello, len, false, c);
+}
+
+enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                 struct conv *c)
+{
+    tp_writer wr;
+    tp_error err = {0};
+    conv_init(c);
+    tp_wr_init(&wr, 0, &err);
+    bool built = build_hello(c, spec, &wr);
+    enum conv_state st = built ? open_flight_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), c)
+                               : CONV_UNKNOWN;
+    tp_wr_finish(&wr);
+    return st;
+}
+
+enum conv_state conv_open_raw_flight(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                                     struct conv *c)
+{
+    return open_flight_raw(ctx, hello, len, c);
 }
 
 enum conv_state conv_open_pipelined(struct vuln_ctx *ctx, const struct probe_spec *spec,

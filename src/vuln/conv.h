@@ -22,14 +22,28 @@
 #include "vuln/pace.h"
 #include "wire/flight.h"
 #include "wire/heartbeat.h"
+#include "wire/ticket.h"
+
+/* Two TLS 1.2 session tickets from two full handshakes (ticket.c),
+ * fetched once for Ticketbleed (the first) and the ticket key check (both):
+ * whichever check comes first fetches them under the lock, the other
+ * waits for it. got: 1 a ticket, 0 none issued, -1 unknown (why). */
+struct vuln_tickets {
+    pthread_mutex_t lock;
+    bool done;
+    int got[2];
+    tp_ticket t[2];
+    char why[2][300];
+};
 
 /* What the checks running side by side share: the run's smallest round
- * trip (vuln/pace.h), under its lock. */
+ * trip (vuln/pace.h), under its lock, and the tickets. */
 struct vuln_shared {
     pthread_mutex_t lock;
     bool measured;
     uint32_t rtt_ms;
     struct vuln_gate gate;
+    struct vuln_tickets tickets;
 };
 
 /* One per running check (and per ROBOT vector): connections counts this
@@ -96,6 +110,9 @@ enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *
  * c is initialised here, as by conv_open(). */
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
                               struct conv *c);
+/* conv_open_flight() with a hello built by the caller. */
+enum conv_state conv_open_raw_flight(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                                     struct conv *c);
 
 /* The same with records of the check's sent right behind the hello (and
  * our end of stream behind them), before any flight came back: a server

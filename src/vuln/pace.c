@@ -27,6 +27,11 @@ uint32_t vuln_min_rtt(bool have, uint32_t known_ms, uint32_t seen_ms)
     return have && known_ms < seen_ms ? known_ms : seen_ms;
 }
 
+unsigned vuln_parallel(bool given, unsigned parallel)
+{
+    return given ? parallel : 0;
+}
+
 unsigned vuln_pool_size(unsigned parallel, size_t n_checks)
 {
     unsigned n = VULN_POOL_MAX;

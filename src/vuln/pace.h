@@ -47,6 +47,11 @@ uint32_t vuln_patience_ms(uint32_t rtt_ms, uint32_t flight_ms);
  * measured known_ms before): the smaller. */
 uint32_t vuln_min_rtt(bool have, uint32_t known_ms, uint32_t seen_ms);
 
+/* The checks' own limit: --parallel when given (it lowers the checks'
+ * concurrency too), else 0 (none: --enum's default of 8 probes at once
+ * is the scan's and does not cap the checks). */
+unsigned vuln_parallel(bool given, unsigned parallel);
+
 /* Workers for n_checks checks under --parallel (0: the default): at most
  * VULN_POOL_MAX, at most --parallel, at least 1. */
 unsigned vuln_pool_size(unsigned parallel, size_t n_checks);

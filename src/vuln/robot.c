@@ -388,12 +388,13 @@ static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool fi
                         size_t why_size)
 {
     struct robot_vector t[ROBOT_VECTORS];
-    unsigned batch = vuln_vector_batch(ctx->cfg->parallel);
+    unsigned batch =
+        vuln_vector_batch(vuln_parallel(ctx->cfg->parallel_given, ctx->cfg->parallel));
     bool ok = true;
     for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
         classes[v][0] = '\0';
-        t[v] = (struct robot_vector){.ctx = *ctx, .key = key, .v = v, .finish = finish, .pipe = pipe,
-                                     .wait_ms = wait_ms, .cls = classes[v]};
+        t[v] = (struct robot_vector){.ctx = *ctx, .key = key, .v = v, .finish = finish,
+                                     .pipe = pipe, .wait_ms = wait_ms, .cls = classes[v]};
         t[v].ctx.connections = 0;
     }
     for (unsigned first = 0; first < ROBOT_VECTORS; first += batch) {
@@ -455,6 +456,62 @@ static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool 
     vuln_decide_robot(classes, failed, variant, out);
 }
 
+/* The second variant on a thread of its own, beside the first. */
+struct robot_side {
+    struct vuln_ctx ctx; /* a copy: its own connection count and answer time */
+    const struct rsa_key *key;
+    uint16_t pipe;
+    bool answered;
+    struct vuln_answer out;
+    pthread_t thread;
+};
+
+static void *robot_side_run(void *arg)
+{
+    struct robot_side *s = arg;
+    robot_variant(&s->ctx, s->key, false, s->pipe, &s->answered, &s->out);
+    return NULL;
+}
+
+/* The two variants: with CCS and Finished, then (when that found all
+ * five alike) the key exchange alone. One after another the first times
+ * the server's answers, so the second's first round can be quick. With
+ * pipelined vectors (pipe) and room under --parallel, the second runs
+ * beside the first instead, its first round patient (nothing timed yet:
+ * vuln_robot_first_patient()), and counts only when the first found no
+ * oracle: a round trip and a place in a serial server's queue saved. */
+static void robot_variants(struct vuln_ctx *ctx, const struct rsa_key *key, uint16_t pipe,
+                           struct vuln_answer *out)
+{
+    bool answered = false;
+    uint32_t outer_answer = ctx->answer_ms;
+    unsigned parallel = vuln_parallel(ctx->cfg->parallel_given, ctx->cfg->parallel);
+    struct robot_side side = {.ctx = *ctx, .key = key, .pipe = pipe};
+    bool beside = false;
+    side.ctx.connections = 0;
+    side.ctx.answer_ms = 0;
+    if (pipe != 0 && (parallel == 0 || parallel >= 2u * ROBOT_VECTORS))
+        beside = pthread_create(&side.thread, NULL, robot_side_run, &side) == 0;
+    ctx->answer_ms = 0;
+    robot_variant(ctx, key, true, pipe, &answered, out);
+    if (beside) {
+        pthread_join(side.thread, NULL);
+        ctx->connections += side.ctx.connections;
+    }
+    if (out->result == TP_VULN_NO) {
+        struct vuln_answer first = *out;
+        if (!beside)
+            robot_variant(ctx, key, false, pipe, &answered, out);
+        else
+            *out = side.out;
+        if (out->result == TP_VULN_NO) {
+            struct vuln_answer second = *out;
+            vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
+        }
+    }
+    ctx->answer_ms = outer_answer;
+}
+
 /* The highest version (TLS 1.0 to 1.2) the scan saw a static RSA suite
  * accepted with: ROBOT's vectors pipeline at it. 0: no scan, or none. */
 static uint16_t robot_pipe_version(const struct tp_scan *scan)
@@ -500,24 +557,8 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     else
         have_key = true;
     conv_close(&c);
-    if (have_key) {
-        /* The first variant's answers (an alert to the Finished) time the
-         * server's key exchange: the second's silences wait past twice
-         * that. */
-        bool answered = false;
-        uint32_t outer_answer = ctx->answer_ms;
-        ctx->answer_ms = 0;
-        robot_variant(ctx, &key, true, pipe, &answered, out);
-        if (out->result == TP_VULN_NO) {
-            struct vuln_answer first = *out;
-            robot_variant(ctx, &key, false, pipe, &answered, out);
-            if (out->result == TP_VULN_NO) {
-                struct vuln_answer second = *out;
-                vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
-            }
-        }
-        ctx->answer_ms = outer_answer;
-    }
+    if (have_key)
+        robot_variants(ctx, &key, pipe, out);
     free(key.n);
     free(key.e);
 }

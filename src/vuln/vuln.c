@@ -152,12 +152,16 @@ tp_status vuln_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
         return tp_fail(err, TP_E_NOMEM, "out of memory");
     uint64_t began = tp_now_ns();
     pthread_mutex_init(&shared.lock, NULL);
+    pthread_mutex_init(&shared.tickets.lock, NULL);
     pthread_mutex_init(&pool->lock, NULL);
     pool->base = &ctx;
     pool->in = &in;
-    run_pool(pool, vuln_pool_size(cfg->parallel, VULN_CHECKS));
+    run_pool(pool, vuln_pool_size(vuln_parallel(cfg->parallel_given, cfg->parallel), VULN_CHECKS));
     pthread_mutex_destroy(&pool->lock);
     pthread_mutex_destroy(&shared.lock);
+    pthread_mutex_destroy(&shared.tickets.lock);
+    tp_ticket_finish(&shared.tickets.t[0]);
+    tp_ticket_finish(&shared.tickets.t[1]);
     tp_status status = TP_OK;
     for (size_t i = 0; i < VULN_CHECKS && status == TP_OK; i++) {
         const struct vuln_row *row = &vuln_table[i];
