@@ -361,14 +361,15 @@ static uint32_t silence_ms(struct vuln_ctx *ctx, uint32_t own_rtt_ms)
 
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at)
 {
-    tp_deadline until = tp_deadline_min_ms(ctx->deadline, PLAN_INITIAL_TIMEOUT_MS);
+    uint32_t wait_ms = vuln_flight_wait_ms(ctx->link_rtt_ms);
+    tp_deadline until = tp_deadline_min_ms(ctx->deadline, wait_ms);
     bool closed = false;
     for (;;) {
         int r = read_some(c, until);
         if (r == -2) {
             tp_trace("vuln fd %d no first flight", c->fd);
             vuln_strf(c->why, sizeof c->why, "no first flight within %u ms",
-                     PLAN_INITIAL_TIMEOUT_MS);
+                     wait_ms);
             return CONV_UNKNOWN;
         }
         if (r == -1) {

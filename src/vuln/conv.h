@@ -66,6 +66,9 @@ struct vuln_ctx {
      * server serving one connection at a time is not held a round trip
      * per connection. */
     bool half_close;
+    /* The scan's round trip (0: no scan): the first flight's wait scales
+     * on it (vuln_flight_wait_ms()). */
+    uint32_t link_rtt_ms;
 };
 
 enum conv_state {

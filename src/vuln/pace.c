@@ -17,6 +17,13 @@ uint32_t vuln_silence_ms(uint32_t rtt_ms, uint32_t answer_ms)
     return (uint32_t)t;
 }
 
+uint32_t vuln_flight_wait_ms(uint32_t rtt_ms)
+{
+    uint64_t t = (uint64_t)VULN_QUEUE_RTTS * rtt_ms;
+    return t > PLAN_INITIAL_TIMEOUT_MS ? (uint32_t)(t > UINT32_MAX ? UINT32_MAX : t)
+                                       : PLAN_INITIAL_TIMEOUT_MS;
+}
+
 uint32_t vuln_patience_ms(uint32_t rtt_ms, uint32_t flight_ms)
 {
     return plan_probe_timeout_ms(true, rtt_ms, flight_ms);
