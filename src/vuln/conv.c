@@ -190,7 +190,8 @@ int vuln_connect(struct vuln_ctx *ctx, char *why, size_t size)
         tp_trace("vuln connect from %llu failed: %s", (unsigned long long)t0, err.msg);
         return -1;
     }
-    tp_trace("vuln connect fd %d from %llu", fd, (unsigned long long)t0);
+    tp_trace("vuln connect fd %d from %llu (%s)", fd, (unsigned long long)t0,
+             ctx->check != NULL ? ctx->check : "?");
     ctx->connections++;
     return fd;
 }
@@ -263,13 +264,22 @@ enum conv_state conv_open(struct vuln_ctx *ctx, const struct probe_spec *spec, s
     return open_spec(ctx, spec, false, c);
 }
 
-enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *spec,
-                                 struct conv *c)
+/* conv_open_flight() for hello bytes built already. */
+static enum conv_state open_flight_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                                       struct conv *c)
 {
     if (!ctx->half_close)
-        return open_spec(ctx, spec, false, c);
-    enum conv_state st = open_spec(ctx, spec, true, c);
+        return open_raw(ctx, hello, len, false, c);
+    enum conv_state st = open_raw(ctx, hello, len, true, c);
     bool plain_alert = st == CONV_REFUSED && c->flight.kind == TP_FLIGHT_ALERT;
+    if (st == CONV_REFUSED && c->flight.kind == TP_FLIGHT_SERVER_HELLO &&
+        c->flight.server_hello_done) {
+        /* The whole flight, then an alert about our end of stream
+         * (openssl s_server sends one as it reads it, often in the same
+         * segment): the flight answered the hello. */
+        c->flight_len = c->flight.used;
+        return CONV_FLIGHT;
+    }
     if (st == CONV_FLIGHT || plain_alert || c->fd < 0)
         return st; /* a flight, a refusal, or no connection to speak of */
     /* Anything else may be the FIN's doing: a refusal by close cannot be
@@ -277,7 +287,47 @@ enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *
      * probes, scan/probe.h), nor an alert after the ServerHello from one
      * about the end of stream. Asked again without it. */
     conv_close(c);
-    return open_spec(ctx, spec, false, c);
+    return open_raw(ctx, hello, len, false, c);
+}
+
+enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                 struct conv *c)
+{
+    tp_writer wr;
+    tp_error err = {0};
+    conv_init(c);
+    tp_wr_init(&wr, 0, &err);
+    bool built = build_hello(c, spec, &wr);
+    enum conv_state st = built ? open_flight_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), c)
+                               : CONV_UNKNOWN;
+    tp_wr_finish(&wr);
+    return st;
+}
+
+enum conv_state conv_open_raw_flight(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                                     struct conv *c)
+{
+    return open_flight_raw(ctx, hello, len, c);
+}
+
+enum conv_state conv_open_pipelined(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                    const uint8_t *after, size_t after_len, struct conv *c)
+{
+    tp_writer wr;
+    tp_error err = {0};
+    conv_init(c);
+    tp_wr_init(&wr, 0, &err);
+    bool built = build_hello(c, spec, &wr);
+    if (built)
+        tp_wr_bytes(&wr, after, after_len);
+    enum conv_state st = CONV_UNKNOWN;
+    if (built && tp_wr_status(&wr) == TP_OK)
+        st = open_raw(ctx, tp_wr_data(&wr), tp_wr_len(&wr), true, c);
+    else if (built)
+        vuln_strf(c->why, sizeof c->why, "out of memory");
+    tp_wr_finish(&wr);
+    c->flight_len = 0;
+    return st;
 }
 
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
@@ -311,14 +361,15 @@ static uint32_t silence_ms(struct vuln_ctx *ctx, uint32_t own_rtt_ms)
 
 static enum conv_state read_flight(struct vuln_ctx *ctx, struct conv *c, uint64_t sent_at)
 {
-    tp_deadline until = tp_deadline_min_ms(ctx->deadline, PLAN_INITIAL_TIMEOUT_MS);
+    uint32_t wait_ms = vuln_flight_wait_ms(ctx->link_rtt_ms);
+    tp_deadline until = tp_deadline_min_ms(ctx->deadline, wait_ms);
     bool closed = false;
     for (;;) {
         int r = read_some(c, until);
         if (r == -2) {
             tp_trace("vuln fd %d no first flight", c->fd);
             vuln_strf(c->why, sizeof c->why, "no first flight within %u ms",
-                     PLAN_INITIAL_TIMEOUT_MS);
+                     wait_ms);
             return CONV_UNKNOWN;
         }
         if (r == -1) {

@@ -22,14 +22,28 @@
 #include "vuln/pace.h"
 #include "wire/flight.h"
 #include "wire/heartbeat.h"
+#include "wire/ticket.h"
+
+/* Two TLS 1.2 session tickets from two full handshakes (ticket.c),
+ * fetched once for Ticketbleed (the first) and the ticket key check (both):
+ * whichever check comes first fetches them under the lock, the other
+ * waits for it. got: 1 a ticket, 0 none issued, -1 unknown (why). */
+struct vuln_tickets {
+    pthread_mutex_t lock;
+    bool done;
+    int got[2];
+    tp_ticket t[2];
+    char why[2][300];
+};
 
 /* What the checks running side by side share: the run's smallest round
- * trip (vuln/pace.h), under its lock. */
+ * trip (vuln/pace.h), under its lock, and the tickets. */
 struct vuln_shared {
     pthread_mutex_t lock;
     bool measured;
     uint32_t rtt_ms;
     struct vuln_gate gate;
+    struct vuln_tickets tickets;
 };
 
 /* One per running check (and per ROBOT vector): connections counts this
@@ -45,12 +59,16 @@ struct vuln_ctx {
      * lasts at least twice that (vuln_silence_ms()). Set by the check. */
     uint32_t answer_ms;
     uint32_t connections; /* opened so far */
+    const char *check;    /* the check's id, for TLSPROBE_TRACE */
     /* Behind a slow link (--enum's scan measured it): checks that want
      * nothing after the server's flight send our FIN behind the hello
      * (conv_open_flight), ROBOT's key exchange alone behind it, so that a
      * server serving one connection at a time is not held a round trip
      * per connection. */
     bool half_close;
+    /* The scan's round trip (0: no scan): the first flight's wait scales
+     * on it (vuln_flight_wait_ms()). */
+    uint32_t link_rtt_ms;
 };
 
 enum conv_state {
@@ -95,6 +113,19 @@ enum conv_state conv_open_flight(struct vuln_ctx *ctx, const struct probe_spec *
  * c is initialised here, as by conv_open(). */
 enum conv_state conv_open_raw(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
                               struct conv *c);
+/* conv_open_flight() with a hello built by the caller. */
+enum conv_state conv_open_raw_flight(struct vuln_ctx *ctx, const uint8_t *hello, size_t len,
+                                     struct conv *c);
+
+/* The same with records of the check's sent right behind the hello (and
+ * our end of stream behind them), before any flight came back: a server
+ * reads them as they queue, so one that serves one connection at a time is
+ * held no round trip by this connection. The flight is read as by
+ * conv_open(), except that an alert following it in the same read makes
+ * the answer CONV_REFUSED with flight.kind TP_FLIGHT_SERVER_HELLO: the
+ * caller reads the whole conversation (flight_len is left 0). */
+enum conv_state conv_open_pipelined(struct vuln_ctx *ctx, const struct probe_spec *spec,
+                                    const uint8_t *after, size_t after_len, struct conv *c);
 
 /* Connect to the check's address under the run's --max-connections and
  * --delay (vuln/pace.h) and count it; -1 with why on a failure. Every

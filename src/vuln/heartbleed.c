@@ -17,6 +17,7 @@
 #include "vuln/checks.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "scan/plan.h"
 #include "wire/record.h"
@@ -87,6 +88,13 @@ void vuln_heartbleed(struct vuln_ctx *ctx, const struct vuln_input *in, struct v
         vuln_answer(out, TP_VULN_UNKNOWN, "%s", c.why[0] ? c.why : "cannot send the request");
         goto out;
     }
+    /* Behind a slow link our end of stream right behind the records (as
+     * ROBOT's): the server reads the request first, answers it or not,
+     * alerts on the application data, then reads the end and closes at
+     * once instead of waiting for our close a round trip later (a server
+     * serving one connection at a time holds every other meanwhile). */
+    if (ctx->half_close)
+        (void)shutdown(c.fd, SHUT_WR);
     enum reply_end end = conv_read_reply(&c, ctx, CONV_WAIT_PATIENT, hb_enough, NULL, &reply);
     vuln_decide_heartbleed(&reply, end, negotiated, out);
 out:

@@ -17,6 +17,13 @@ uint32_t vuln_silence_ms(uint32_t rtt_ms, uint32_t answer_ms)
     return (uint32_t)t;
 }
 
+uint32_t vuln_flight_wait_ms(uint32_t rtt_ms)
+{
+    uint64_t t = (uint64_t)VULN_QUEUE_RTTS * rtt_ms;
+    return t > PLAN_INITIAL_TIMEOUT_MS ? (uint32_t)(t > UINT32_MAX ? UINT32_MAX : t)
+                                       : PLAN_INITIAL_TIMEOUT_MS;
+}
+
 uint32_t vuln_patience_ms(uint32_t rtt_ms, uint32_t flight_ms)
 {
     return plan_probe_timeout_ms(true, rtt_ms, flight_ms);
@@ -25,6 +32,11 @@ uint32_t vuln_patience_ms(uint32_t rtt_ms, uint32_t flight_ms)
 uint32_t vuln_min_rtt(bool have, uint32_t known_ms, uint32_t seen_ms)
 {
     return have && known_ms < seen_ms ? known_ms : seen_ms;
+}
+
+unsigned vuln_parallel(bool given, unsigned parallel)
+{
+    return given ? parallel : 0;
 }
 
 unsigned vuln_pool_size(unsigned parallel, size_t n_checks)

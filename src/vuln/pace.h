@@ -30,13 +30,23 @@
 
 #define VULN_SILENCE_FLOOR_MS 300u
 #define VULN_SILENCE_RTTS 4u
-#define VULN_POOL_MAX 4u
+#define VULN_POOL_MAX 9u
+#define VULN_QUEUE_RTTS 16u
 
 /* The wait after which no answer counts as a silence, for a run whose
  * smallest round trip is rtt_ms and slowest answer answer_ms (0: none
  * yet): max(floor, VULN_SILENCE_RTTS round trips, 2 * answer_ms), at most
  * PLAN_MAX_TIMEOUT_MS. */
 uint32_t vuln_silence_ms(uint32_t rtt_ms, uint32_t answer_ms);
+
+/* How long a check's connection waits for the server's first flight on a
+ * link whose round trip is rtt_ms (0: not known): PLAN_INITIAL_TIMEOUT_MS,
+ * or VULN_QUEUE_RTTS round trips when that is longer. A server serving one
+ * connection at a time answers the checks' connections in turn, each
+ * after the ones before it let go (a GnuTLS handshake holds it a few round
+ * trips): behind a 1.6 s link the queue alone outlasts ten seconds, and a
+ * connection still in it is no dead server. */
+uint32_t vuln_flight_wait_ms(uint32_t rtt_ms);
 
 /* The patient wait, where a silence decides a verdict on its own or
  * confirms a difference: plan_probe_timeout_ms() on this connection's
@@ -46,6 +56,11 @@ uint32_t vuln_patience_ms(uint32_t rtt_ms, uint32_t flight_ms);
 /* The run's round trip after a connection saw seen_ms (have: the run had
  * measured known_ms before): the smaller. */
 uint32_t vuln_min_rtt(bool have, uint32_t known_ms, uint32_t seen_ms);
+
+/* The checks' own limit: --parallel when given (it lowers the checks'
+ * concurrency too), else 0 (none: --enum's default of 8 probes at once
+ * is the scan's and does not cap the checks). */
+unsigned vuln_parallel(bool given, unsigned parallel);
 
 /* Workers for n_checks checks under --parallel (0: the default): at most
  * VULN_POOL_MAX, at most --parallel, at least 1. */

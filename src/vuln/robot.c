@@ -41,6 +41,8 @@
 #include "vuln/pace.h"
 #include "wire/alert.h"
 #include "wire/record.h"
+#include "wire/registry.h"
+#include "util/trace.h"
 
 #include "util/banned.h"
 
@@ -72,8 +74,9 @@ static bool nonzero_random(uint8_t *p, size_t n)
     return true;
 }
 
-/* The plaintext block of vector v (0-based) for a k-byte modulus. */
-static bool robot_block(unsigned v, uint8_t *m, size_t k)
+/* The plaintext block of vector v (0-based) for a k-byte modulus; the
+ * correct version inside is the hello's client_version. */
+static bool robot_block(unsigned v, uint16_t version, uint8_t *m, size_t k)
 {
     size_t pad = k - 3 - 48;
     if (!nonzero_random(m, k))
@@ -83,15 +86,15 @@ static bool robot_block(unsigned v, uint8_t *m, size_t k)
     switch (v) {
     case 0: /* correct */
         m[2 + pad] = 0x00;
-        m[3 + pad] = 0x03;
-        m[4 + pad] = 0x03;
+        m[3 + pad] = (uint8_t)(version >> 8);
+        m[4 + pad] = (uint8_t)version;
         break;
     case 1: /* wrong first two bytes */
         m[0] = 0x41;
         m[1] = 0x17;
         m[2 + pad] = 0x00;
-        m[3 + pad] = 0x03;
-        m[4 + pad] = 0x03;
+        m[3 + pad] = (uint8_t)(version >> 8);
+        m[4 + pad] = (uint8_t)version;
         break;
     case 2: /* 00 in a wrong position */
         m[2 + pad] = 0x11;
@@ -173,35 +176,63 @@ static void response_class(const tp_reply *reply, enum reply_end end, char *out,
         vuln_strf(out, size, "%zu records, %s", reply->records, how);
 }
 
-/* One vector on its own connection; false when the connection failed
- * before the key exchange could be sent (why in detail). wait_ms is
- * CONV_WAIT_SILENCE or CONV_WAIT_PATIENT (vuln/pace.h). */
-static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v, bool finish,
-                      uint32_t wait_ms, char cls[ROBOT_CLASS_LEN], uint32_t *answer_ms,
-                      char *why, size_t why_size)
+/* The vector's key exchange (and with finish its ChangeCipherSpec and
+ * Finished) in records of record_version, the premaster's version being
+ * the hello's client_version, into wr. */
+static bool robot_records(const struct rsa_key *key, unsigned v, uint16_t record_version,
+                          uint16_t client_version, bool finish, tp_writer *wr, char *why,
+                          size_t why_size)
+{
+    uint8_t m[ROBOT_MAX_BYTES], ct[ROBOT_MAX_BYTES];
+    size_t k = key->n_len;
+    if (!robot_block(v, client_version, m, k)) {
+        vuln_strf(why, why_size, "getrandom failed");
+        return false;
+    }
+    rsa_raw(key, m, ct, k);
+    robot_flight(wr, record_version, ct, k, finish);
+    if (tp_wr_status(wr) != TP_OK) {
+        vuln_strf(why, why_size, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+/* Read the answer to the vector's records until a close, a reset or the
+ * wait, and classify it. */
+static void robot_answer(struct vuln_ctx *ctx, struct conv *c, uint32_t wait_ms,
+                         char cls[ROBOT_CLASS_LEN])
+{
+    tp_reply reply;
+    enum reply_end end = conv_read_reply(c, ctx, wait_ms, never_enough, NULL, &reply);
+    response_class(&reply, end, cls, ROBOT_CLASS_LEN);
+}
+
+/* One vector as the conversation goes: hello, the server's flight, then
+ * our records. false when the connection failed before they could be sent
+ * (why in detail). wait_ms is CONV_WAIT_SILENCE or CONV_WAIT_PATIENT
+ * (vuln/pace.h). */
+static bool robot_try_stepwise(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v,
+                               bool finish, uint32_t wait_ms, char cls[ROBOT_CLASS_LEN],
+                               uint32_t *answer_ms, char *why, size_t why_size)
 {
     struct probe_spec spec;
     struct conv c;
-    uint8_t m[ROBOT_MAX_BYTES], ct[ROBOT_MAX_BYTES];
     bool ok = false;
     vuln_tls12_spec(&spec, ctx->sni, static_rsa);
     if (conv_open(ctx, &spec, &c) != CONV_FLIGHT) {
         vuln_strf(why, why_size, "%s", c.why);
         goto out;
     }
-    size_t k = key->n_len;
-    if (!robot_block(v, m, k)) {
-        vuln_strf(why, why_size, "getrandom failed");
-        goto out;
-    }
-    rsa_raw(key, m, ct, k);
     tp_writer wr;
     tp_wr_init(&wr, 0, NULL);
-    robot_flight(&wr, c.flight.sh.version, ct, k, finish);
-    bool sent = tp_wr_status(&wr) == TP_OK && conv_send(&c, tp_wr_data(&wr), tp_wr_len(&wr));
+    bool sent = robot_records(key, v, c.flight.sh.version, TP_VER_TLS12, finish, &wr, why,
+                              why_size);
+    sent = sent && conv_send(&c, tp_wr_data(&wr), tp_wr_len(&wr));
     tp_wr_finish(&wr);
     if (!sent) {
-        vuln_strf(why, why_size, "%s", c.why);
+        if (why[0] == '\0')
+            vuln_strf(why, why_size, "%s", c.why);
         goto out;
     }
     /* Behind a slow link (ctx->half_close), our end of stream right
@@ -214,14 +245,68 @@ static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned 
      * vector). */
     if (ctx->half_close)
         (void)shutdown(c.fd, SHUT_WR);
-    tp_reply reply;
-    enum reply_end end = conv_read_reply(&c, ctx, wait_ms, never_enough, NULL, &reply);
-    response_class(&reply, end, cls, ROBOT_CLASS_LEN);
+    robot_answer(ctx, &c, wait_ms, cls);
     *answer_ms = c.answer_ms;
     ok = true;
 out:
     conv_close(&c);
     return ok;
+}
+
+/* One vector in one go (with --enum, pipe: the version the scan saw a
+ * static RSA suite accepted with): a hello offering that version and only
+ * static RSA suites, our key exchange records right behind it encrypted to
+ * the key already fetched, and our end of stream, all before the server's
+ * flight is back. The server judges them in order as ever (the paper's
+ * oracle lies in how it answers the key exchange, never in when it was
+ * sent), and one serving a connection at a time is held by none of ours
+ * for a round trip. The answer is the whole conversation's first alert
+ * and end. A server that did not take the hello as the scan did (another
+ * version or suite negotiated, no ServerHello) answers nothing here: the
+ * vector runs stepwise instead. */
+static bool robot_try_pipelined(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v,
+                                bool finish, uint16_t pipe, uint32_t wait_ms,
+                                char cls[ROBOT_CLASS_LEN], uint32_t *answer_ms)
+{
+    struct probe_spec spec;
+    struct conv c;
+    char why[200] = "";
+    bool ok = false;
+    vuln_tls12_spec(&spec, ctx->sni, static_rsa);
+    spec.version = pipe;
+    tp_writer wr;
+    tp_wr_init(&wr, 0, NULL);
+    bool built = robot_records(key, v, pipe, pipe, finish, &wr, why, sizeof why);
+    enum conv_state st =
+        built ? conv_open_pipelined(ctx, &spec, tp_wr_data(&wr), tp_wr_len(&wr), &c)
+              : CONV_UNKNOWN;
+    tp_wr_finish(&wr);
+    if (!built)
+        return false;
+    const tp_flight *f = &c.flight;
+    bool hello = (st == CONV_FLIGHT || st == CONV_REFUSED) &&
+                 f->kind == TP_FLIGHT_SERVER_HELLO && f->sh.version == pipe &&
+                 static_rsa(f->sh.cipher_suite);
+    if (hello) {
+        uint64_t t0 = tp_now_ns();
+        robot_answer(ctx, &c, wait_ms, cls);
+        uint64_t spent = (tp_now_ns() - t0) / 1000000u;
+        *answer_ms = spent < CONV_NO_ANSWER ? (uint32_t)spent : CONV_NO_ANSWER - 1;
+        ok = true;
+    }
+    conv_close(&c);
+    return ok;
+}
+
+static bool robot_try(struct vuln_ctx *ctx, const struct rsa_key *key, unsigned v, bool finish,
+                      uint16_t pipe, uint32_t wait_ms, char cls[ROBOT_CLASS_LEN],
+                      uint32_t *answer_ms, char *why, size_t why_size)
+{
+    if (pipe != 0 && robot_try_pipelined(ctx, key, v, finish, pipe, wait_ms, cls, answer_ms))
+        return true;
+    if (pipe != 0)
+        tp_trace("robot vector %u: no ServerHello as the scan's, stepwise", v + 1);
+    return robot_try_stepwise(ctx, key, v, finish, wait_ms, cls, answer_ms, why, why_size);
 }
 
 /* One vector of a round, on a thread of its own. */
@@ -230,6 +315,7 @@ struct robot_vector {
     const struct rsa_key *key;
     unsigned v;
     bool finish;
+    uint16_t pipe;
     uint32_t wait_ms;
     char *cls;
     uint32_t answer_ms;
@@ -242,7 +328,7 @@ struct robot_vector {
 static void *robot_vector_run(void *arg)
 {
     struct robot_vector *t = arg;
-    t->failed = !robot_try(&t->ctx, t->key, t->v, t->finish, t->wait_ms, t->cls,
+    t->failed = !robot_try(&t->ctx, t->key, t->v, t->finish, t->pipe, t->wait_ms, t->cls,
                            &t->answer_ms, t->why, sizeof t->why);
     return NULL;
 }
@@ -296,17 +382,19 @@ void vuln_decide_robot(char classes[2][ROBOT_VECTORS][ROBOT_CLASS_LEN],
  * only once its own flight is in, vuln/pace.h); false if one connection failed (why set). *silent:
  * vector 1 met a silence; ctx->answer_ms rises to the slowest answer. */
 static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
+                        uint16_t pipe,
                         uint32_t wait_ms, char classes[ROBOT_VECTORS][ROBOT_CLASS_LEN],
                         bool failed[ROBOT_VECTORS], bool *answered, char *why,
                         size_t why_size)
 {
     struct robot_vector t[ROBOT_VECTORS];
-    unsigned batch = vuln_vector_batch(ctx->cfg->parallel);
+    unsigned batch =
+        vuln_vector_batch(vuln_parallel(ctx->cfg->parallel_given, ctx->cfg->parallel));
     bool ok = true;
     for (unsigned v = 0; v < ROBOT_VECTORS; v++) {
         classes[v][0] = '\0';
         t[v] = (struct robot_vector){.ctx = *ctx, .key = key, .v = v, .finish = finish,
-                                     .wait_ms = wait_ms, .cls = classes[v]};
+                                     .pipe = pipe, .wait_ms = wait_ms, .cls = classes[v]};
         t[v].ctx.connections = 0;
     }
     for (unsigned first = 0; first < ROBOT_VECTORS; first += batch) {
@@ -338,6 +426,7 @@ static bool robot_round(struct vuln_ctx *ctx, const struct rsa_key *key, bool fi
  * others patient. *answered: a key exchange of ours was answered (timed
  * in ctx->answer_ms), in this variant or an earlier one. */
 static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool finish,
+                          uint16_t pipe,
                           bool *answered, struct vuln_answer *out)
 {
     char rounds[3][ROBOT_VECTORS][ROBOT_CLASS_LEN];
@@ -353,7 +442,7 @@ static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool 
     memset(rounds, 0, sizeof rounds);
     while (step.another && done < 3) {
         bool patient = done > 0 || first_patient;
-        if (!robot_round(ctx, key, finish, patient ? CONV_WAIT_PATIENT : CONV_WAIT_SILENCE,
+        if (!robot_round(ctx, key, finish, pipe, patient ? CONV_WAIT_PATIENT : CONV_WAIT_SILENCE,
                          rounds[done], round_failed, answered, why, sizeof why)) {
             vuln_answer(out, TP_VULN_UNKNOWN, "a connection failed: %s", why);
             return;
@@ -367,8 +456,79 @@ static void robot_variant(struct vuln_ctx *ctx, const struct rsa_key *key, bool 
     vuln_decide_robot(classes, failed, variant, out);
 }
 
+/* The second variant on a thread of its own, beside the first. */
+struct robot_side {
+    struct vuln_ctx ctx; /* a copy: its own connection count and answer time */
+    const struct rsa_key *key;
+    uint16_t pipe;
+    bool answered;
+    struct vuln_answer out;
+    pthread_t thread;
+};
+
+static void *robot_side_run(void *arg)
+{
+    struct robot_side *s = arg;
+    robot_variant(&s->ctx, s->key, false, s->pipe, &s->answered, &s->out);
+    return NULL;
+}
+
+/* The two variants: with CCS and Finished, then (when that found all
+ * five alike) the key exchange alone. One after another the first times
+ * the server's answers, so the second's first round can be quick. With
+ * pipelined vectors (pipe) and room under --parallel, the second runs
+ * beside the first instead, its first round patient (nothing timed yet:
+ * vuln_robot_first_patient()), and counts only when the first found no
+ * oracle: a round trip and a place in a serial server's queue saved. */
+static void robot_variants(struct vuln_ctx *ctx, const struct rsa_key *key, uint16_t pipe,
+                           struct vuln_answer *out)
+{
+    bool answered = false;
+    uint32_t outer_answer = ctx->answer_ms;
+    unsigned parallel = vuln_parallel(ctx->cfg->parallel_given, ctx->cfg->parallel);
+    struct robot_side side = {.ctx = *ctx, .key = key, .pipe = pipe};
+    bool beside = false;
+    side.ctx.connections = 0;
+    side.ctx.answer_ms = 0;
+    if (pipe != 0 && (parallel == 0 || parallel >= 2u * ROBOT_VECTORS))
+        beside = pthread_create(&side.thread, NULL, robot_side_run, &side) == 0;
+    ctx->answer_ms = 0;
+    robot_variant(ctx, key, true, pipe, &answered, out);
+    if (beside) {
+        pthread_join(side.thread, NULL);
+        ctx->connections += side.ctx.connections;
+    }
+    if (out->result == TP_VULN_NO) {
+        struct vuln_answer first = *out;
+        if (!beside)
+            robot_variant(ctx, key, false, pipe, &answered, out);
+        else
+            *out = side.out;
+        if (out->result == TP_VULN_NO) {
+            struct vuln_answer second = *out;
+            vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
+        }
+    }
+    ctx->answer_ms = outer_answer;
+}
+
+/* The highest version (TLS 1.0 to 1.2) the scan saw a static RSA suite
+ * accepted with: ROBOT's vectors pipeline at it. 0: no scan, or none. */
+static uint16_t robot_pipe_version(const struct tp_scan *scan)
+{
+    uint16_t best = 0;
+    for (size_t i = 0; scan != NULL && i < scan->n_suites; i++) {
+        const struct tp_scan_suite *s = &scan->suites[i];
+        if (s->version >= TP_VER_TLS10 && s->version <= TP_VER_TLS12 && s->code <= 0xFFFFu &&
+            static_rsa((uint16_t)s->code) && s->version > best)
+            best = s->version;
+    }
+    return best;
+}
+
 void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_answer *out)
 {
+    uint16_t pipe = robot_pipe_version(in->scan);
     struct probe_spec spec;
     struct conv c;
     struct rsa_key key = {0};
@@ -397,24 +557,8 @@ void vuln_robot(struct vuln_ctx *ctx, const struct vuln_input *in, struct vuln_a
     else
         have_key = true;
     conv_close(&c);
-    if (have_key) {
-        /* The first variant's answers (an alert to the Finished) time the
-         * server's key exchange: the second's silences wait past twice
-         * that. */
-        bool answered = false;
-        uint32_t outer_answer = ctx->answer_ms;
-        ctx->answer_ms = 0;
-        robot_variant(ctx, &key, true, &answered, out);
-        if (out->result == TP_VULN_NO) {
-            struct vuln_answer first = *out;
-            robot_variant(ctx, &key, false, &answered, out);
-            if (out->result == TP_VULN_NO) {
-                struct vuln_answer second = *out;
-                vuln_answer(out, TP_VULN_NO, "%s; %s", first.detail, second.detail);
-            }
-        }
-        ctx->answer_ms = outer_answer;
-    }
+    if (have_key)
+        robot_variants(ctx, &key, pipe, out);
     free(key.n);
     free(key.e);
 }

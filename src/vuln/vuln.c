@@ -93,6 +93,7 @@ static void run_row(struct vuln_ctx *ctx, const struct vuln_input *in, size_t i,
 {
     *a = (struct vuln_answer){TP_VULN_UNKNOWN, ""};
     uint64_t began = tp_trace_ms();
+    ctx->check = vuln_table[i].id;
     if (tp_deadline_passed(ctx->deadline))
         vuln_answer(a, TP_VULN_UNKNOWN, "not run: the run's time-out was reached");
     else
@@ -144,19 +145,24 @@ tp_status vuln_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
                    cfg->delay_ms);
     struct vuln_ctx ctx = {
         .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared,
-        .half_close = scan != NULL && scan->rtt_ms >= PLAN_SLOW_LINK_MS};
+        .half_close = scan != NULL && scan->rtt_ms >= PLAN_SLOW_LINK_MS,
+        .link_rtt_ms = scan != NULL ? scan->rtt_ms : 0};
     struct vuln_input in = {.scan = scan};
     struct vuln_pool *pool = calloc(1, sizeof *pool);
     if (pool == NULL)
         return tp_fail(err, TP_E_NOMEM, "out of memory");
     uint64_t began = tp_now_ns();
     pthread_mutex_init(&shared.lock, NULL);
+    pthread_mutex_init(&shared.tickets.lock, NULL);
     pthread_mutex_init(&pool->lock, NULL);
     pool->base = &ctx;
     pool->in = &in;
-    run_pool(pool, vuln_pool_size(cfg->parallel, VULN_CHECKS));
+    run_pool(pool, vuln_pool_size(vuln_parallel(cfg->parallel_given, cfg->parallel), VULN_CHECKS));
     pthread_mutex_destroy(&pool->lock);
     pthread_mutex_destroy(&shared.lock);
+    pthread_mutex_destroy(&shared.tickets.lock);
+    tp_ticket_finish(&shared.tickets.t[0]);
+    tp_ticket_finish(&shared.tickets.t[1]);
     tp_status status = TP_OK;
     for (size_t i = 0; i < VULN_CHECKS && status == TP_OK; i++) {
         const struct vuln_row *row = &vuln_table[i];

@@ -246,6 +246,7 @@ static bool take_message(tp_flight *f, const tp_hs_msg *m)
             return false;
         }
         f->flight_complete = true;
+        f->server_hello_done = true;
         return false;
     case TP_HS_CLIENT_HELLO:
     case TP_HS_SERVER_HELLO:

@@ -52,6 +52,7 @@ typedef struct tp_flight {
 
     tp_server_hello sh;
     bool flight_complete;      /* ServerHelloDone seen, or the rest is encrypted */
+    bool server_hello_done;    /* ServerHelloDone seen (before any alert) */
     bool has_certificate;
     tp_certificate certificate;
     bool has_ske;

@@ -230,6 +230,22 @@ def test_scripted_fixed_rsa_server(responder, pki, mode):
     assert not vulnerable(by_id), by_id
 
 
+@pytest.mark.parametrize("mode,expect", [("robot", "vulnerable"),
+                                         ("robot-slow", "vulnerable"),
+                                         ("robot-fixed", "not vulnerable"),
+                                         ("robot-slow-fixed", "not vulnerable")])
+def test_robot_with_enum(responder, pki, mode, expect):
+    """With --enum ROBOT's vectors go in one go (hello, key exchange,
+    ChangeCipherSpec, Finished, end of stream, before the server's flight
+    is back) at the version the scan saw RSA key transport with: the
+    oracle, and its absence, must show as they do stepwise (--vulns)."""
+    peer = responder("vulnerable_server.py", mode, pki / "leaf.pem", pki / "leaf.key")
+    res = run_json(["--enum", peer.target], timeout=120)
+    by_id = {v["id"]: v for v in res.doc["vulnerabilities"]}
+    assert by_id["robot"]["result"] == expect, explain(res) + f"\n{by_id['robot']}"
+    assert "silence" not in by_id["robot"]["detail"].split(";")[0], by_id["robot"]
+
+
 def test_robot_text_section(responder, pki):
     peer = responder("vulnerable_server.py", "robot", pki / "leaf.pem", pki / "leaf.key")
     res = run(["--vulns", peer.target])

@@ -247,6 +247,29 @@ static void test_pool_size(void **state)
     assert_int_equal(vuln_pool_size(0, 0), 1u);
 }
 
+/* The checks' limit is --parallel only when given: --enum's default of 8
+ * is the scan's. */
+static void test_parallel_given(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_parallel(false, 8), 0u);
+    assert_int_equal(vuln_parallel(true, 8), 8u);
+    assert_int_equal(vuln_pool_size(vuln_parallel(false, 8), 18), VULN_POOL_MAX);
+    assert_int_equal(vuln_pool_size(vuln_parallel(true, 1), 18), 1u);
+}
+
+/* The first flight's wait: 10 s, longer only on links whose queue of
+ * check connections outlasts it (16 round trips). */
+static void test_flight_wait(void **state)
+{
+    (void)state;
+    assert_int_equal(vuln_flight_wait_ms(0), 10000u);
+    assert_int_equal(vuln_flight_wait_ms(300), 10000u);
+    assert_int_equal(vuln_flight_wait_ms(625), 10000u);
+    assert_int_equal(vuln_flight_wait_ms(1600), 25600u);
+    assert_int_equal(vuln_flight_wait_ms(UINT32_MAX), UINT32_MAX);
+}
+
 /* ROBOT's vectors: all five at once unless --parallel is smaller. */
 static void test_vector_batch(void **state)
 {
@@ -483,7 +506,8 @@ int main(void)
         cmocka_unit_test(test_robot_decision),      cmocka_unit_test(test_derived),
         cmocka_unit_test(test_ticketbleed_decision), cmocka_unit_test(test_ticket_find),
         cmocka_unit_test(test_silence_wait),        cmocka_unit_test(test_min_rtt),
-        cmocka_unit_test(test_pool_size),           cmocka_unit_test(test_robot_rounds),
+        cmocka_unit_test(test_pool_size),           cmocka_unit_test(test_parallel_given),
+        cmocka_unit_test(test_flight_wait),           cmocka_unit_test(test_robot_rounds),
         cmocka_unit_test(test_vector_batch),        cmocka_unit_test(test_gate),
         cmocka_unit_test(test_refusal_in_doubt),
     };
