@@ -145,7 +145,9 @@ tp_status vuln_run(const struct tp_config *cfg, const struct tp_addr *addr, cons
                    cfg->delay_ms);
     struct vuln_ctx ctx = {
         .cfg = cfg, .addr = addr, .sni = sni, .deadline = deadline, .shared = &shared,
-        .half_close = scan != NULL && scan->rtt_ms >= PLAN_SLOW_LINK_MS,
+        /* The scan's own decision (plan_link_rtt()), so that the checks
+         * and the scan agree on what a slow link is. */
+        .half_close = scan != NULL && scan->slow_link,
         .link_rtt_ms = scan != NULL ? scan->rtt_ms : 0};
     struct vuln_input in = {.scan = scan};
     struct vuln_pool *pool = calloc(1, sizeof *pool);
