@@ -57,31 +57,35 @@ def tlsprobe_path():
     return path
 
 
-def run(args, timeout=PROCESS_TIMEOUT, offline=False):
+def run(args, timeout=PROCESS_TIMEOUT, offline=False, prefix=(), env=None):
     """Run tlsprobe with args under a wall-clock timeout.
 
     Returns Result(rc, stdout, stderr, elapsed seconds). A run that outlives
     the timeout is killed and fails the test: tlsprobe must honour its own
     deadlines. offline=True runs it in a fresh, empty network namespace
     (`unshare --net`): a name lookup there cannot leave the machine, so a
-    test of an unknown host sends no DNS query to any real resolver."""
-    argv = [tlsprobe_path()] + [str(a) for a in args]
+    test of an unknown host sends no DNS query to any real resolver.
+    prefix: argv words before tlsprobe's (e.g. `ip netns exec NS`); env:
+    variables to add (TLSPROBE_TRACE is set only when given here)."""
+    argv = list(prefix) + [tlsprobe_path()] + [str(a) for a in args]
     if offline:
         if os.geteuid() != 0 or shutil.which("unshare") is None:
             pytest.skip("needs root and unshare(1) to resolve inside an empty network namespace")
         argv = ["unshare", "--net"] + argv
-    env = dict(os.environ)
-    env["NO_COLOR"] = "1"
-    env.pop("LD_PRELOAD", None)
+    run_env = dict(os.environ)
+    run_env["NO_COLOR"] = "1"
+    run_env.pop("LD_PRELOAD", None)
+    run_env.pop("TLSPROBE_TRACE", None)
+    run_env.update(env or {})
     started = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, start_new_session=True)
+                            stderr=subprocess.PIPE, env=run_env, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _killpg(proc)
         out, err = proc.communicate()
-        pytest.fail(f"tlsprobe {' '.join(argv[1:])} still running after {timeout}s\n"
+        pytest.fail(f"tlsprobe {' '.join(str(a) for a in args)} still running after {timeout}s\n"
                     f"stdout: {out.decode(errors='replace')}\n"
                     f"stderr: {err.decode(errors='replace')}", pytrace=False)
     elapsed = time.monotonic() - started
@@ -89,10 +93,10 @@ def run(args, timeout=PROCESS_TIMEOUT, offline=False):
                   err.decode("utf-8", errors="replace"), elapsed)
 
 
-def run_json(args, timeout=PROCESS_TIMEOUT, offline=False):
+def run_json(args, timeout=PROCESS_TIMEOUT, offline=False, prefix=(), env=None):
     """Run tlsprobe --json; stdout must be exactly one JSON object whatever
     the outcome (the JSON contract holds on failure too)."""
-    res = run(["--json"] + list(args), timeout=timeout, offline=offline)
+    res = run(["--json"] + list(args), timeout=timeout, offline=offline, prefix=prefix, env=env)
     try:
         doc = json.loads(res.stdout)
     except ValueError as exc:

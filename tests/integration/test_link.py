@@ -17,19 +17,16 @@ network namespaces cannot be created. Only 198.18.0.0/24 inside the
 namespaces the link creates is used, and the namespaces are deleted at the
 end, pass or fail."""
 
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import (PROCESS_TIMEOUT, JsonResult, ServerFactory, _killpg, explain,
-                      tlsprobe_path)
+from conftest import PROCESS_TIMEOUT, ServerFactory, explain, run_json
 from test_enum import LEGACY_PRIORITY, OPENSSL_ALL, TLS13_SUITES, accepted, supported
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
@@ -117,39 +114,12 @@ def ends(link, pki, tmp_path_factory):
 def run_behind(link, args, timeout=PROCESS_TIMEOUT):
     """tlsprobe --json args inside the client namespace, TLSPROBE_TRACE on
     (its per-probe timeline comes back on stderr)."""
-    argv = link.client_exec([tlsprobe_path(), "--json", *args])
-    return _run_json(argv, timeout, trace=True)
+    return run_json(args, timeout, prefix=link.client_exec([]), env={"TLSPROBE_TRACE": "1"})
 
 
 def run_here(args, timeout=PROCESS_TIMEOUT):
     """tlsprobe --json args on loopback (the truth), without the trace."""
-    return _run_json([tlsprobe_path(), "--json", *[str(a) for a in args]], timeout, trace=False)
-
-
-def _run_json(argv, timeout, trace):
-    env = dict(os.environ, NO_COLOR="1")
-    env.pop("LD_PRELOAD", None)
-    env.pop("TLSPROBE_TRACE", None)
-    if trace:
-        env["TLSPROBE_TRACE"] = "1"
-    started = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _killpg(proc)
-        out, err = proc.communicate()
-        pytest.fail(f"{' '.join(argv)} still running after {timeout}s\nstderr: "
-                    f"{err.decode(errors='replace')[-3000:]}", pytrace=False)
-    elapsed = time.monotonic() - started
-    try:
-        doc = json.loads(out)
-    except ValueError as exc:
-        pytest.fail(f"--json output is not valid JSON ({exc}); rc={proc.returncode}\n"
-                    f"stdout: {out[:2000]!r}\nstderr: {err.decode(errors='replace')[-3000:]}",
-                    pytrace=False)
-    return JsonResult(proc.returncode, doc, err.decode("utf-8", errors="replace"), elapsed)
+    return run_json(args, timeout)
 
 
 # --------------------------------------------------------------------------
