@@ -1,6 +1,7 @@
 /* io.c: waiting on and writing to a non-blocking socket within a
  * deadline (net.h), for the modules that talk on a socket without GnuTLS
- * (the --serve listener and its STARTTLS dialogue). */
+ * (the scan's probes, the STARTTLS dialogues of both sides, the --serve
+ * listener). */
 #include "net/net.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@ int net_wait_fd(int fd, short events, tp_deadline deadline)
     }
 }
 
-bool net_send_all(int fd, const uint8_t *p, size_t n, tp_deadline deadline)
+int net_send_all(int fd, const uint8_t *p, size_t n, tp_deadline deadline)
 {
     while (n > 0) {
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
@@ -35,10 +36,13 @@ bool net_send_all(int fd, const uint8_t *p, size_t n, tp_deadline deadline)
         }
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            return false;
-        if (net_wait_fd(fd, POLLOUT, deadline) <= 0)
-            return false;
+        if (w == 0)
+            return EPIPE;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return errno;
+        int ready = net_wait_fd(fd, POLLOUT, deadline);
+        if (ready <= 0)
+            return ready == 0 ? ETIMEDOUT : errno;
     }
-    return true;
+    return 0;
 }

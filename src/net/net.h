@@ -73,9 +73,9 @@ TP_MUST_CHECK tp_status net_connect_udp_first(const struct tp_addrlist *list,
 /* Wait until fd is ready for events (poll()'s) or the deadline passes:
  * 1 ready, 0 deadline, -1 error. */
 int net_wait_fd(int fd, short events, tp_deadline deadline);
-/* All n bytes of p to the non-blocking socket fd before the deadline;
- * false on an error or at the deadline. */
-bool net_send_all(int fd, const uint8_t *p, size_t n, tp_deadline deadline);
+/* All n bytes of p to the non-blocking socket fd before the deadline:
+ * 0, or the errno that stopped it (ETIMEDOUT at the deadline). */
+int net_send_all(int fd, const uint8_t *p, size_t n, tp_deadline deadline);
 
 /* True if host is an IPv4 or IPv6 literal (such a host is never sent as SNI,
  * RFC 6066 Sec. 3). */

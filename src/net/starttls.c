@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "net/net.h"
 #include "wire/reader.h"
 
 #include "util/banned.h"
@@ -1025,28 +1026,14 @@ struct dialogue {
 static tp_status send_request(const struct dialogue *g, const struct step *s,
                               const uint8_t *p, size_t n, tp_error *err)
 {
-    while (n > 0) {
-        ssize_t w = send(g->fd, p, n, MSG_NOSIGNAL);
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            return tp_fail(err, errno == EPIPE || errno == ECONNRESET ? TP_E_TLS : TP_E_CONNECT,
-                           "sending the %s request for its %s: %s", g->d->label, s->what,
-                           strerror(errno));
-        struct pollfd pfd = {.fd = g->fd, .events = POLLOUT};
-        int r = poll(&pfd, 1, (int)tp_deadline_left_ms(g->deadline));
-        if (r == 0)
-            return tp_fail(err, TP_E_TIMEOUT, "timed out sending the %s request for its %s",
-                           g->d->label, s->what);
-        if (r < 0 && errno != EINTR)
-            return tp_fail(err, TP_E_CONNECT, "poll: %s", strerror(errno));
-    }
-    return TP_OK;
+    int e = net_send_all(g->fd, p, n, g->deadline);
+    if (e == 0)
+        return TP_OK;
+    if (e == ETIMEDOUT)
+        return tp_fail(err, TP_E_TIMEOUT, "timed out sending the %s request for its %s",
+                       g->d->label, s->what);
+    return tp_fail(err, e == EPIPE || e == ECONNRESET ? TP_E_TLS : TP_E_CONNECT,
+                   "sending the %s request for its %s: %s", g->d->label, s->what, strerror(e));
 }
 
 /* What was received of the current reply, for a message. */

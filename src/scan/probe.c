@@ -524,31 +524,6 @@ static uint32_t ms_since(uint64_t t0)
     return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
-static bool send_all(int fd, const uint8_t *p, size_t n, tp_deadline until, int *err_no)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w > 0) {
-            p += w;
-            n -= (size_t)w;
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            int r = poll(&pfd, 1, (int)tp_deadline_left_ms(until));
-            if (r > 0 || (r < 0 && errno == EINTR))
-                continue;
-            *err_no = r == 0 ? ETIMEDOUT : errno;
-            return false;
-        }
-        *err_no = w < 0 ? errno : EPIPE;
-        return false;
-    }
-    return true;
-}
-
 /* Read until decisive, closed, reset or the time-out. */
 static void read_reply(int fd, const struct probe_spec *spec, uint8_t *buf, uint64_t sent_at,
                        tp_deadline until, uint32_t timeout_ms, struct probe_result *out)
@@ -708,7 +683,7 @@ void probe_run_conn(const struct probe_spec *spec, const struct tp_addr *addr,
         goto out;
     uint64_t sent_at = tp_now_ns();
     tp_deadline until = tp_deadline_min_ms(deadline, timeout_ms);
-    if (!send_all(fd, tp_wr_data(&wr), tp_wr_len(&wr), until, &err_no)) {
+    if ((err_no = net_send_all(fd, tp_wr_data(&wr), tp_wr_len(&wr), until)) != 0) {
         out->transport_failure = true;
         set_why(out, "sending the hello failed: %s", strerror(err_no));
         goto out;

@@ -52,7 +52,7 @@ void serve_starttls(int fd, enum tp_starttls proto, tp_deadline deadline,
         why(out, "no STARTTLS server side for this protocol");
         return;
     }
-    if (!net_send_all(fd, (const uint8_t *)greeting, strlen(greeting), deadline)) {
+    if (net_send_all(fd, (const uint8_t *)greeting, strlen(greeting), deadline) != 0) {
         why(out, "client went away before the greeting was sent");
         return;
     }
@@ -88,7 +88,7 @@ void serve_starttls(int fd, enum tp_starttls proto, tp_deadline deadline,
         }
         snprintf(last, sizeof last, "%s", a.command);
         out->commands++;
-        if (!net_send_all(fd, a.reply, a.reply_len, deadline)) {
+        if (net_send_all(fd, a.reply, a.reply_len, deadline) != 0) {
             not_asked(out, "went away", last);
             return;
         }
